@@ -1,0 +1,25 @@
+/**
+ * The libc layer: eventfd, poll and epoll, wrapped in typed, safe APIs.
+ *
+ * @module
+ */
+
+export * from "./constants.ts";
+export { ErrnoError, errnoName } from "./errno.ts";
+export { FfiUnavailableError } from "./libc.ts";
+export {
+  EventFd,
+  EventFdClosedError,
+  type EventFdOptions,
+  type FromFdOptions,
+  NotAnEventFdError,
+  type ReadAsyncOptions,
+} from "./eventfd.ts";
+export {
+  poll,
+  pollAsync,
+  type PollAsyncOptions,
+  type PollFd,
+  type PollResult,
+} from "./poll.ts";
+export { Epoll, type EpollEvent, type EpollWaitAsyncOptions } from "./epoll.ts";

@@ -1,0 +1,116 @@
+/**
+ * Readiness waits that never block the event loop and never consume data.
+ *
+ * A `nonblocking: true` FFI `read` left pending keeps running on Deno's
+ * thread pool and steals the next unit, even after its caller gave up. So
+ * async waits here only `poll` for readiness off-thread, together with a
+ * private wake-up eventfd that cancels the poll; whoever waited then takes
+ * data with a synchronous, non-blocking call on its own thread.
+ *
+ * @module
+ */
+
+import { EFD_CLOEXEC, EFD_NONBLOCK, POLLIN } from "./constants.ts";
+import { lastErrno, throwErrno } from "./errno.ts";
+import { libc } from "./libc.ts";
+
+const EINTR = 4;
+
+/** A wake-up eventfd that cuts short one pending off-thread poll. */
+export class Waker {
+  readonly fd: number;
+  #woken = false;
+
+  constructor(fd: number) {
+    this.fd = fd;
+  }
+
+  /** Makes the pending poll return; idempotent until `reset`. */
+  wake(): void {
+    if (this.#woken) return;
+    this.#woken = true;
+    scratch[0] = 1n;
+    libc().write(this.fd, scratch, 8n);
+  }
+
+  get woken(): boolean {
+    return this.#woken;
+  }
+
+  reset(): void {
+    if (!this.#woken) return;
+    libc().read(this.fd, scratch, 8n);
+    this.#woken = false;
+  }
+}
+
+const scratch = new BigUint64Array(1);
+const spare: Waker[] = [];
+
+/** Takes a waker from this thread's free list, or makes one. */
+export function acquireWaker(): Waker {
+  const w = spare.pop();
+  if (w) return w;
+  const fd = libc().eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  if (fd < 0) throwErrno("eventfd", "wake-up fd");
+  return new Waker(fd);
+}
+
+/** Returns a waker once its poll has finished. */
+export function releaseWaker(w: Waker): void {
+  w.reset();
+  // A few spares cover typical concurrency; more would just hold fds open.
+  if (spare.length < 8) spare.push(w);
+  else libc().close(w.fd);
+}
+
+/**
+ * Polls `fds` (plus the waker) on Deno's blocking thread pool until one is
+ * ready, the waker fires or `timeoutMs` passes (-1: forever). Resolves with
+ * the revents of each fd in `fds` order (all 0 on timeout or wake).
+ */
+export async function pollOffThread(
+  fds: readonly { fd: number; events: number }[],
+  timeoutMs: number,
+  waker: Waker,
+): Promise<number[]> {
+  const n = fds.length + 1;
+  const buf = new Int32Array(n * 2);
+  const view = new DataView(buf.buffer);
+  fds.forEach(({ fd, events }, i) => {
+    view.setInt32(i * 8, fd, true);
+    view.setInt16(i * 8 + 4, events, true);
+  });
+  view.setInt32(fds.length * 8, waker.fd, true);
+  view.setInt16(fds.length * 8 + 4, POLLIN, true);
+  const deadline = timeoutMs < 0 ? Infinity : performance.now() + timeoutMs;
+  for (;;) {
+    const left = deadline === Infinity
+      ? -1
+      : Math.max(0, Math.ceil(deadline - performance.now()));
+    const r = await libc().pollAsync(buf, BigInt(n), left);
+    // errno is thread-local and the poll ran on another thread, so an
+    // EINTR there cannot be read here; a negative result is retried, and
+    // the only other failures (EFAULT, EINVAL, ENOMEM) cannot arise from
+    // this well-formed, bounded call.
+    if (r >= 0 || performance.now() >= deadline) break;
+  }
+  return fds.map((_, i) => view.getInt16(i * 8 + 6, true));
+}
+
+/** Synchronous `poll` with EINTR retried against the original deadline. */
+export function pollSync(
+  buf: Int32Array,
+  n: number,
+  timeoutMs: number,
+): number {
+  const deadline = timeoutMs < 0 ? Infinity : performance.now() + timeoutMs;
+  for (;;) {
+    const left = deadline === Infinity
+      ? -1
+      : Math.max(0, Math.ceil(deadline - performance.now()));
+    const r = libc().poll(buf, BigInt(n), left);
+    if (r >= 0) return r;
+    if (lastErrno() !== EINTR) throwErrno("poll", `${n} fds`);
+  }
+}

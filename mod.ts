@@ -1,0 +1,19 @@
+/**
+ * efdpool: Linux eventfd notifications — above all ones raised by the
+ * kernel — spread over a pool of Web Workers, with EFD_SEMAPHORE semantics:
+ * every unit added to the counter is handled by exactly one worker, once.
+ *
+ * Needs `--allow-ffi` (efdpool calls libc directly).
+ *
+ * @example
+ * ```ts
+ * import { EventFd } from "@efdpool/efdpool";
+ * using efd = EventFd.create({ semaphore: true });
+ * efd.write(3);
+ * console.log(efd.read()); // 1n
+ * ```
+ *
+ * @module
+ */
+
+export * from "./ffi/mod.ts";
