@@ -1,0 +1,141 @@
+/**
+ * The shapes of the worker pool's public API.
+ *
+ * @module
+ */
+
+/** Options for {@linkcode WorkerPool}. */
+export interface PoolOptions {
+  /** Number of Web Workers (default: `navigator.hardwareConcurrency`). */
+  workers?: number;
+  /**
+   * Module whose exported `handle(input, ctx)` (or default export) runs in
+   * each worker, for `run()` tasks and for sources attached without a
+   * handler of their own.
+   */
+  handler?: string | URL;
+  /** Most tasks waiting to start before `run()` rejects with `QueueFullError` (default 65536). */
+  maxQueue?: number;
+  /**
+   * Most units one worker takes per wake-up before it lets the others in
+   * (default 32). Larger batches mean fewer wake-ups; smaller, fairer shares.
+   */
+  batch?: number;
+  /** A name for messages and stats (default "efdpool"). */
+  name?: string;
+}
+
+/** Options for {@linkcode WorkerPool.run}. */
+export interface RunOptions {
+  /** Aborts the task: a queued one is removed and never runs; a running one's handler sees `ctx.signal` abort. */
+  signal?: AbortSignal;
+  /** Buffers to move rather than copy: they are detached in the caller. */
+  transfer?: ArrayBuffer[];
+  /** Milliseconds before the task rejects with `TaskTimeoutError` (and its handler's signal aborts). */
+  timeout?: number;
+}
+
+/** A unit taken from an attached source, as the handler and callbacks see it. */
+export interface Notification {
+  /** The source's name. */
+  source: string;
+  /** Sequence number of the unit within its source, from 1, in the order units were taken. */
+  seq: number;
+  /** The worker (0-based slot) that took the unit. */
+  worker: number;
+  /** When the unit was taken, in epoch milliseconds (`performance.timeOrigin + performance.now()`). */
+  takenAt: number;
+  /** Whether the unit is a re-delivery of one whose worker died. */
+  redelivered: boolean;
+}
+
+/** Options for {@linkcode WorkerPool.attach}. */
+export interface AttachOptions {
+  /** Name in stats and notifications (default: `source-N`). */
+  name?: string;
+  /** Handler module for this source's units (default: the pool's handler). */
+  handler?: string | URL;
+  /** Structured-cloneable value handed to the handler as `ctx.data` (sent once per worker). */
+  data?: unknown;
+  /** Called on the main thread with each handler result (results are only shipped when this is set). */
+  onResult?: (result: unknown, notification: Notification) => void;
+  /** Called on the main thread when a handler throws; without it the pool dispatches an `error` event. */
+  onError?: (error: Error, notification: Notification) => void;
+}
+
+/** What a handler receives besides its input. */
+export interface HandlerContext {
+  /** The worker slot running the handler. */
+  worker: number;
+  /** Aborts when the task is cancelled or times out, or the pool is destroyed. */
+  signal: AbortSignal;
+  /** The source's `data` (undefined for tasks). */
+  data: unknown;
+  /** The notification, for source units (undefined for tasks). */
+  notification?: Notification;
+}
+
+/** Latency percentiles in milliseconds. */
+export interface Percentiles {
+  /** Median. */
+  p50: number;
+  /** 99th percentile. */
+  p99: number;
+  /** Largest seen. */
+  max: number;
+  /** Number of samples. */
+  count: number;
+}
+
+/** Per-source counters. */
+export interface SourceStats {
+  /** Source name. */
+  name: string;
+  /** Units taken from the eventfd. */
+  taken: number;
+  /** Units whose handler finished. */
+  handled: number;
+  /** Units whose handler threw. */
+  failed: number;
+  /** Units re-delivered after their worker died. */
+  redelivered: number;
+}
+
+/** Per-worker counters. */
+export interface WorkerStats {
+  /** Worker slot. */
+  id: number;
+  /** Units (tasks and source units) this worker handled. */
+  units: number;
+  /** Tasks among them. */
+  tasks: number;
+  /** Share of all units, 0..1. */
+  share: number;
+  /** Times this slot's worker died and was replaced. */
+  restarts: number;
+  /** Fraction of wall time spent in handlers since the pool started, 0..1. */
+  utilization: number;
+}
+
+/** A snapshot from {@linkcode WorkerPool.stats}. */
+export interface PoolStats {
+  /** Tasks queued, not yet taken by a worker. */
+  queued: number;
+  /** Tasks taken and not yet settled. */
+  running: number;
+  /** Tasks settled since start, by outcome. */
+  tasks: {
+    completed: number;
+    failed: number;
+    cancelled: number;
+    timedOut: number;
+  };
+  /** Time from `run()` to a worker taking the task. */
+  waitTime: Percentiles;
+  /** Time spent in handlers (tasks and source units). */
+  runTime: Percentiles;
+  /** Per-source counters. */
+  sources: SourceStats[];
+  /** Per-worker counters. */
+  workers: WorkerStats[];
+}
