@@ -17,3 +17,24 @@
  */
 
 export * from "./ffi/mod.ts";
+export { WorkerPool } from "./workers/pool.ts";
+export { PoolSource } from "./workers/source.ts";
+export {
+  HandlerLoadError,
+  PoolClosedError,
+  QueueFullError,
+  TaskFailedError,
+  TaskTimeoutError,
+  WorkerDiedError,
+} from "./workers/errors.ts";
+export type {
+  AttachOptions,
+  HandlerContext,
+  Notification,
+  Percentiles,
+  PoolOptions,
+  PoolStats,
+  RunOptions,
+  SourceStats,
+  WorkerStats,
+} from "./workers/types.ts";

@@ -23,9 +23,19 @@ export const Ctl = {
   PoolWaiting: 2,
   /** Tasks claimed from the queue, including cancelled ones. */
   Claimed: 3,
+  /**
+   * Per source, 3 words: units done (handled or failed, mod 2^32); whether
+   * the pool wants a wake when done reaches the next word, the target.
+   */
+  SourceBase: 16,
   /** Start of per-worker words. */
-  WorkerBase: 16,
+  WorkerBase: 16 + 3 * MAX_SOURCES,
 } as const;
+
+/** Index of source `index`'s done counter; +1 is its want flag, +2 its target. */
+export function doneWord(index: number): number {
+  return Ctl.SourceBase + 3 * index;
+}
 
 /** Per-worker int32 words, at `Ctl.WorkerBase + slot * WORKER_WORDS`. */
 export const W = {

@@ -21,6 +21,7 @@ import {
   bucketLimit,
   BUCKETS,
   Ctl,
+  doneWord,
   F,
   Layout,
   MAX_SOURCES,
@@ -115,7 +116,7 @@ function toUrl(h: string | URL): string {
  * console.log(await pool.run(21)); // 42
  * ```
  */
-export class WorkerPool extends EventTarget implements SourceHost {
+export class WorkerPool extends EventTarget {
   /** Number of worker slots. */
   readonly size: number;
   readonly #name: string;
@@ -127,7 +128,10 @@ export class WorkerPool extends EventTarget implements SourceHost {
   readonly #taskFd: EventFd;
   readonly #slots: Slot[] = [];
   readonly #tasks = new Map<number, Task>();
-  readonly #backlog: Task[] = [];
+  /** Tasks waiting for room in the shared queue, oldest first from #backlogHead. */
+  #backlog: Task[] = [];
+  #backlogHead = 0;
+  #backlogLive = 0;
   readonly #sources = new Map<number, SourceEntry>();
   readonly #handledWaiters = new Set<
     { index: number; count: number; resolve(): void }
@@ -147,6 +151,12 @@ export class WorkerPool extends EventTarget implements SourceHost {
   #state: "open" | "closing" | "closed" = "open";
   #closing?: Promise<void>;
   #failure?: unknown;
+  /** What each PoolSource may ask of its pool. */
+  readonly #host: SourceHost = {
+    sourceStats: (i) => this.#sourceStats(i),
+    waitHandled: (i, n, signal) => this.#waitHandled(i, n, signal),
+    detachSource: (i) => this.#detachSource(i),
+  };
   readonly #outcomes = { completed: 0, failed: 0, cancelled: 0, timedOut: 0 };
 
   /**
@@ -431,7 +441,10 @@ export class WorkerPool extends EventTarget implements SourceHost {
       enqueuedAt: performance.timeOrigin + performance.now(),
     };
     this.#tasks.set(id, task);
-    if (this.#backlog.length || !this.#push(task)) this.#backlog.push(task);
+    if (this.#backlogLive || !this.#push(task)) {
+      this.#backlog.push(task);
+      this.#backlogLive++;
+    }
     for (const b of transfer ?? []) b.transfer();
     if (signal) {
       task.signal = signal;
@@ -490,7 +503,8 @@ export class WorkerPool extends EventTarget implements SourceHost {
   ): void {
     if (!this.#tasks.has(task.id)) return;
     if (task.pos < 0) {
-      this.#backlog.splice(this.#backlog.indexOf(task), 1);
+      task.pos = -2; // Skipped when the backlog drains.
+      this.#backlogLive--;
     } else if (!this.#queue.cancel(task.pos, task.id)) {
       // Already running: tell its handler through ctx.signal.
       for (const slot of this.#slots) {
@@ -553,7 +567,7 @@ export class WorkerPool extends EventTarget implements SourceHost {
 
   /** Tasks queued and not yet taken by a worker. */
   get queued(): number {
-    return this.#backlog.length + this.#pushed -
+    return this.#backlogLive + this.#pushed -
       Atomics.load(this.#lay.i32, Ctl.Claimed);
   }
 
@@ -593,27 +607,68 @@ export class WorkerPool extends EventTarget implements SourceHost {
       n += slot.results.drain((r) => this.#onRecord(r));
     }
     this.#queue.reclaim();
-    while (this.#backlog.length && this.#push(this.#backlog[0])) {
-      this.#backlog.shift();
-      n++;
-    }
+    n += this.#refill();
     if (this.#readyWaiters.length && this.queued < this.#maxQueue) {
       for (const r of this.#readyWaiters.splice(0)) r();
       n++;
     }
-    for (const w of this.#handledWaiters) {
-      const s = this.sourceStats(w.index);
-      if (s.handled + s.failed >= w.count || !this.#sources.has(w.index)) {
-        this.#handledWaiters.delete(w);
-        w.resolve();
-        n++;
-      }
-    }
+    n += this.#checkHandled();
     if (this.#idleWaiters.length && this.#tasks.size === 0) {
       for (const r of this.#idleWaiters.splice(0)) r();
       n++;
     }
     return n > 0;
+  }
+
+  /** Moves backlog tasks into the shared queue while it has room. */
+  #refill(): number {
+    let n = 0;
+    while (this.#backlogHead < this.#backlog.length) {
+      const t = this.#backlog[this.#backlogHead];
+      if (t.pos === -1 && !this.#push(t)) break;
+      this.#backlogHead++;
+      if (t.pos >= 0) {
+        this.#backlogLive--;
+        n++;
+      }
+    }
+    if (
+      this.#backlogHead > 1024 && this.#backlogHead * 2 > this.#backlog.length
+    ) {
+      this.#backlog = this.#backlog.slice(this.#backlogHead);
+      this.#backlogHead = 0;
+    }
+    return n;
+  }
+
+  /**
+   * Resolves `until()` waiters whose count is reached, and tells workers the
+   * nearest count still awaited per source, so they wake the pool then.
+   */
+  #checkHandled(): number {
+    const i32 = this.#lay.i32;
+    const nearest = new Map<number, number>();
+    let n = 0;
+    for (const w of this.#handledWaiters) {
+      const done = Atomics.load(i32, doneWord(w.index));
+      if (((done - w.count) | 0) >= 0 || !this.#sources.has(w.index)) {
+        this.#handledWaiters.delete(w);
+        w.resolve();
+        n++;
+      } else {
+        const t = nearest.get(w.index);
+        if (t === undefined || ((w.count - t) | 0) < 0) {
+          nearest.set(w.index, w.count);
+        }
+      }
+    }
+    for (const index of this.#sources.keys()) {
+      const at = doneWord(index);
+      const target = nearest.get(index);
+      if (target !== undefined) Atomics.store(i32, at + 2, target);
+      Atomics.store(i32, at + 1, target === undefined ? 0 : 1);
+    }
+    return n;
   }
 
   /** Wakes the pump from the pool's own thread. */
@@ -721,21 +776,21 @@ export class WorkerPool extends EventTarget implements SourceHost {
       );
     }
     this.#pump();
-    return new PoolSource(this, index, entry.name, eventfd);
+    return new PoolSource(this.#host, index, entry.name, eventfd);
   }
 
   #resetSource(index: number): void {
     const lay = this.#lay;
     Atomics.store(lay.seq, index, 0n);
     Atomics.store(lay.seq, MAX_SOURCES + index, 0n);
+    for (let k = 0; k < 3; k++) Atomics.store(lay.i32, doneWord(index) + k, 0);
     for (let w = 0; w < this.size; w++) {
       lay.f64[lay.f(w, F.Source + 2 * index)] = 0;
       lay.f64[lay.f(w, F.Source + 2 * index + 1)] = 0;
     }
   }
 
-  /** @internal Part of SourceHost. */
-  sourceStats(index: number): SourceStats {
+  #sourceStats(index: number): SourceStats {
     const lay = this.#lay;
     let handled = 0;
     let failed = 0;
@@ -753,15 +808,14 @@ export class WorkerPool extends EventTarget implements SourceHost {
     };
   }
 
-  /** @internal Part of SourceHost. */
-  waitHandled(
+  #waitHandled(
     index: number,
     count: number,
     signal?: AbortSignal,
   ): Promise<void> {
     if (signal?.aborted) return Promise.reject(signal.reason);
     const { promise, resolve, reject } = Promise.withResolvers<void>();
-    const w = { index, count, resolve };
+    const w = { index, count: count | 0, resolve };
     this.#handledWaiters.add(w);
     signal?.addEventListener("abort", () => {
       this.#handledWaiters.delete(w);
@@ -771,8 +825,7 @@ export class WorkerPool extends EventTarget implements SourceHost {
     return promise;
   }
 
-  /** @internal Part of SourceHost. */
-  async detachSource(index: number): Promise<void> {
+  async #detachSource(index: number): Promise<void> {
     const s = this.#sources.get(index);
     if (!s) return;
     for (const slot of this.#slots) {
@@ -834,7 +887,7 @@ export class WorkerPool extends EventTarget implements SourceHost {
       tasks: { ...this.#outcomes },
       waitTime: percentiles(wait, maxWait),
       runTime: percentiles(run, maxRun),
-      sources: [...this.#sources.keys()].map((i) => this.sourceStats(i)),
+      sources: [...this.#sources.keys()].map((i) => this.#sourceStats(i)),
       workers: perWorker,
     };
   }
@@ -863,7 +916,7 @@ export class WorkerPool extends EventTarget implements SourceHost {
         await idle;
       }
       await Promise.all(
-        [...this.#sources.keys()].map((i) => this.detachSource(i)),
+        [...this.#sources.keys()].map((i) => this.#detachSource(i)),
       );
       await this.#stop();
     })();
@@ -889,7 +942,8 @@ export class WorkerPool extends EventTarget implements SourceHost {
     for (const t of [...this.#tasks.values()]) {
       this.#settle(t, false, new PoolClosedError("destroyed"), "cancelled");
     }
-    this.#backlog.length = 0;
+    this.#backlog = [];
+    this.#backlogHead = this.#backlogLive = 0;
     for (const s of this.#sources.values()) {
       for (const slot of this.#slots) {
         if (slot.watching.delete(s.index)) slot.epoll.delete(s.fd);

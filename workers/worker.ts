@@ -8,7 +8,16 @@
 /// <reference lib="deno.worker" />
 
 import { decode, encode, type Encoded } from "./codec.ts";
-import { bucketOf, BUCKETS, Ctl, F, Layout, MAX_SOURCES, W } from "./layout.ts";
+import {
+  bucketOf,
+  BUCKETS,
+  Ctl,
+  doneWord,
+  F,
+  Layout,
+  MAX_SOURCES,
+  W,
+} from "./layout.ts";
 import {
   CONTROL_TAG,
   type InitMessage,
@@ -27,7 +36,6 @@ type Handler = (input: unknown, ctx: HandlerContext) => unknown;
 const EAGAIN = 11;
 const EINTR = 4;
 const RWF_NOWAIT = 0x8;
-const EPOLL_CTL_DEL = 2;
 const EVENT_SIZE = 12;
 
 const c = libc();
@@ -77,8 +85,7 @@ class PoolWorker {
   #taskFn: Handler | null = null;
   #mailSeen = 0;
   #mailWaiter: (() => void) | null = null;
-  #current: { id: number; controller?: AbortController } | null = null;
-  #currentSource = -1;
+  #job: Job | null = null;
   #pendingDetach: { gen: number; index: number } | null = null;
   #closing = false;
 
@@ -111,7 +118,7 @@ class PoolWorker {
       case "detach": {
         const s = this.#sources.get(msg.index);
         if (s) s.detached = true;
-        if (this.#currentSource === msg.index) {
+        if (this.#job?.source?.index === msg.index) {
           // Acknowledge once the unit in hand is finished.
           this.#pendingDetach = { gen: msg.gen, index: msg.index };
           this.#mailSeen = msg.gen;
@@ -122,8 +129,8 @@ class PoolWorker {
         break;
       }
       case "abort":
-        if (this.#current?.id === msg.id) {
-          this.#current.controller?.abort(
+        if (this.#job?.id === msg.id) {
+          (this.#job.controller ??= new AbortController()).abort(
             new DOMException(msg.reason, "AbortError"),
           );
         }
@@ -174,11 +181,11 @@ class PoolWorker {
       if (this.#stopping()) return;
       for (const tag of ready) {
         if (tag === TASK_TAG) {
-          await this.#drain(taskfd, batch, () => this.#task());
+          await this.#drain(taskfd, batch, null);
         } else {
           const s = this.#sources.get(tag);
           if (s && !s.detached) {
-            await this.#drain(s.fd, batch, () => this.#unit(s));
+            await this.#drain(s.fd, batch, s);
           }
         }
         if (this.#closing) return;
@@ -190,56 +197,35 @@ class PoolWorker {
   async #drain(
     fd: number,
     batch: number,
-    handle: () => unknown,
+    source: Source | null,
   ): Promise<void> {
     for (let i = 0; i < batch; i++) {
       if (!takeUnit(fd)) return;
       // A second unit ready means a backlog: a zero write adds nothing but
       // wakes one more idle EPOLLEXCLUSIVE waiter, which may recruit the next.
       if (i === 1) c.write(fd, zero, 8n);
-      const r = handle();
-      if (r instanceof Promise) await r;
+      const pending = source ? this.#unit(source) : this.#task();
+      if (pending) await pending;
       if (this.#closing) return;
     }
   }
 
-  #ctx(data: unknown, notification?: Notification): HandlerContext {
-    const current = this.#current;
-    return {
-      worker: this.#m.slot,
-      data,
-      notification,
-      get signal(): AbortSignal {
-        if (!current) return new AbortController().signal;
-        current.controller ??= new AbortController();
-        return current.controller.signal;
-      },
-    };
+  #hold(kind: number, id: number): void {
+    const lay = this.#lay;
+    const slot = this.#m.slot;
+    Atomics.store(lay.i32, lay.w(slot, W.HeldId), id);
+    Atomics.store(lay.i32, lay.w(slot, W.HeldKind), kind);
   }
 
-  #task(): unknown {
+  #task(): Promise<void> | undefined {
     const claim = this.#queue.claim();
     Atomics.add(this.#lay.i32, Ctl.Claimed, 1);
     if (claim === null || claim === "cancelled") return undefined;
-    const lay = this.#lay;
-    const slot = this.#m.slot;
-    Atomics.store(lay.i32, lay.w(slot, W.HeldId), claim.id);
-    Atomics.store(lay.i32, lay.w(slot, W.HeldKind), 1);
-    this.#current = { id: claim.id };
+    this.#hold(1, claim.id);
     const start = now();
     this.#record(F.Hist, start - claim.time, F.MaxWait);
-    const fields: RecordFields = {
-      id: claim.id,
-      status: Status.Ok,
-      source: -1,
-      flags: 0,
-      time: start,
-      seq: 0,
-    };
-    const finish = (status: number, value: unknown) => {
-      this.#finish(fields, status, value, true, start);
-      lay.f64[lay.f(slot, F.Tasks)]++;
-    };
+    const job = new Job(claim.id, null, 0, start, false);
+    this.#job = job;
     let out: unknown;
     try {
       if (!this.#taskFn) {
@@ -249,76 +235,50 @@ class PoolWorker {
       }
       out = this.#taskFn(
         decode(claim.kind, claim.num, claim.bytes),
-        this.#ctx(undefined),
+        new Context(this.#m.slot, undefined, job),
       );
     } catch (e) {
-      return finish(Status.Error, e);
+      this.#finish(job, Status.Error, e);
+      return undefined;
     }
-    if (isThenable(out)) {
-      return Promise.resolve(out).then(
-        (v) => finish(Status.Ok, v),
-        (e) => finish(Status.Error, e),
-      );
-    }
-    return finish(Status.Ok, out);
+    return this.#await(job, out);
   }
 
-  #unit(s: Source): unknown {
+  #unit(s: Source): Promise<void> | undefined {
     const lay = this.#lay;
-    const slot = this.#m.slot;
     const seq = Number(Atomics.add(lay.seq, s.index, 1n)) + 1;
     const redelivered = takeCredit(lay.seq, MAX_SOURCES + s.index);
     const start = now();
-    lay.f64[lay.f(slot, F.HeldSeq)] = seq;
-    lay.f64[lay.f(slot, F.HeldTakenAt)] = start;
-    Atomics.store(lay.i32, lay.w(slot, W.HeldId), s.index);
-    Atomics.store(lay.i32, lay.w(slot, W.HeldKind), 2);
-    this.#currentSource = s.index;
-    this.#current = { id: -1 };
-    const notification: Notification = {
+    lay.f64[lay.f(this.#m.slot, F.HeldSeq)] = seq;
+    this.#hold(2, s.index);
+    const job = new Job(-1, s, seq, start, redelivered);
+    this.#job = job;
+    job.notification = {
       source: s.name,
       seq,
-      worker: slot,
+      worker: this.#m.slot,
       takenAt: start,
       redelivered,
     };
-    const fields: RecordFields = {
-      id: -1,
-      status: Status.Ok,
-      source: s.index,
-      flags: redelivered ? 1 : 0,
-      time: start,
-      seq,
-    };
-    const finish = (status: number, value: unknown) => {
-      lay.f64[lay.f(slot, F.Source + 2 * s.index + status)]++;
-      this.#finish(
-        fields,
-        status,
-        value,
-        s.wantResults || status === Status.Error,
-        start,
-      );
-      this.#currentSource = -1;
-      if (this.#pendingDetach?.index === s.index) {
-        this.#sources.delete(s.index);
-        self.postMessage({ type: "ack", slot, gen: this.#pendingDetach.gen });
-        this.#pendingDetach = null;
-      }
-    };
     let out: unknown;
     try {
-      out = s.fn(notification, this.#ctx(s.data, notification));
+      out = s.fn(job.notification, new Context(this.#m.slot, s.data, job));
     } catch (e) {
-      return finish(Status.Error, e);
+      this.#finish(job, Status.Error, e);
+      return undefined;
     }
-    if (isThenable(out)) {
-      return Promise.resolve(out).then(
-        (v) => finish(Status.Ok, v),
-        (e) => finish(Status.Error, e),
-      );
+    return this.#await(job, out);
+  }
+
+  #await(job: Job, out: unknown): Promise<void> | undefined {
+    if (!isThenable(out)) {
+      this.#finish(job, Status.Ok, out);
+      return undefined;
     }
-    return finish(Status.Ok, out);
+    return Promise.resolve(out).then(
+      (v) => this.#finish(job, Status.Ok, v),
+      (e) => this.#finish(job, Status.Error, e),
+    );
   }
 
   #record(hist: number, ms: number, maxField: number): void {
@@ -329,53 +289,83 @@ class PoolWorker {
     if (ms > lay.f64[mi]) lay.f64[mi] = ms;
   }
 
-  /** Publishes the outcome (if wanted), then clears the ledger: in that order, so a death in between is seen as "held". */
-  #finish(
-    f: RecordFields,
-    status: number,
-    value: unknown,
-    publish: boolean,
-    start: number,
-  ): void {
+  /**
+   * Counts the outcome, publishes it if anyone wants it, then clears the
+   * ledger: in that order, so a death before the end is seen as "held".
+   */
+  #finish(job: Job, status: number, value: unknown): void {
     const lay = this.#lay;
+    const i32 = lay.i32;
     const slot = this.#m.slot;
     const end = now();
-    this.#record(F.Hist + BUCKETS, end - start, F.MaxRun);
-    lay.f64[lay.f(slot, F.BusyMs)] += end - start;
+    this.#record(F.Hist + BUCKETS, end - job.start, F.MaxRun);
+    lay.f64[lay.f(slot, F.BusyMs)] += end - job.start;
     lay.f64[lay.f(slot, F.Units)]++;
-    if (publish) {
-      f.status = status;
-      let e: Encoded;
-      try {
-        e = status === Status.Error ? encodeError(value) : encode(value);
-      } catch (err) {
-        f.status = Status.Error;
-        e = encodeError(
-          new TypeError(
-            `handler result cannot be sent to the pool: ${
-              (err as Error).message
-            }`,
-          ),
-        );
-      }
-      if (!this.#results.append(f, e, () => !this.#stopping())) {
-        f.status = Status.Error;
-        this.#results.append(
-          f,
-          encodeError(
-            new RangeError(
-              `handler result of ${e.bytes?.length} bytes exceeds the result ring`,
-            ),
-          ),
-          () => !this.#stopping(),
-        );
+    const s = job.source;
+    if (s) lay.f64[lay.f(slot, F.Source + 2 * s.index + status)]++;
+    else lay.f64[lay.f(slot, F.Tasks)]++;
+    let wake = !s || s.wantResults || status === Status.Error;
+    if (wake) this.#publish(job, status, value);
+    Atomics.store(i32, lay.w(slot, W.HeldKind), 0);
+    this.#job = null;
+    if (s) {
+      const at = doneWord(s.index);
+      const done = Atomics.add(i32, at, 1) + 1;
+      // The pool sleeps until a source reaches the count it awaits; waking
+      // it for every unit would cost it a context switch per unit.
+      if (
+        Atomics.load(i32, at + 1) &&
+        ((done - Atomics.load(i32, at + 2)) | 0) >= 0
+      ) wake = true;
+      if (this.#pendingDetach?.index === s.index) {
+        this.#sources.delete(s.index);
+        self.postMessage({ type: "ack", slot, gen: this.#pendingDetach.gen });
+        this.#pendingDetach = null;
       }
     }
-    Atomics.store(lay.i32, lay.w(slot, W.HeldKind), 0);
-    this.#current = null;
-    Atomics.add(lay.i32, Ctl.ResultSignal, 1);
-    if (Atomics.load(lay.i32, Ctl.PoolWaiting)) {
-      Atomics.notify(lay.i32, Ctl.ResultSignal);
+    if (wake) {
+      Atomics.add(i32, Ctl.ResultSignal, 1);
+      if (Atomics.load(i32, Ctl.PoolWaiting)) {
+        Atomics.notify(i32, Ctl.ResultSignal);
+      }
+    }
+  }
+
+  #publish(job: Job, status: number, value: unknown): void {
+    const f: RecordFields = {
+      id: job.id,
+      status,
+      source: job.source?.index ?? -1,
+      flags: job.redelivered ? 1 : 0,
+      time: job.start,
+      seq: job.seq,
+    };
+    let e: Encoded;
+    try {
+      e = status === Status.Error ? encodeError(value) : encode(value);
+    } catch (err) {
+      f.status = Status.Error;
+      e = encodeError(
+        new TypeError(
+          `handler result cannot be sent to the pool: ${
+            (err as Error).message
+          }`,
+        ),
+      );
+    }
+    const open = () => !this.#stopping();
+    if (!this.#results.append(f, e, open)) {
+      f.status = Status.Error;
+      const size = e.bytes?.length;
+      this.#results.append(
+        f,
+        encodeError(
+          new RangeError(
+            `handler result of ${size} bytes exceeds the result ring`,
+          ),
+        ),
+        open,
+      );
     }
   }
 
@@ -391,6 +381,33 @@ class PoolWorker {
 
   get closing(): boolean {
     return this.#closing;
+  }
+}
+
+/** The unit in hand. */
+class Job {
+  controller?: AbortController;
+  notification?: Notification;
+  constructor(
+    readonly id: number,
+    readonly source: Source | null,
+    readonly seq: number,
+    readonly start: number,
+    readonly redelivered: boolean,
+  ) {}
+}
+
+/** What a handler gets as `ctx`; the AbortController is made only if asked for. */
+class Context implements HandlerContext {
+  readonly #job: Job;
+  constructor(readonly worker: number, readonly data: unknown, job: Job) {
+    this.#job = job;
+  }
+  get notification(): Notification | undefined {
+    return this.#job.notification;
+  }
+  get signal(): AbortSignal {
+    return (this.#job.controller ??= new AbortController()).signal;
   }
 }
 
