@@ -45,23 +45,19 @@ export class Waker {
 }
 
 const scratch = new BigUint64Array(1);
-const spare: Waker[] = [];
 
-/** Takes a waker from this thread's free list, or makes one. */
+/** Makes a waker for one wait. */
 export function acquireWaker(): Waker {
-  const w = spare.pop();
-  if (w) return w;
   const fd = libc().eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
   if (fd < 0) throwErrno("eventfd", "wake-up fd");
   return new Waker(fd);
 }
 
-/** Returns a waker once its poll has finished. */
+/** Closes a waker once its poll has finished. */
 export function releaseWaker(w: Waker): void {
-  w.reset();
-  // A few spares cover typical concurrency; more would just hold fds open.
-  if (spare.length < 8) spare.push(w);
-  else libc().close(w.fd);
+  // Not kept for reuse: a Worker has no exit hook to close spares, so they
+  // would leak one fd per concurrent wait with every Worker that ends.
+  libc().close(w.fd);
 }
 
 /**
