@@ -7,6 +7,7 @@
 import { POLLIN } from "./constants.ts";
 import { ErrnoError, lastErrno, throwErrno } from "./errno.ts";
 import { libc } from "./libc.ts";
+import { checkTimeout } from "./poll.ts";
 import { acquireWaker, pollOffThread, releaseWaker } from "./wait.ts";
 
 const EPOLL_CLOEXEC = 0o2000000;
@@ -152,7 +153,8 @@ export class Epoll {
     this.#control(EPOLL_CTL_DEL, "epoll_ctl(DEL)", fd, 0, 0);
   }
 
-  #ensure(maxEvents: number): void {
+  #ensure(maxEvents: number, timeoutMs: number): void {
+    checkTimeout(timeoutMs);
     if (!Number.isInteger(maxEvents) || maxEvents < 1 || maxEvents > 65536) {
       throw new RangeError(
         `maxEvents must be within 1..65536, got ${maxEvents}`,
@@ -190,7 +192,7 @@ export class Epoll {
    * ```
    */
   wait(timeoutMs: number, maxEvents = 64): EpollEvent[] {
-    this.#ensure(maxEvents);
+    this.#ensure(maxEvents, timeoutMs);
     for (;;) {
       const n = libc().epoll_wait(
         this.#open("epoll_wait"),
@@ -222,7 +224,7 @@ export class Epoll {
     maxEvents = 64,
     options: EpollWaitAsyncOptions = {},
   ): Promise<EpollEvent[]> {
-    this.#ensure(maxEvents);
+    this.#ensure(maxEvents, timeoutMs);
     const { signal } = options;
     signal?.throwIfAborted();
     const waker = acquireWaker();

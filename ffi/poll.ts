@@ -38,7 +38,8 @@ function encode(fds: readonly PollFd[]): Int32Array {
   return buf;
 }
 
-function checkTimeout(timeoutMs: number): void {
+/** Throws RangeError unless `timeoutMs` is an integer >= -1 that fits poll's int. */
+export function checkTimeout(timeoutMs: number): void {
   if (
     !Number.isInteger(timeoutMs) || timeoutMs < -1 || timeoutMs > 0x7fffffff
   ) {
