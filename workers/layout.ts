@@ -48,7 +48,9 @@ export const W = {
   /** Generation of the newest message posted to the worker (its mailbox). */
   Mail: 3,
 } as const;
-const WORKER_WORDS = 4;
+// A cache line per worker: the ledger is written twice per unit, and shared
+// lines would bounce between cores.
+const WORKER_WORDS = 16;
 
 /** Per-worker float64 fields. */
 export const F = {

@@ -548,9 +548,9 @@ export class WorkerPool extends EventTarget {
     const n: Notification = {
       source: s.name,
       seq: r.seq,
-      worker: -1,
+      worker: r.flags >> 1,
       takenAt: r.time,
-      redelivered: r.flags === 1,
+      redelivered: (r.flags & 1) === 1,
     };
     if (r.status === Status.Ok) s.onResult?.(value, n);
     else if (s.onError) {

@@ -36,7 +36,7 @@ export interface RingRecord {
   bytes: Uint8Array;
   /** Source index, or -1. */
   source: number;
-  /** Redelivered flag for source units. */
+  /** Source units: bit 0 redelivered, the rest the worker slot. */
   flags: number;
   /** Enqueue time (queue) or take time (results), epoch ms. */
   time: number;

@@ -336,7 +336,7 @@ class PoolWorker {
       id: job.id,
       status,
       source: job.source?.index ?? -1,
-      flags: job.redelivered ? 1 : 0,
+      flags: (this.#m.slot << 1) | (job.redelivered ? 1 : 0),
       time: job.start,
       seq: job.seq,
     };
