@@ -38,3 +38,5 @@ export type {
   SourceStats,
   WorkerStats,
 } from "./workers/types.ts";
+export * from "./kernel/mod.ts";
+export * from "./io/mod.ts";

@@ -37,6 +37,7 @@ const NAMES: Record<number, string> = {
   62: "ETIME",
   75: "EOVERFLOW",
   95: "EOPNOTSUPP",
+  107: "ENOTCONN",
   110: "ETIMEDOUT",
   125: "ECANCELED",
 };

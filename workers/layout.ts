@@ -107,6 +107,9 @@ export class Layout {
   resetLedger(slot: number): void {
     Atomics.store(this.i32, this.w(slot, W.HeldKind), 0);
     Atomics.store(this.i32, this.w(slot, W.Exited), 0);
+    // A fresh worker has seen no mail: an old generation here would make it
+    // wait forever for messages that were sent to its predecessor.
+    Atomics.store(this.i32, this.w(slot, W.Mail), 0);
   }
 }
 

@@ -7,7 +7,6 @@
 import { EPOLLEXCLUSIVE, EPOLLIN } from "../ffi/constants.ts";
 import { Epoll } from "../ffi/epoll.ts";
 import { EventFd } from "../ffi/eventfd.ts";
-import { libc } from "../ffi/libc.ts";
 import { decode, encode } from "./codec.ts";
 import {
   HandlerLoadError,
@@ -766,7 +765,8 @@ export class WorkerPool extends EventTarget {
     };
     this.#sources.set(index, entry);
     for (const slot of this.#slots) {
-      if (!slot.ready) continue; // Its init (or re-init) lists every source.
+      // A worker still starting got an init without this source: it needs the mail too.
+      if (slot.dead) continue;
       void this.#mail(slot, { type: "attach", source: this.#spec(entry) }).then(
         () => {
           if (this.#sources.get(index) === entry && slot.ready) {
@@ -1012,6 +1012,3 @@ function percentiles(hist: Float64Array, max: number): Percentiles {
   };
   return { p50: at(0.5), p99: at(0.99), max, count };
 }
-
-// Keep the libc handle warm on the pool thread so the first run() pays no dlopen.
-libc();

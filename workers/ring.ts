@@ -233,7 +233,7 @@ export class ResultRing extends Ring {
     if ((e.bytes?.length ?? 0) > this.maxPayload) return false;
     for (;;) {
       const head = Atomics.load(this.ctl, HEAD);
-      const next = this.put(this.ctl[TAIL], head, f, e, 0);
+      const next = this.put(this.ctl[TAIL], head, f, e, f.status);
       if (next >= 0) {
         Atomics.store(this.ctl, TAIL, next);
         return true;

@@ -85,6 +85,7 @@ class PoolWorker {
   #taskFn: Handler | null = null;
   #mailSeen = 0;
   #mailWaiter: (() => void) | null = null;
+  #mailChain: Promise<void> = Promise.resolve();
   #job: Job | null = null;
   #pendingDetach: { gen: number; index: number } | null = null;
   #closing = false;
@@ -109,8 +110,18 @@ class PoolWorker {
     });
   }
 
-  /** Runs a mailbox message; called from `onmessage`. */
-  async mail(msg: MailMessage): Promise<void> {
+  /**
+   * Runs mailbox messages one at a time, in order; called from `onmessage`.
+   * An attach still importing its handler must not be overtaken by the
+   * detach after it (which would leave `#mailSeen` behind for good).
+   */
+  mail(msg: MailMessage): Promise<void> {
+    const run = this.#mailChain.then(() => this.#runMail(msg));
+    this.#mailChain = run.catch(() => {});
+    return run;
+  }
+
+  async #runMail(msg: MailMessage): Promise<void> {
     switch (msg.type) {
       case "attach":
         await this.#addSource(msg.source);
@@ -200,7 +211,8 @@ class PoolWorker {
     source: Source | null,
   ): Promise<void> {
     for (let i = 0; i < batch; i++) {
-      if (!takeUnit(fd)) return;
+      // A detach arrives through the mailbox while an async handler awaits.
+      if (source?.detached || !takeUnit(fd)) return;
       // A second unit ready means a backlog: a zero write adds nothing but
       // wakes one more idle EPOLLEXCLUSIVE waiter, which may recruit the next.
       if (i === 1) c.write(fd, zero, 8n);

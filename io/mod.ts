@@ -1,0 +1,64 @@
+/**
+ * Kernel completions as efdpool sources, on any Linux host and without a
+ * kernel module: Linux AIO (`AioSource`) and io_uring (`IoUringSource`).
+ *
+ * Submit operations on the main thread; the kernel signals the source's
+ * eventfd as they complete; the workers of the pool it is attached to reap
+ * each completion exactly once and run your handler module on it.
+ *
+ * @example Checksumming the blocks of a file in a pool
+ * ```ts
+ * import { IoUringSource, openForRead } from "./mod.ts";
+ * import { WorkerPool } from "../workers/pool.ts";
+ * // handler.ts: export const handle = (c) => c.data.reduce((a, b) => a + b, 0);
+ * const handler = "data:text/javascript,export const handle = (c) => c.data.reduce((a, b) => a + b, 0);";
+ * await using pool = new WorkerPool({ workers: 2 });
+ * const ring = IoUringSource.create({ depth: 16, blockSize: 4096 });
+ * let total = 0;
+ * ring.attach(pool, { handler, onResult: (sum) => total += sum as number });
+ * using f = openForRead("/etc/hostname");
+ * for (let off = 0; off < f.size; off += 4096) {
+ *   await ring.ready();
+ *   ring.read(f, off);
+ * }
+ * await ring.close();
+ * console.log(total);
+ * ```
+ *
+ * @module
+ */
+
+export { AioSource } from "./aio.ts";
+export {
+  type Completion,
+  type CompletionContext,
+  type CompletionHandler,
+} from "./completion.ts";
+export {
+  CompletionError,
+  FileOpenError,
+  type IoBackend,
+  IoLimitError,
+  IoUnavailableError,
+  SourceClosedError,
+  SourceFullError,
+  UnsupportedFeatureError,
+} from "./errors.ts";
+export {
+  DIRECT_ALIGN,
+  openForRead,
+  type OpenForReadOptions,
+  ReadFile,
+} from "./file.ts";
+export type { OpName } from "./slots.ts";
+export {
+  type AttachSourceOptions,
+  type CompletionInfo,
+  IoSource,
+  type IoSourceOptions,
+  type IoSourceStats,
+  type PoolLike,
+  type ReadOptions,
+  type TagOptions,
+} from "./source.ts";
+export { IoUringSource } from "./uring.ts";

@@ -1,0 +1,526 @@
+/**
+ * `IoSource`: what AIO and io_uring sources share — slots, ids, submit
+ * bookkeeping, attaching to a pool, draining and closing.
+ *
+ * @module
+ */
+
+import type { EventFd } from "../ffi/eventfd.ts";
+import type { PoolSource } from "../workers/source.ts";
+import type { AttachOptions, Notification } from "../workers/types.ts";
+import {
+  type IoBackend,
+  SourceClosedError,
+  SourceFullError,
+} from "./errors.ts";
+import { DIRECT_ALIGN, type ReadFile } from "./file.ts";
+import { type SlotOp, Slots, type SlotsInit } from "./slots.ts";
+
+/** Options shared by {@linkcode AioSource.create} and {@linkcode IoUringSource.create}. */
+export interface IoSourceOptions {
+  /** Most operations in flight at once (default 64). */
+  depth?: number;
+  /** Largest read, in bytes; each slot gets a buffer this big (default 65536). */
+  blockSize?: number;
+}
+
+/** Options for {@linkcode IoSource.read}. */
+export interface ReadOptions {
+  /** Bytes to read (default: the source's `blockSize`, at most that). */
+  length?: number;
+  /** A number handed back in the completion, e.g. a block index (default 0). */
+  tag?: number;
+}
+
+/** Options for submit calls that take only a tag. */
+export interface TagOptions {
+  /** A number handed back in the completion (default 0). */
+  tag?: number;
+}
+
+/** What the main thread learns about each handled completion. */
+export interface CompletionInfo {
+  /** The operation's id. */
+  id: number;
+  /** The operation's tag. */
+  tag: number;
+  /** The pool's notification for the unit that carried it. */
+  notification: Notification;
+}
+
+/** Options for {@linkcode IoSource.attach}. */
+export interface AttachSourceOptions {
+  /**
+   * Module whose `handle(completion, ctx)` export (or default export) runs
+   * in a worker for each completion; see {@linkcode Completion}.
+   */
+  handler: string | URL;
+  /** Name in the pool's stats (default: the backend, "aio" or "io_uring"). */
+  name?: string;
+  /** Structured-cloneable value given to the handler as `ctx.data`. */
+  data?: unknown;
+  /** Called on the main thread with each handler's return value. */
+  onResult?: (value: unknown, info: CompletionInfo) => void;
+  /** Called on the main thread when a handler throws. */
+  onError?: (error: Error, notification: Notification) => void;
+}
+
+/** The pool methods a source uses (a `WorkerPool` has them). */
+export interface PoolLike {
+  /** Attaches a semaphore eventfd; see `WorkerPool.attach`. */
+  attach(eventfd: EventFd, options: AttachOptions): PoolSource;
+}
+
+/** A snapshot of a source's counters. */
+export interface IoSourceStats {
+  /** "aio" or "io_uring". */
+  backend: IoBackend;
+  /** Slots, i.e. most operations in flight. */
+  depth: number;
+  /** Operations submitted since creation. */
+  submitted: number;
+  /** Completions whose handler has finished. */
+  handled: number;
+  /** Operations submitted and not yet handled. */
+  inFlight: number;
+  /** Completions posted by the kernel and not yet taken by a worker. */
+  ready: number;
+  /** Units that found no completion (io_uring only: see `relays`). */
+  emptyUnits: number;
+  /** Units workers added to recruit a peer for a batch of CQEs (io_uring only). */
+  relays: number;
+}
+
+/** The value a source's worker handler posts back: which operation, and its result. */
+export interface Envelope {
+  id: number;
+  tag: number;
+  value: unknown;
+}
+
+/** What the pool hands the source handler module as `ctx.data`. */
+export interface SourceData {
+  backend: IoBackend;
+  slots: SlotsInit;
+  eventfd: number;
+  handler: string;
+  userData: unknown;
+  kernel: unknown;
+}
+
+const MAX_DEPTH = 32768;
+
+/**
+ * The part of AIO and io_uring sources that does not depend on the kernel
+ * interface. Operations are submitted on the creating thread; completions
+ * are reaped and handled in the workers of the pool the source is attached
+ * to, exactly once each.
+ */
+export abstract class IoSource {
+  /** "aio" or "io_uring". */
+  abstract readonly backend: IoBackend;
+  /** The semaphore eventfd the kernel signals; attach it to a pool (see `attach`). */
+  readonly eventfd: EventFd;
+  /** Most operations in flight. */
+  readonly depth: number;
+  /** Largest read in bytes. */
+  readonly blockSize: number;
+  /**
+   * The slot table; subclasses write the kernel's view of each slot.
+   *
+   * @ignore
+   */
+  protected readonly slots: Slots;
+  #nextId = 1;
+  #submitted = 0;
+  #state: "open" | "closing" | "closed" = "open";
+  #attached?: PoolSource;
+  #failure?: Error;
+
+  /**
+   * Validates options and allocates the eventfd and slots.
+   *
+   * @ignore
+   */
+  protected constructor(options: IoSourceOptions, eventfd: EventFd) {
+    const { depth = 64, blockSize = 65536 } = options;
+    this.depth = depth;
+    this.blockSize = blockSize;
+    this.eventfd = eventfd;
+    this.slots = Slots.create(depth, blockSize);
+  }
+
+  /**
+   * Checks `options` before any kernel object is made.
+   *
+   * @ignore
+   */
+  protected static checkOptions(options: IoSourceOptions): void {
+    const { depth = 64, blockSize = 65536 } = options;
+    if (!Number.isInteger(depth) || depth < 1 || depth > MAX_DEPTH) {
+      throw new RangeError(
+        `depth must be an integer within 1..${MAX_DEPTH}, got ${depth}`,
+      );
+    }
+    if (!Number.isInteger(blockSize) || blockSize < 0 || blockSize > 1 << 30) {
+      throw new RangeError(
+        `blockSize must be an integer within 0..2^30, got ${blockSize}`,
+      );
+    }
+  }
+
+  /**
+   * Hands the kernel the operation in `slot`; throws if it was refused.
+   *
+   * @ignore
+   */
+  protected abstract kernelSubmit(slot: number, op: SlotOp): void;
+  /**
+   * Asks the kernel to cancel the operation in `slot`; whether it will.
+   *
+   * @ignore
+   */
+  protected abstract kernelCancel(slot: number): boolean;
+  /**
+   * Completions posted and not yet reaped.
+   *
+   * @ignore
+   */
+  protected abstract kernelReady(): number;
+  /**
+   * What workers need to reap: posted once to each.
+   *
+   * @ignore
+   */
+  protected abstract kernelData(): unknown;
+  /**
+   * Frees the kernel objects; every completion has been handled (or discarded).
+   *
+   * @ignore
+   */
+  protected abstract kernelDestroy(): void;
+
+  /**
+   * Whether the kernel objects are gone.
+   *
+   * @ignore
+   */
+  protected get closed(): boolean {
+    return this.#state === "closed";
+  }
+
+  /**
+   * Marks the source broken by an error found outside any caller's call
+   * (a deferred submit): every later submit, `ready` and `drain` throws it.
+   *
+   * @ignore
+   */
+  protected fail(error: Error): void {
+    this.#failure ??= error;
+  }
+
+  /**
+   * Records and submits an operation; returns its id.
+   *
+   * @ignore
+   */
+  protected submit(op: Omit<SlotOp, "id">): number {
+    if (this.#failure) throw this.#failure;
+    if (this.#state !== "open") throw new SourceClosedError(`submit ${op.op}`);
+    const id = this.#nextId;
+    const slot = this.slots.acquire({ ...op, id });
+    if (slot < 0) throw new SourceFullError(this.depth);
+    try {
+      this.kernelSubmit(slot, { ...op, id });
+    } catch (e) {
+      this.slots.abandon(slot);
+      throw e;
+    }
+    this.#nextId++;
+    this.#submitted++;
+    return id;
+  }
+
+  /**
+   * Submits a read of `file` at `offset`; the completion carries the bytes.
+   * With an `O_DIRECT` file, offset and length must be multiples of 4096.
+   * Throws `SourceFullError` when `depth` operations are in flight.
+   *
+   * @example
+   * ```ts
+   * import { AioSource, openForRead } from "./mod.ts";
+   * const aio = AioSource.create({ depth: 4, blockSize: 4096 });
+   * using f = openForRead("/etc/hostname", { direct: false });
+   * const id = aio.read(f, 0, { tag: 0 });
+   * console.log(id); // 1
+   * await aio.close(); // not attached: the completion is discarded
+   * ```
+   */
+  read(
+    file: ReadFile | number,
+    offset: number,
+    options: ReadOptions = {},
+  ): number {
+    const { length = this.blockSize, tag = 0 } = options;
+    if (!Number.isSafeInteger(offset) || offset < 0) {
+      throw new RangeError(
+        `offset must be a non-negative integer, got ${offset}`,
+      );
+    }
+    if (!Number.isInteger(length) || length < 0 || length > this.blockSize) {
+      throw new RangeError(
+        `length must be within 0..${this.blockSize} (the blockSize), got ${length}`,
+      );
+    }
+    const fd = typeof file === "number" ? file : file.fd;
+    if (typeof file !== "number") {
+      if (fd < 0) throw new SourceClosedError(`read ${file.path}: file closed`);
+      if (file.direct && (offset % DIRECT_ALIGN || length % DIRECT_ALIGN)) {
+        throw new RangeError(
+          `O_DIRECT reads need offset and length in multiples of ${DIRECT_ALIGN}, got ${offset} and ${length}`,
+        );
+      }
+    }
+    return this.submit({ op: "read", tag, fd, offset, length });
+  }
+
+  /**
+   * Submits a one-shot wait until `fd` is ready for `events` (`POLLIN`,
+   * `POLLOUT`, …); the completion's `res` is the ready events. Cancellable.
+   *
+   * @example
+   * ```ts
+   * import { AioSource } from "./mod.ts";
+   * import { EventFd, POLLIN } from "../ffi/mod.ts";
+   * const aio = AioSource.create({ depth: 4, blockSize: 0 });
+   * using efd = EventFd.create();
+   * const id = aio.poll(efd.fd, POLLIN);
+   * console.log(aio.cancel(id)); // true
+   * await aio.close();
+   * ```
+   */
+  poll(fd: number, events: number, options: TagOptions = {}): number {
+    if (!Number.isInteger(fd) || fd < 0) {
+      throw new RangeError(`fd must be a non-negative integer, got ${fd}`);
+    }
+    return this.submit({
+      op: "poll",
+      tag: options.tag ?? 0,
+      fd,
+      offset: 0,
+      length: events,
+    });
+  }
+
+  /**
+   * Cancels an operation in flight. True means the kernel accepted: the
+   * operation completes (exactly once, like any other) with an ECANCELED
+   * error. False means it has completed already or cannot be cancelled
+   * (reads of regular files): its completion arrives as usual.
+   *
+   * @example
+   * ```ts
+   * import { IoUringSource } from "./mod.ts";
+   * import { EventFd, POLLIN } from "../ffi/mod.ts";
+   * const ring = IoUringSource.create({ depth: 4, blockSize: 0 });
+   * using efd = EventFd.create();
+   * console.log(ring.cancel(ring.poll(efd.fd, POLLIN))); // true
+   * await ring.close();
+   * ```
+   */
+  cancel(id: number): boolean {
+    // Closed: the kernel objects are gone, and their fd number may be reused.
+    if (this.#state === "closed") return false;
+    for (let s = 0; s < this.slots.count; s++) {
+      if (!this.slots.busy(s) || this.slots.op(s).id !== id) continue;
+      this.slots.markCancelled(s);
+      return this.kernelCancel(s);
+    }
+    return false;
+  }
+
+  /** Operations submitted and not yet handled. */
+  get inFlight(): number {
+    return (this.#submitted - this.slots.handled) >>> 0;
+  }
+
+  /**
+   * Resolves when `slots` slots (default 1) are free, so that many submits
+   * cannot throw `SourceFullError`. Waiting for several at once and then
+   * submitting them together means fewer wake-ups of this thread, and for
+   * io_uring one syscall for the lot.
+   *
+   * @example
+   * ```ts
+   * import { AioSource } from "./mod.ts";
+   * const aio = AioSource.create({ depth: 4, blockSize: 0 });
+   * await aio.ready({ slots: 4 }); // at once: nothing in flight
+   * await aio.close();
+   * ```
+   */
+  async ready(
+    options: { slots?: number; signal?: AbortSignal } = {},
+  ): Promise<void> {
+    const want = Math.min(Math.max(1, options.slots ?? 1), this.depth);
+    while (this.depth - this.inFlight < want) {
+      await this.#nextHandled(options.signal);
+    }
+  }
+
+  /**
+   * Resolves once every operation submitted so far has been handled (needs
+   * the source attached; an operation that never completes, like a poll on
+   * an fd that never becomes ready, keeps it waiting: cancel it or `close`).
+   *
+   * @example
+   * ```ts
+   * import { AioSource } from "./mod.ts";
+   * const aio = AioSource.create({ depth: 1, blockSize: 0 });
+   * await aio.drain(); // at once: nothing in flight
+   * await aio.close();
+   * ```
+   */
+  async drain(options: { signal?: AbortSignal } = {}): Promise<void> {
+    while (this.inFlight > 0) await this.#nextHandled(options.signal);
+    const src = this.#attached;
+    // The pool may still be posting the last results to onResult.
+    if (src) await src.until(src.stats().taken, options);
+  }
+
+  async #nextHandled(signal?: AbortSignal): Promise<void> {
+    signal?.throwIfAborted();
+    if (this.#failure) throw this.#failure;
+    // Short waits keep the loop responsive to `signal` without a second wake-up path.
+    await this.slots.waitHandled(this.slots.handled, signal ? 50 : 1000);
+  }
+
+  /**
+   * Attaches the source's eventfd to `pool`: each completion is reaped by
+   * exactly one worker, which calls the `handler` module's `handle(completion, ctx)`.
+   *
+   * @example
+   * ```ts
+   * import { AioSource, openForRead } from "./mod.ts";
+   * import { WorkerPool } from "../workers/pool.ts";
+   * const handler = "data:text/javascript,export const handle = (c) => c.data.length;";
+   * await using pool = new WorkerPool({ workers: 2 });
+   * const aio = AioSource.create({ depth: 8, blockSize: 4096 });
+   * aio.attach(pool, { handler, onResult: (n, { id }) => console.log(id, n) });
+   * using f = openForRead("/etc/hostname", { direct: false });
+   * aio.read(f, 0);
+   * await aio.close(); // drains: the read is handled first
+   * ```
+   */
+  attach(pool: PoolLike, options: AttachSourceOptions): PoolSource {
+    if (this.#state !== "open") throw new SourceClosedError("attach");
+    if (this.#attached) {
+      throw new TypeError(
+        "the source is attached already; close it and make another",
+      );
+    }
+    const { onResult, onError } = options;
+    const data: SourceData = {
+      backend: this.backend,
+      slots: this.slots.init,
+      eventfd: this.eventfd.fd,
+      handler: String(options.handler),
+      userData: options.data,
+      kernel: this.kernelData(),
+    };
+    this.#attached = pool.attach(this.eventfd, {
+      name: options.name ?? this.backend,
+      handler: new URL("./handler.ts", import.meta.url),
+      data,
+      onResult: onResult &&
+        ((env, notification) => {
+          const e = env as Envelope | null;
+          if (e) onResult(e.value, { id: e.id, tag: e.tag, notification });
+        }),
+      onError,
+    });
+    return this.#attached;
+  }
+
+  /**
+   * A snapshot of the source's counters.
+   *
+   * @example
+   * ```ts
+   * import { AioSource } from "./mod.ts";
+   * const aio = AioSource.create({ depth: 2, blockSize: 0 });
+   * console.log(aio.stats().inFlight); // 0
+   * await aio.close();
+   * ```
+   */
+  stats(): IoSourceStats {
+    const { empty, relays } = this.slots.relayStats;
+    return {
+      backend: this.backend,
+      depth: this.depth,
+      submitted: this.#submitted,
+      handled: this.#submitted - this.inFlight,
+      inFlight: this.inFlight,
+      ready: this.#state === "closed" ? 0 : this.kernelReady(),
+      emptyUnits: empty,
+      relays,
+    };
+  }
+
+  /**
+   * Stops taking operations, cancels the cancellable ones in flight, waits
+   * until every completion has been handled, detaches from the pool, and
+   * frees the kernel objects and the eventfd. On a source never attached,
+   * completions still in flight are discarded. Close sources before their
+   * pool: a closed pool handles nothing, and the wait would not end.
+   * `signal` cuts the wait short (e.g. a worker died mid-handler and its
+   * completion will never be handled): the source is then detached and
+   * destroyed with the rest unhandled, and close rejects with the reason.
+   *
+   * @example
+   * ```ts
+   * import { IoUringSource } from "./mod.ts";
+   * const ring = IoUringSource.create({ depth: 2, blockSize: 0 });
+   * await ring.close();
+   * ```
+   */
+  async close(options: { signal?: AbortSignal } = {}): Promise<void> {
+    if (this.#state !== "open") return;
+    this.#state = "closing";
+    try {
+      for (let s = 0; s < this.slots.count; s++) {
+        if (!this.slots.busy(s)) continue;
+        const { op } = this.slots.op(s);
+        if (op === "poll" || op === "timeout") {
+          this.slots.markCancelled(s);
+          this.kernelCancel(s);
+        }
+      }
+      if (this.#attached) {
+        try {
+          await this.drain(options);
+        } finally {
+          await this.#attached.detach();
+        }
+      }
+    } finally {
+      this.#state = "closed";
+      this.kernelDestroy();
+      this.eventfd.close();
+    }
+  }
+
+  /**
+   * Closes the source, for `await using`.
+   *
+   * @example
+   * ```ts
+   * import { AioSource } from "./mod.ts";
+   * {
+   *   await using aio = AioSource.create({ depth: 2, blockSize: 0 });
+   * } // closed here
+   * ```
+   */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+}

@@ -1,0 +1,32 @@
+/**
+ * Client of the efd_notify kernel module (`kernel/README.md`): signal
+ * eventfds — a `WorkerPool`'s among them — from kernel context.
+ *
+ * @example
+ * ```ts ignore
+ * import { EfdNotifyChannel } from "./mod.ts";
+ * using ch = EfdNotifyChannel.open();
+ * console.log(ch.stats());
+ * ```
+ *
+ * @module
+ */
+
+export {
+  EfdNotifyChannel,
+  type EfdNotifyOpenOptions,
+  type EfdNotifyStats,
+  type PeriodicOptions,
+} from "./client.ts";
+export {
+  EFD_NOTIFY_DEVICE,
+  EFD_NOTIFY_IOCTL,
+  EFD_NOTIFY_LIMITS,
+  EFD_NOTIFY_SIZES,
+  EFD_NOTIFY_STATE,
+} from "./constants.ts";
+export {
+  DevicePermissionError,
+  ModuleNotLoadedError,
+  NotAttachedError,
+} from "./errors.ts";

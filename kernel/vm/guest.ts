@@ -1,0 +1,277 @@
+/**
+ * The Deno half of the in-guest suite (kernel/vm/init.sh runs it once, with
+ * efd_notify loaded): the TypeScript client, the seed mode waking a Deno
+ * waiter, and a WorkerPool fed by the module. Prints one
+ * `EFD-RESULT ok|fail NAME [:: DETAIL]` line per check; exits 1 on failure.
+ *
+ * @module
+ */
+
+import { POLLIN } from "../../ffi/constants.ts";
+import { ErrnoError } from "../../ffi/errno.ts";
+import { EventFd } from "../../ffi/eventfd.ts";
+import { pollAsync } from "../../ffi/poll.ts";
+import { WorkerPool } from "../../workers/pool.ts";
+import type { PoolSource } from "../../workers/source.ts";
+import {
+  EfdNotifyChannel,
+  ModuleNotLoadedError,
+  NotAttachedError,
+} from "../mod.ts";
+
+const KO = "/efd/efd_notify.ko";
+const BURST = 100_000;
+const TICKS = 1_000;
+let failures = 0;
+
+function report(status: "ok" | "fail", name: string, detail?: string): void {
+  const d = detail ? ` :: ${detail.replaceAll("\n", " | ")}` : "";
+  console.log(`EFD-RESULT ${status} ${name}${d}`);
+}
+
+async function check(
+  name: string,
+  fn: () => Promise<string | void> | string | void,
+): Promise<void> {
+  try {
+    report("ok", name, (await fn()) ?? undefined);
+  } catch (e) {
+    failures++;
+    report(
+      "fail",
+      name,
+      e instanceof Error ? `${e.name}: ${e.message}` : String(e),
+    );
+  }
+}
+
+function assert(cond: unknown, what: string): asserts cond {
+  if (!cond) throw new Error(what);
+}
+
+function throwsErrno(fn: () => void, code: string): void {
+  try {
+    fn();
+  } catch (e) {
+    assert(
+      e instanceof ErrnoError && e.code === code,
+      `want ${code}, got ${e}`,
+    );
+    return;
+  }
+  throw new Error(`want ${code}, got success`);
+}
+
+async function sh(cmd: string, ...args: string[]): Promise<string> {
+  const out = await new Deno.Command(cmd, { args, stderr: "piped" }).output();
+  const text = new TextDecoder().decode(out.stdout) +
+    new TextDecoder().decode(out.stderr);
+  assert(out.success, `${cmd} ${args.join(" ")}: ${text.trim()}`);
+  return text;
+}
+
+async function until(
+  what: string,
+  cond: () => boolean,
+  ms = 20_000,
+): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    assert(Date.now() < end, `timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+await check("client: ModuleNotLoadedError for a missing node", () => {
+  try {
+    EfdNotifyChannel.open({ path: "/dev/efd_notify_missing" });
+  } catch (e) {
+    assert(e instanceof ModuleNotLoadedError, `got ${e}`);
+    return;
+  }
+  throw new Error("opened a missing node");
+});
+
+await check("client: errors", () => {
+  using ch = EfdNotifyChannel.open();
+  using efd = EventFd.create({ semaphore: true });
+  try {
+    ch.fire(1);
+    throw new Error("fire before attach succeeded");
+  } catch (e) {
+    assert(e instanceof NotAttachedError, `fire before attach: ${e}`);
+  }
+  throwsErrno(() => ch.attach(4000), "EBADF");
+  throwsErrno(() => ch.attach(ch.fd), "EINVAL");
+  ch.attach(efd);
+  throwsErrno(() => ch.attach(efd), "EBUSY");
+  let range = false;
+  try {
+    ch.fire(0);
+  } catch (e) {
+    range = e instanceof RangeError;
+  }
+  assert(range, "fire(0) must be a RangeError");
+});
+
+await check("client: burst into an EventFd", async () => {
+  using ch = EfdNotifyChannel.open();
+  using efd = EventFd.create({ semaphore: true, nonblocking: true });
+  ch.attach(efd);
+  ch.fire(1000);
+  let got = 0;
+  await until("1000 units", () => {
+    while (efd.tryRead() !== null) got++;
+    return got >= 1000;
+  });
+  await until("stats", () => ch.stats().fired === 1000);
+  const st = ch.stats();
+  assert(
+    efd.tryRead() === null && st.pending === 0,
+    `extra units: ${JSON.stringify(st)}`,
+  );
+  return `read ${got}`;
+});
+
+await check("client: eventfd closed while firing", async () => {
+  using ch = EfdNotifyChannel.open();
+  const efd = EventFd.create({ semaphore: true });
+  ch.attach(efd);
+  ch.startPeriodic({ periodNs: 100_000, count: 1e9 });
+  ch.fire(1e9);
+  efd.close();
+  await until("hangup", () => ch.stats().hangup);
+  const st = ch.stats();
+  assert(!st.attached && st.pending === 0, JSON.stringify(st));
+  return `fired ${st.fired} before the hangup`;
+});
+
+// The seed's mode, with Deno as the waiting process: insmod reaches into this
+// process's file table by pid and descriptor.
+await check("seed wakes a Deno waiter", async () => {
+  await sh("rmmod", "efd_notify");
+  using efd = EventFd.create();
+  const woke = pollAsync([{ fd: efd.fd, events: POLLIN }], 30_000);
+  await sh("insmod", KO, `pid=${Deno.pid}`, `efd=${efd.fd}`, "count=2");
+  const ready = await woke;
+  assert(ready.some((r) => r.revents & POLLIN), "poll timed out");
+  const v = efd.read();
+  assert(v === 2n, `read ${v}, want 2`);
+  await sh("rmmod", "efd_notify");
+  await sh("insmod", KO);
+  return `pid=${Deno.pid} efd=${efd.fd} read=${v}`;
+});
+
+// A bitmap of the seq numbers the pool reported: each must come exactly once.
+class Seen {
+  readonly bits: Uint8Array;
+  dups = 0;
+  count = 0;
+  constructor(n: number) {
+    this.bits = new Uint8Array(n + 1);
+  }
+  mark(seq: number): void {
+    if (seq < 1 || seq >= this.bits.length || this.bits[seq]) this.dups++;
+    else this.bits[seq] = 1;
+    this.count++;
+  }
+}
+
+let poolRate = 0;
+
+// Waits for src.until(target), but gives up once the pool makes no progress
+// for a while, so a broken pool fails in seconds rather than at the timeout.
+async function handled(
+  src: PoolSource,
+  ch: EfdNotifyChannel,
+  target: number,
+): Promise<void> {
+  const stall = new AbortController();
+  let last = -1;
+  let lastChange = Date.now();
+  const watch = setInterval(() => {
+    const h = src.stats().handled;
+    if (h !== last) [last, lastChange] = [h, Date.now()];
+    else if (Date.now() - lastChange > 60_000) stall.abort();
+  }, 500);
+  try {
+    await src.until(target, { signal: stall.signal });
+  } catch (e) {
+    throw new Error(
+      `pool stalled: ${JSON.stringify(src.stats())}, channel ${
+        JSON.stringify(ch.stats())
+      }`,
+      { cause: e },
+    );
+  } finally {
+    clearInterval(watch);
+  }
+}
+
+async function poolChecks(): Promise<void> {
+  const seen = new Seen(BURST + TICKS);
+  await using pool = new WorkerPool({ workers: 2, name: "kmod" });
+  using efd = EventFd.create({ semaphore: true });
+  using ch = EfdNotifyChannel.open();
+  const src = pool.attach(efd, {
+    name: "kmod",
+    handler: "data:text/javascript,export const handle = (n) => n.seq;",
+    onResult: (seq) => seen.mark(seq as number),
+  });
+  await pool.ready();
+  ch.attach(efd);
+
+  await check(`pool: ${BURST} burst units, each handled once`, async () => {
+    const t0 = performance.now();
+    ch.fire(BURST);
+    await handled(src, ch, BURST);
+    const ms = performance.now() - t0;
+    poolRate = BURST / (ms / 1000);
+    await until("results", () => seen.count >= BURST);
+    await new Promise((r) => setTimeout(r, 200)); // room for a stray extra unit
+    const s = src.stats();
+    const k = ch.stats();
+    assert(
+      s.handled === BURST && s.failed === 0 && seen.count === BURST &&
+        seen.dups === 0 &&
+        k.fired === BURST && k.pending === 0,
+      `handled=${s.handled} failed=${s.failed} results=${seen.count} dups=${seen.dups} ` +
+        `fired=${k.fired} pending=${k.pending}`,
+    );
+    return `${ms.toFixed(0)} ms, rate=${poolRate.toFixed(0)}/s`;
+  });
+
+  await check(`pool: ${TICKS} hrtimer units, each handled once`, async () => {
+    ch.startPeriodic({ periodNs: 100_000, count: TICKS });
+    await handled(src, ch, BURST + TICKS);
+    await until("results", () => seen.count >= BURST + TICKS);
+    await new Promise((r) => setTimeout(r, 200));
+    const s = src.stats();
+    const k = ch.stats();
+    assert(
+      s.handled === BURST + TICKS && seen.count === BURST + TICKS &&
+        seen.dups === 0 &&
+        k.fired === BURST + TICKS && k.pending === 0,
+      `handled=${s.handled} results=${seen.count} dups=${seen.dups} fired=${k.fired}`,
+    );
+  });
+  ch.detach();
+  await src.detach();
+}
+
+await check("pool: start", async () => {
+  const t0 = performance.now();
+  await poolChecks();
+  return `all pool checks ran in ${(performance.now() - t0).toFixed(0)} ms`;
+});
+
+await check("throughput ratio: module→pool vs module→C reader", async () => {
+  const out = await sh("/efd/bin/efd_reader", "burst", String(BURST));
+  const cRate = Number(/rate=(\d+)/.exec(out)?.[1]);
+  assert(cRate > 0 && poolRate > 0, `pool ${poolRate}, C ${out.trim()}`);
+  return `pool ${poolRate.toFixed(0)}/s, C reader ${cRate}/s, ratio ${
+    (poolRate / cRate).toFixed(3)
+  }`;
+});
+
+Deno.exit(failures ? 1 : 0);

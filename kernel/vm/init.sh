@@ -1,0 +1,170 @@
+#!/bin/busybox sh
+# The guest's /init, packed by kernel/vm/run.sh. It runs the module-only
+# checks (C programs, busybox) first so they are judged even when the Deno
+# part cannot run, then kernel/vm/guest.ts in a single Deno process, then
+# dumps the kernel log for the host to scan, and powers off.
+#
+# Every check prints one line that the host reads from the serial console:
+#   EFD-RESULT ok|fail|skip NAME [:: DETAIL]
+
+/bin/busybox --install -s /bin
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+mount -t tmpfs tmpfs /tmp
+export PATH=/efd/bin:/bin:/usr/bin HOME=/tmp DENO_DIR=/tmp/deno NO_COLOR=1
+
+KO=/efd/efd_notify.ko
+DEV=/dev/efd_notify
+
+result() {
+	echo "EFD-RESULT $1 $2${3:+ :: $3}"
+}
+
+check() { # check NAME DETAIL COMMAND...
+	name=$1 detail=$2
+	shift 2
+	if "$@"; then result ok "$name" "$detail"; else result fail "$name" "$detail"; fi
+}
+
+loaded() { [ -d /sys/module/efd_notify ]; }
+
+unload() { ! loaded || rmmod efd_notify; }
+
+# wait_for FILE PATTERN: up to 20 s (TCG is slow) for PATTERN to show in FILE.
+wait_for() {
+	i=0
+	while ! grep -q "$2" "$1" 2>/dev/null; do
+		i=$((i + 1))
+		[ $i -lt 200 ] || return 1
+		sleep 0.1
+	done
+}
+
+# wait_exit PID: up to 20 s for PID to exit; returns its status.
+wait_exit() {
+	i=0
+	while kill -0 "$1" 2>/dev/null && [ $i -lt 200 ]; do
+		i=$((i + 1))
+		sleep 0.1
+	done
+	if kill -0 "$1" 2>/dev/null; then
+		kill "$1"
+		return 1
+	fi
+	wait "$1"
+}
+
+# A program that printed "efd=F pid=P": sets EFD and PID from its output.
+target_of() {
+	wait_for "$1" '^efd=' || return 1
+	set -- $(sed -n 's/^efd=\([0-9]*\) pid=\([0-9]*\)$/\1 \2/p' "$1")
+	EFD=$1 PID=$2
+}
+
+stamp() { echo "EFD-STAMP $(cut -d' ' -f1 /proc/uptime) $1"; }
+
+load_checks() {
+	check "module load" "" insmod $KO
+	check "device node" "$(ls -l $DEV 2>&1)" [ -c $DEV ]
+	unload
+	insmod $KO mode=0666
+	check "mode=0666 widens the node" "$(stat -c %a $DEV 2>&1)" \
+		[ "$(stat -c %a $DEV 2>/dev/null)" = 666 ]
+	unload
+	for bad in "pid=999999 efd=0" "pid=1 efd=0" "pid=1 efd=999" "pid=1" \
+		"efd=3" "pid=1 efd=0 count=0" "mode=01777"; do
+		# shellcheck disable=SC2086 # split into module parameters
+		if insmod $KO $bad 2>/dev/null || loaded; then
+			result fail "insmod refuses $bad"
+			unload
+		else
+			result ok "insmod refuses $bad"
+		fi
+	done
+	insmod $KO
+}
+
+c_checks() {
+	efd_abuse >/tmp/abuse.out 2>&1
+	sed -n -e 's/^ok - \(.*\)/EFD-RESULT ok abuse: \1/p' \
+		-e 's/^not ok - \([^:]*\): \(.*\)/EFD-RESULT fail abuse: \1 :: \2/p' \
+		/tmp/abuse.out
+	grep -q '^efd_abuse: 0 failure' /tmp/abuse.out ||
+		result fail "abuse: completed" "$(tail -3 /tmp/abuse.out)"
+	for run in "burst 100000" "write 1000" "periodic 1000 100000"; do
+		# shellcheck disable=SC2086 # split into arguments
+		out=$(efd_reader $run 2>&1)
+		check "c reader ${run%% *}" "$out" [ $? = 0 ]
+	done
+}
+
+seed_c_waiter() {
+	unload
+	efd_us >/tmp/us.out 2>&1 &
+	waiter=$!
+	if ! target_of /tmp/us.out; then
+		result fail "seed wakes the C waiter" "no efd= line"
+		return
+	fi
+	insmod $KO pid=$PID efd=$EFD count=3
+	wait_exit $waiter
+	check "seed wakes the C waiter" "$(tr '\n' ' ' </tmp/us.out)" \
+		grep -q 'read value=3$' /tmp/us.out
+	unload
+}
+
+# stopped_early FIRED READ: the module stopped mid-run and every unit it
+# reported reached the eventfd.
+stopped_early() {
+	[ -n "$1" ] && [ "$1" = "$2" ] && [ "$1" -gt 0 ] && [ "$1" -lt 1000000 ] &&
+		! loaded
+}
+
+seed_rmmod_while_firing() {
+	unload
+	efd_reader hold 3 >/tmp/hold.out 2>&1 &
+	holder=$!
+	target_of /tmp/hold.out
+	insmod $KO pid=$PID efd=$EFD count=1000000 period_us=100
+	sleep 1
+	rmmod efd_notify
+	wait_exit $holder
+	fired=$(dmesg | sed -n 's/.*seed: stopped after \([0-9]*\) of 1000000.*/\1/p' |
+		tail -1)
+	held=$(sed -n 's/^held value=//p' /tmp/hold.out)
+	check "seed: rmmod while the hrtimer fires" "fired=$fired read=$held" \
+		stopped_early "$fired" "$held"
+}
+
+deno_checks() {
+	guest=/efd/project/kernel/vm/guest.ts
+	if [ ! -x /usr/bin/deno ] || [ ! -f $guest ]; then
+		result skip "deno checks" "no deno or guest.ts in the initramfs"
+		return
+	fi
+	unload
+	insmod $KO
+	(cd /efd/project && deno run --allow-all --cached-only $guest)
+	check "deno checks exited 0" "" [ $? = 0 ]
+}
+
+echo "EFD-BOOT $(uname -r)"
+stamp boot
+load_checks
+stamp load
+c_checks
+stamp c
+seed_c_waiter
+stamp seed
+seed_rmmod_while_firing
+stamp rmmod
+deno_checks
+stamp deno
+unload
+check "module unload" "" [ ! -d /sys/module/efd_notify ]
+echo "EFD-DMESG-BEGIN"
+dmesg
+echo "EFD-DMESG-END"
+echo "EFD-DONE"
+poweroff -f

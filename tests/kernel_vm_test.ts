@@ -1,0 +1,141 @@
+/**
+ * The kernel module, proven on real kernels: kernel/vm/run.sh builds
+ * efd_notify against Debian's 6.1 and 6.12 headers and boots both kernels in
+ * QEMU with the in-guest suite (kernel/vm/init.sh, kernel/vm/guest.ts).
+ *
+ * It needs root and apt-get; without them it says so loudly and is skipped,
+ * except under CI=true where it must run. EFD_SKIP_VM=1 skips it on purpose
+ * (ignored under CI).
+ */
+
+import {
+  EFD_NOTIFY_IOCTL,
+  EFD_NOTIFY_LIMITS,
+  EFD_NOTIFY_SIZES,
+  EFD_NOTIFY_STATE,
+} from "../kernel/constants.ts";
+
+const CI = Deno.env.get("CI") === "true";
+const KERNEL = new URL("../kernel/", import.meta.url).pathname;
+
+function exists(path: string): boolean {
+  try {
+    Deno.statSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function whyNot(): string | undefined {
+  if (Deno.env.get("EFD_SKIP_VM") === "1") return "EFD_SKIP_VM=1";
+  if (Deno.uid() !== 0) return "not root";
+  if (!exists("/usr/bin/apt-get")) return "no apt-get";
+  return undefined;
+}
+
+const skipVm = CI ? undefined : whyNot();
+if (skipVm) {
+  console.warn(
+    `\n!!! SKIPPING the kernel-module VM test (${skipVm}): it needs root and ` +
+      "apt-get to install QEMU and Debian kernels. Run kernel/vm/run.sh by " +
+      "hand on a Debian machine as root. !!!\n",
+  );
+}
+
+Deno.test({
+  name: "kernel: the TypeScript ABI matches kernel/efd_notify.h",
+  ignore: !CI && !exists("/usr/bin/gcc"),
+  async fn() {
+    const dir = await Deno.makeTempDir();
+    try {
+      const src = `${dir}/abi.c`;
+      await Deno.writeTextFile(
+        src,
+        `#include <stddef.h>
+#include <stdio.h>
+#include "efd_notify.h"
+#define P(k, v) printf("\\"%s\\": %llu,\\n", k, (unsigned long long)(v))
+int main(void)
+{
+	printf("{\\n");
+	P("ATTACH", EFD_NOTIFY_IOC_ATTACH); P("DETACH", EFD_NOTIFY_IOC_DETACH);
+	P("FIRE", EFD_NOTIFY_IOC_FIRE); P("PERIODIC", EFD_NOTIFY_IOC_PERIODIC);
+	P("STOP", EFD_NOTIFY_IOC_STOP); P("STATS", EFD_NOTIFY_IOC_STATS);
+	P("attach", sizeof(struct efd_notify_attach));
+	P("fire", sizeof(struct efd_notify_fire));
+	P("periodic", sizeof(struct efd_notify_periodic));
+	P("stats", sizeof(struct efd_notify_stats));
+	P("periodic.count", offsetof(struct efd_notify_periodic, count));
+	P("periodic.per_tick", offsetof(struct efd_notify_periodic, per_tick));
+	P("stats.fired", offsetof(struct efd_notify_stats, fired));
+	P("stats.pending", offsetof(struct efd_notify_stats, pending));
+	P("maxCount", EFD_NOTIFY_MAX_COUNT);
+	P("minPeriodNs", EFD_NOTIFY_MIN_PERIOD_NS);
+	P("maxPeriodNs", EFD_NOTIFY_MAX_PERIOD_NS);
+	P("maxPerTick", EFD_NOTIFY_MAX_PER_TICK);
+	P("ATTACHED", EFD_NOTIFY_STATE_ATTACHED); P("BURST", EFD_NOTIFY_STATE_BURST);
+	P("PERIODIC_STATE", EFD_NOTIFY_STATE_PERIODIC); P("HUP", EFD_NOTIFY_STATE_HUP);
+	printf("\\"end\\": 0}\\n");
+	return 0;
+}
+`,
+      );
+      const cc = await new Deno.Command("gcc", {
+        args: ["-Wall", "-Werror", "-I", KERNEL, "-o", `${dir}/abi`, src],
+      }).output();
+      if (!cc.success) throw new Error(new TextDecoder().decode(cc.stderr));
+      const out = await new Deno.Command(`${dir}/abi`).output();
+      const c = JSON.parse(new TextDecoder().decode(out.stdout));
+      const ts = {
+        ...EFD_NOTIFY_IOCTL,
+        ...EFD_NOTIFY_SIZES,
+        // client.ts writes these offsets.
+        "periodic.count": 8,
+        "periodic.per_tick": 16,
+        "stats.fired": 8,
+        "stats.pending": 16,
+        ...EFD_NOTIFY_LIMITS,
+        ATTACHED: EFD_NOTIFY_STATE.ATTACHED,
+        BURST: EFD_NOTIFY_STATE.BURST,
+        PERIODIC_STATE: EFD_NOTIFY_STATE.PERIODIC,
+        HUP: EFD_NOTIFY_STATE.HUP,
+        end: 0,
+      };
+      const diff = Object.entries(c).filter(([k, v]) =>
+        (ts as Record<string, number>)[k] !== v
+      );
+      if (diff.length) {
+        throw new Error(
+          `kernel/constants.ts disagrees with efd_notify.h: ${
+            JSON.stringify(diff)
+          }`,
+        );
+      }
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name: "kernel: efd_notify on Linux 6.1 and 6.12 in QEMU (kernel/vm/run.sh)",
+  ignore: skipVm !== undefined,
+  sanitizeResources: false,
+  async fn() {
+    const run = new Deno.Command(`${KERNEL}vm/run.sh`, {
+      env: { DENO: Deno.execPath() },
+      stdin: "null",
+      stdout: "inherit",
+      stderr: "inherit",
+    });
+    const { code } = await run.output();
+    if (code === 77 && !CI) {
+      console.warn(
+        "!!! kernel/vm/run.sh cannot run on this machine: skipped !!!",
+      );
+      return;
+    }
+    if (code !== 0) throw new Error(`kernel/vm/run.sh exited with ${code}`);
+  },
+});
