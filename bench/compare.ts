@@ -1,0 +1,361 @@
+/**
+ * Side-by-side benchmark (issue 3): efdpool's notification mode and `run()`
+ * against a plain Deno postMessage pool, piscina 5 under Node and a C
+ * pthreads + eventfd reference, at 1 producer and W = 1, 2, 4 workers.
+ * Every measurement runs in its own process; every run's handled count and
+ * sum are checked against what this script expects, and a mismatch fails
+ * the run (exit 1) after the table is printed.
+ *
+ * ```sh
+ * deno task compare              # the full table, about a minute
+ * deno task compare --json       # the same as JSON
+ * deno task compare --items 2000 --latency-units 100 --idle-ms 200 --no-install
+ * ```
+ *
+ * piscina is npm-installed into target/bench-node on first use (skipped
+ * with `--no-install`); the C reference is compiled with `cc` into a temp dir.
+ *
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+import { buildCRef } from "./compare/c_ref.ts";
+import { ensurePiscina } from "./compare/piscina.ts";
+import {
+  buildTable,
+  type Measure,
+  renderTable,
+  type RunOutcome,
+} from "./compare/table.ts";
+
+const HELP = `Usage: deno task compare [options]
+  --items N          items per throughput run (default 200000)
+  --workers LIST     worker counts (default 1,2,4)
+  --batch-size N     units per write in batched runs (default 1024)
+  --latency-units N  units per latency run (default 2000)
+  --spacing-us N     producer spacing in latency runs (default 200)
+  --idle-ms N        idle window (default 5000)
+  --timeout-s N      limit per measurement process (default 120)
+  --no-install       do not npm-install piscina; skip it if missing
+  --json             print JSON instead of the table`;
+
+const { values: opt } = parseArgs({
+  options: {
+    items: { type: "string", default: "200000" },
+    workers: { type: "string", default: "1,2,4" },
+    "batch-size": { type: "string", default: "1024" },
+    "latency-units": { type: "string", default: "2000" },
+    "spacing-us": { type: "string", default: "200" },
+    "idle-ms": { type: "string", default: "5000" },
+    "timeout-s": { type: "string", default: "120" },
+    "no-install": { type: "boolean", default: false },
+    json: { type: "boolean", default: false },
+    help: { type: "boolean", short: "h", default: false },
+  },
+});
+if (opt.help) {
+  console.log(HELP);
+  Deno.exit(0);
+}
+
+function positive(name: string, v: string): number {
+  const n = Number(v);
+  if (!Number.isSafeInteger(n) || n < 1) {
+    console.error(
+      `--${name} must be a positive integer, got "${v}"\n\n${HELP}`,
+    );
+    Deno.exit(2);
+  }
+  return n;
+}
+
+// Other processes on a 2-core box skew every number here; say so next to the table.
+const loadAvg = Number(
+  (await Deno.readTextFile("/proc/loadavg")).split(" ")[0],
+);
+
+const params = {
+  items: positive("items", opt.items),
+  batchSize: positive("batch-size", opt["batch-size"]),
+  latencyUnits: positive("latency-units", opt["latency-units"]),
+  spacingUs: positive("spacing-us", opt["spacing-us"]),
+  idleMs: positive("idle-ms", opt["idle-ms"]),
+};
+const workers = opt.workers.split(",").map((w) => positive("workers", w));
+const timeoutMs = positive("timeout-s", opt["timeout-s"]) * 1000;
+
+const here = (f: string) => new URL(`./compare/${f}`, import.meta.url).pathname;
+const efdpoolThere = await Deno.stat(
+  new URL("../workers/pool.ts", import.meta.url),
+)
+  .then(() => true, () => false);
+const deno = (file: string, args: (string | number)[]) => [
+  Deno.execPath(),
+  "run",
+  "--allow-all",
+  here(file),
+  ...args.map(String),
+];
+
+/** What a measurement's sum must be: seqs 1..M for sources, (payload + 1) for tasks. */
+function expected(kind: "seq" | "task", total: number): number {
+  return total * (total + 1) / 2 + (kind === "task" ? total : 0);
+}
+
+const TASK_MEASURES: Measure[] = [
+  "efd-run",
+  "efd-run-lat",
+  "pm",
+  "pm-lat",
+  "piscina",
+];
+
+function verify(o: RunOutcome): void {
+  const r = o.report;
+  if (!r || o.measure.startsWith("idle")) return;
+  const total = r.items + (r.warmup ?? 0);
+  const want = expected(
+    TASK_MEASURES.includes(o.measure) ? "task" : "seq",
+    total,
+  );
+  o.verified = r.handled === total && r.sum === want;
+  if (!o.verified) {
+    o.error =
+      `SUM CHECK FAILED: handled ${r.handled} of ${total}, sum ${r.sum}, expected ${want}`;
+  }
+}
+
+async function execute(
+  measure: Measure,
+  w: number,
+  cmd: string[] | { skipped: string },
+): Promise<RunOutcome> {
+  const o: RunOutcome = { measure, workers: w };
+  if (!Array.isArray(cmd)) {
+    o.skipped = cmd.skipped;
+    return o;
+  }
+  const child = new Deno.Command(cmd[0], {
+    args: cmd.slice(1),
+    stdout: "piped",
+    stderr: "piped",
+    stdin: "null",
+  }).spawn();
+  const timer = setTimeout(() => {
+    o.error = `timed out after ${timeoutMs / 1000} s`;
+    child.kill("SIGKILL");
+  }, timeoutMs);
+  const out = await child.output();
+  clearTimeout(timer);
+  const text = new TextDecoder();
+  if (!o.error && !out.success) {
+    const err = text.decode(out.stderr).trim().split("\n").slice(-8).join("\n");
+    o.error = `exit ${out.code}: ${err}`;
+  }
+  if (!o.error) {
+    const line = text.decode(out.stdout).trim().split("\n").at(-1) ?? "";
+    try {
+      o.report = JSON.parse(line);
+    } catch {
+      o.error = `no JSON report, got: ${line.slice(0, 200)}`;
+    }
+  }
+  verify(o);
+  return o;
+}
+
+const outcomes: RunOutcome[] = [];
+function progress(o: RunOutcome, label: string): void {
+  const r = o.report;
+  const what = o.error
+    ? `FAIL ${o.error}`
+    : o.skipped
+    ? `skipped: ${o.skipped}`
+    : r?.itemsPerSec
+    ? `${Math.round(r.itemsPerSec)} items/s${o.verified ? ", sum ok" : ""}`
+    : JSON.stringify(r);
+  console.error(`[compare] ${label} W=${o.workers}: ${what}`);
+}
+
+async function measure(
+  m: Measure,
+  w: number,
+  label: string,
+  cmd: string[] | { skipped: string },
+): Promise<void> {
+  const o = await execute(m, w, cmd);
+  outcomes.push(o);
+  progress(o, label);
+}
+
+const tmp = await Deno.makeTempDir({ prefix: "efdpool-compare-" });
+try {
+  const cRef: string | { skipped: string } = await buildCRef(tmp).catch((
+    e,
+  ) => ({
+    skipped: (e as Error).message,
+  }));
+  const piscina = await ensurePiscina({ install: !opt["no-install"] });
+  const noEfd = { skipped: "workers/pool.ts is not there yet" };
+  const { items, batchSize, latencyUnits, spacingUs } = params;
+  const c = (args: (string | number)[]) =>
+    typeof cRef === "string" ? [cRef, ...args.map(String)] : cRef;
+  const efd = (file: string, args: (string | number)[]) =>
+    efdpoolThere ? deno(file, args) : noEfd;
+
+  for (const w of workers) {
+    const common = ["--workers", w];
+    const tput = [...common, "--items", items, "--mode", "tput"];
+    const lat = [
+      ...common,
+      "--items",
+      latencyUnits,
+      "--mode",
+      "latency",
+      "--spacing-us",
+      spacingUs,
+    ];
+    await measure("c-1", w, "C 1 write/unit", c(["tput", w, items, 1]));
+    await measure("c-batch", w, "C batched", c(["tput", w, items, batchSize]));
+    await measure(
+      "c-lat",
+      w,
+      "C latency",
+      c(["lat", w, latencyUnits, spacingUs]),
+    );
+    await measure(
+      "efd-1",
+      w,
+      "efdpool 1 write/unit",
+      efd("efdpool_notify_run.ts", [...tput, "--batch-size", 1]),
+    );
+    await measure(
+      "efd-batch",
+      w,
+      "efdpool batched",
+      efd("efdpool_notify_run.ts", [...tput, "--batch-size", batchSize]),
+    );
+    await measure(
+      "efd-lat",
+      w,
+      "efdpool source latency",
+      efd("efdpool_notify_run.ts", lat),
+    );
+    await measure(
+      "efd-run",
+      w,
+      "efdpool run()",
+      efd("task_run.ts", [...tput, "--pool", "efdpool"]),
+    );
+    await measure(
+      "efd-run-lat",
+      w,
+      "efdpool run() latency",
+      efd("task_run.ts", [...lat, "--pool", "efdpool"]),
+    );
+    await measure(
+      "pm",
+      w,
+      "postMessage pool",
+      deno("task_run.ts", [...tput, "--pool", "postmessage"]),
+    );
+    await measure(
+      "pm-lat",
+      w,
+      "postMessage latency",
+      deno("task_run.ts", [...lat, "--pool", "postmessage"]),
+    );
+    await measure(
+      "piscina",
+      w,
+      "piscina",
+      "prefix" in piscina
+        ? [
+          "node",
+          here("piscina_run.mjs"),
+          piscina.prefix,
+          String(w),
+          String(items),
+        ]
+        : piscina,
+    );
+  }
+
+  // Idle processes hardly compete for the CPU, so they share one window.
+  const idle = (pool: string, w: number) =>
+    deno("idle_run.ts", [
+      "--pool",
+      pool,
+      "--workers",
+      w,
+      "--idle-ms",
+      params.idleMs,
+    ]);
+  const idleRuns: [Measure, number, string, string[] | { skipped: string }][] =
+    [
+      ["idle-bare", 0, "idle bare Deno", idle("none", 0)],
+      ...workers.flatMap((w) =>
+        [
+          [
+            "idle-efd",
+            w,
+            "idle efdpool",
+            efdpoolThere ? idle("efdpool", w) : noEfd,
+          ],
+          ["idle-pm", w, "idle postMessage pool", idle("postmessage", w)],
+        ] as [Measure, number, string, string[] | { skipped: string }][]
+      ),
+    ];
+  await Promise.all(
+    idleRuns.map(([m, w, label, cmd]) => measure(m, w, label, cmd)),
+  );
+} finally {
+  await Deno.remove(tmp, { recursive: true });
+}
+
+const { rows, targets } = buildTable(outcomes, workers, params);
+const failures = outcomes.filter((o) => o.error);
+const sumsVerified = failures.length === 0 &&
+  outcomes.some((o) => o.verified) &&
+  outcomes.every((o) => o.verified !== false);
+
+if (opt.json) {
+  console.log(JSON.stringify(
+    {
+      params: { ...params, workers, loadAvg },
+      efdpool: efdpoolThere ? "present" : "missing",
+      sumsVerified,
+      failures: failures.map(({ measure, workers, error }) => ({
+        measure,
+        workers,
+        error,
+      })),
+      targets,
+      rows,
+      runs: outcomes,
+    },
+    null,
+    2,
+  ));
+} else {
+  console.log(renderTable(rows, workers));
+  console.log(
+    `\nsums: ${
+      sumsVerified
+        ? "every run's handled count and sum verified"
+        : "NOT all verified"
+    }` +
+      (efdpoolThere ? "" : "; efdpool rows: workers/pool.ts is not there yet"),
+  );
+  if (loadAvg > 1) {
+    console.log(
+      `note: load average was ${loadAvg} at start, so other processes shared the CPUs`,
+    );
+  }
+}
+if (failures.length > 0) {
+  for (const f of failures) {
+    console.error(`[compare] FAILED ${f.measure} W=${f.workers}: ${f.error}`);
+  }
+  Deno.exit(1);
+}

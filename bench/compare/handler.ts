@@ -1,0 +1,102 @@
+/**
+ * The benchmark's handler, the same code under efdpool and the postMessage
+ * pool, so the pools differ only in how work reaches it.
+ *
+ * - A task `n` (number) returns `n + 1`.
+ * - A task `{ i, stampedAt }` returns `{ value: i + 1, latencyUs }`, the time
+ *   from the producer's stamp to the handler starting.
+ * - A source unit adds its seq to this worker's slot of `data.sums` (and
+ *   counts it); with `data.stamps`, it also records the unit's wake latency
+ *   (`takenAt` − stamp) and entry latency (now − stamp).
+ *
+ * @module
+ */
+
+import type { HandlerContext, Notification } from "../../workers/types.ts";
+
+/** A stamped task, for wake latency. */
+export interface StampedTask {
+  /** Value to increment, for the sum check. */
+  i: number;
+  /** Producer's stamp, epoch ms. */
+  stampedAt: number;
+}
+
+/** What a stamped task returns. */
+export interface StampedResult {
+  /** `i + 1`. */
+  value: number;
+  /** Stamp to handler start, µs. */
+  latencyUs: number;
+}
+
+/** A source's `data`. */
+export interface SourceData {
+  /** Float64 slots: worker w's seq sum at `w * SLOT`, its unit count at `w * SLOT + 1`. */
+  sums: SharedArrayBuffer;
+  /**
+   * Latency mode: `3 * units` float64s — producer stamps (epoch ms), then
+   * wake latencies (µs), then entry latencies (µs), indexed by
+   * `seq - firstSeq`.
+   */
+  stamps?: SharedArrayBuffer;
+  /** Seq of the first stamped unit; earlier ones (warm-up) are only summed. */
+  firstSeq?: number;
+}
+
+/** Float64s per worker in `SourceData.sums`: one cache line, so workers never share one. */
+export const SLOT = 8;
+
+let cached:
+  | { data: SourceData; sums: Float64Array; lat?: Float64Array }
+  | undefined;
+
+// The pool hands the same `data` object to every call in a worker; making
+// typed-array views once keeps allocation out of the measured path.
+function views(data: SourceData) {
+  if (cached?.data !== data) {
+    cached = {
+      data,
+      sums: new Float64Array(data.sums),
+      lat: data.stamps && new Float64Array(data.stamps),
+    };
+  }
+  return cached;
+}
+
+/**
+ * Handles one benchmark item (see the module doc).
+ *
+ * @example
+ * ```ts
+ * import { handle } from "./handler.ts";
+ * console.log(handle(41)); // 42
+ * ```
+ */
+export function handle(
+  input: number | StampedTask | Notification,
+  ctx?: HandlerContext,
+): number | StampedResult | undefined {
+  if (typeof input === "number") return input + 1;
+  if ("stampedAt" in input) {
+    return {
+      value: input.i + 1,
+      latencyUs:
+        (performance.timeOrigin + performance.now() - input.stampedAt) *
+        1000,
+    };
+  }
+  const v = views(ctx!.data as SourceData);
+  const slot = input.worker * SLOT;
+  v.sums[slot] += input.seq;
+  v.sums[slot + 1] += 1;
+  const at = input.seq - (v.data.firstSeq ?? 1);
+  if (v.lat && at >= 0) {
+    const units = v.lat.length / 3;
+    const stamp = v.lat[at];
+    v.lat[units + at] = (input.takenAt - stamp) * 1000;
+    v.lat[2 * units + at] =
+      (performance.timeOrigin + performance.now() - stamp) * 1000;
+  }
+  return undefined;
+}

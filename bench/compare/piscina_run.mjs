@@ -1,0 +1,50 @@
+/**
+ * piscina 5 under Node: `node piscina_run.mjs PREFIX W N`, where PREFIX is
+ * the directory piscina was npm-installed into. Submits N tiny tasks at once
+ * (after a warm-up), sums their results and prints one JSON line like the
+ * Deno runners.
+ *
+ * @module
+ */
+
+import { createRequire } from "node:module";
+import { contextSwitches } from "./procstat.mjs";
+
+const [prefix, w, n] = process.argv.slice(2);
+const workers = Number(w);
+const items = Number(n);
+const warmup = Math.min(2000, items);
+const { Piscina } = createRequire(`${prefix}/package.json`)("piscina");
+
+const pool = new Piscina({
+  filename: new URL("./piscina_worker.mjs", import.meta.url).href,
+  minThreads: workers,
+  maxThreads: workers,
+  idleTimeout: 60_000,
+});
+
+let handled = 0, sum = 0;
+const batch = (from, count) =>
+  Promise.all(
+    Array.from({ length: count }, (_, k) =>
+      pool.run(from + k).then((r) => {
+        handled++;
+        sum += r;
+      })),
+  );
+
+await batch(1, warmup);
+const cs0 = contextSwitches();
+const t0 = performance.now();
+await batch(warmup + 1, items);
+const seconds = (performance.now() - t0) / 1000;
+const switches = contextSwitches() - cs0;
+console.log(JSON.stringify({
+  items,
+  warmup,
+  handled,
+  sum,
+  itemsPerSec: items / seconds,
+  ctxPerUnit: switches / items,
+}));
+await pool.destroy();
