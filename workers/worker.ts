@@ -34,6 +34,8 @@ import type { HandlerContext, Notification } from "./types.ts";
 type Handler = (input: unknown, ctx: HandlerContext) => unknown;
 
 const EAGAIN = 11;
+const F_GETFL = 3;
+const O_NONBLOCK = 0o4000;
 const EINTR = 4;
 const RWF_NOWAIT = 0x8;
 const EVENT_SIZE = 12;
@@ -48,9 +50,13 @@ const zero = new BigUint64Array(1);
 const now = () => performance.timeOrigin + performance.now();
 
 /** Takes one unit without blocking; false when the counter is 0 (or the fd is gone). */
-function takeUnit(fd: number): boolean {
+function takeUnit(fd: number, nonblocking: boolean): boolean {
   for (;;) {
-    if (c.preadv2(fd, iov, 1, -1n, RWF_NOWAIT) === 8n) return true;
+    // A plain read is cheaper; RWF_NOWAIT keeps a blocking fd from blocking.
+    const n = nonblocking
+      ? c.read(fd, cell, 8n)
+      : c.preadv2(fd, iov, 1, -1n, RWF_NOWAIT);
+    if (n === 8n) return true;
     const e = lastErrno();
     if (e === EINTR) continue;
     if (e === EAGAIN) return false;
@@ -72,6 +78,7 @@ async function loadHandler(url: string): Promise<Handler> {
 interface Source extends SourceSpec {
   fn: Handler;
   detached: boolean;
+  nonblocking: boolean;
 }
 
 class PoolWorker {
@@ -107,6 +114,7 @@ class PoolWorker {
       ...s,
       fn: await loadHandler(s.handler),
       detached: false,
+      nonblocking: (c.fcntl(s.fd, F_GETFL, 0n) & O_NONBLOCK) !== 0,
     });
   }
 
@@ -212,7 +220,9 @@ class PoolWorker {
   ): Promise<void> {
     for (let i = 0; i < batch; i++) {
       // A detach arrives through the mailbox while an async handler awaits.
-      if (source?.detached || !takeUnit(fd)) return;
+      if (
+        source?.detached || !takeUnit(fd, source ? source.nonblocking : true)
+      ) return;
       // A second unit ready means a backlog: a zero write adds nothing but
       // wakes one more idle EPOLLEXCLUSIVE waiter, which may recruit the next.
       if (i === 1) c.write(fd, zero, 8n);
