@@ -250,7 +250,11 @@ export class WorkerPool extends EventTarget {
       this.#onMessage(slot, ev.data);
     worker.onerror = (ev: ErrorEvent) => {
       ev.preventDefault();
-      this.#onDeath(slot, ev.error ?? new Error(ev.message));
+      const error = ev.error ?? new Error(ev.message);
+      // Dying before serving means it cannot start at all (a missing
+      // --allow-read for the worker module, say): a respawn would die again.
+      if (slot.ready) this.#onDeath(slot, error);
+      else this.#fail(new HandlerLoadError(error));
     };
     const init: InitMessage = {
       type: "init",
