@@ -8,7 +8,7 @@ import { POLLIN } from "./constants.ts";
 import { ErrnoError, lastErrno, throwErrno } from "./errno.ts";
 import { libc } from "./libc.ts";
 import { checkTimeout } from "./poll.ts";
-import { acquireWaker, pollOffThread, releaseWaker } from "./wait.ts";
+import { pollOffThread, withWaker } from "./wait.ts";
 
 const EPOLL_CLOEXEC = 0o2000000;
 const EPOLL_CTL_ADD = 1;
@@ -226,22 +226,10 @@ export class Epoll {
   ): Promise<EpollEvent[]> {
     this.#ensure(maxEvents, timeoutMs);
     const { signal } = options;
+    const fds = [{ fd: this.#open("epoll_wait"), events: POLLIN }];
+    await withWaker(signal, (waker) => pollOffThread(fds, timeoutMs, waker));
     signal?.throwIfAborted();
-    const waker = acquireWaker();
-    const onAbort = () => waker.wake();
-    signal?.addEventListener("abort", onAbort, { once: true });
-    try {
-      await pollOffThread(
-        [{ fd: this.#open("epoll_wait"), events: POLLIN }],
-        timeoutMs,
-        waker,
-      );
-      signal?.throwIfAborted();
-      return this.wait(0, maxEvents);
-    } finally {
-      signal?.removeEventListener("abort", onAbort);
-      releaseWaker(waker);
-    }
+    return this.wait(0, maxEvents);
   }
 
   /**

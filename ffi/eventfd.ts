@@ -14,13 +14,7 @@ import {
 } from "./constants.ts";
 import { ErrnoError, lastErrno, throwErrno } from "./errno.ts";
 import { libc } from "./libc.ts";
-import {
-  acquireWaker,
-  pollOffThread,
-  pollSync,
-  releaseWaker,
-  type Waker,
-} from "./wait.ts";
+import { pollOffThread, pollSync, type Waker, withWaker } from "./wait.ts";
 
 const EBADF = 9;
 const EINTR = 4;
@@ -358,34 +352,28 @@ export class EventFd {
     signal?.throwIfAborted();
     const first = this.tryRead();
     if (first !== null) return first;
-    const waker = acquireWaker();
-    const onAbort = () => waker.wake();
-    signal?.addEventListener("abort", onAbort, { once: true });
-    this.#waiters.add(waker);
-    try {
-      for (;;) {
-        const [rev] = await pollOffThread(
-          [{ fd: this.#open("read"), events: POLLIN }],
-          -1,
-          waker,
-        );
-        this.#open("read");
-        signal?.throwIfAborted();
-        if (rev & POLLNVAL) {
-          throw new ErrnoError("poll", EBADF, `fd ${this.#fd}`);
+    return await withWaker(signal, async (waker) => {
+      this.#waiters.add(waker);
+      try {
+        for (;;) {
+          const fds = [{ fd: this.#open("read"), events: POLLIN }];
+          const [rev] = await pollOffThread(fds, -1, waker);
+          this.#open("read");
+          signal?.throwIfAborted();
+          if (rev & POLLNVAL) {
+            throw new ErrnoError("poll", EBADF, `fd ${this.#fd}`);
+          }
+          if (rev & (POLLIN | POLLERR)) {
+            const v = this.tryRead();
+            if (v !== null) return v;
+          }
+          // Another reader took the unit first, or the waker fired spuriously.
+          waker.reset();
         }
-        if (rev & (POLLIN | POLLERR)) {
-          const v = this.tryRead();
-          if (v !== null) return v;
-        }
-        // Another reader took the unit first, or the waker fired spuriously.
-        waker.reset();
+      } finally {
+        this.#waiters.delete(waker);
       }
-    } finally {
-      signal?.removeEventListener("abort", onAbort);
-      this.#waiters.delete(waker);
-      releaseWaker(waker);
-    }
+    });
   }
 
   #pollIn(fd: number, timeoutMs: number): void {

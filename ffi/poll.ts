@@ -4,7 +4,7 @@
  * @module
  */
 
-import { acquireWaker, pollOffThread, pollSync, releaseWaker } from "./wait.ts";
+import { pollOffThread, pollSync, withWaker } from "./wait.ts";
 
 /** One fd to watch and the events of interest (`POLLIN`, `POLLOUT`, …). */
 export interface PollFd {
@@ -92,16 +92,10 @@ export async function pollAsync(
 ): Promise<PollResult[]> {
   checkTimeout(timeoutMs);
   const { signal } = options;
+  const revents = await withWaker(
+    signal,
+    (waker) => pollOffThread(fds, timeoutMs, waker),
+  );
   signal?.throwIfAborted();
-  const waker = acquireWaker();
-  const onAbort = () => waker.wake();
-  signal?.addEventListener("abort", onAbort, { once: true });
-  try {
-    const revents = await pollOffThread(fds, timeoutMs, waker);
-    signal?.throwIfAborted();
-    return fds.map(({ fd }, i) => ({ fd, revents: revents[i] }));
-  } finally {
-    signal?.removeEventListener("abort", onAbort);
-    releaseWaker(waker);
-  }
+  return fds.map(({ fd }, i) => ({ fd, revents: revents[i] }));
 }

@@ -46,18 +46,28 @@ export class Waker {
 
 const scratch = new BigUint64Array(1);
 
-/** Makes a waker for one wait. */
-export function acquireWaker(): Waker {
+/**
+ * Runs `wait` with a fresh waker that `signal` fires, and closes the waker
+ * afterwards. Rejects at once if `signal` is already aborted.
+ */
+export async function withWaker<T>(
+  signal: AbortSignal | undefined,
+  wait: (waker: Waker) => Promise<T>,
+): Promise<T> {
+  signal?.throwIfAborted();
   const fd = libc().eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
   if (fd < 0) throwErrno("eventfd", "wake-up fd");
-  return new Waker(fd);
-}
-
-/** Closes a waker once its poll has finished. */
-export function releaseWaker(w: Waker): void {
-  // Not kept for reuse: a Worker has no exit hook to close spares, so they
-  // would leak one fd per concurrent wait with every Worker that ends.
-  libc().close(w.fd);
+  const waker = new Waker(fd);
+  const onAbort = () => waker.wake();
+  signal?.addEventListener("abort", onAbort, { once: true });
+  try {
+    return await wait(waker);
+  } finally {
+    signal?.removeEventListener("abort", onAbort);
+    // Not kept for reuse: a Worker has no exit hook to close spares, so they
+    // would leak one fd per concurrent wait with every Worker that ends.
+    libc().close(fd);
+  }
 }
 
 /**
