@@ -8,7 +8,11 @@
  */
 
 import { openForRead, type ReadFile } from "../io/file.ts";
-import type { IoSource, PoolLike } from "../io/source.ts";
+import type {
+  AttachSourceOptions,
+  PoolLike,
+  ReadOptions,
+} from "../io/source.ts";
 import type { BlockResult } from "./checksum_worker.ts";
 import { crc32, crc32Combine } from "./crc32.ts";
 
@@ -40,6 +44,31 @@ export interface ChecksumRun {
   direct?: boolean;
   /** Why O_DIRECT was wanted and not used, if so. */
   directFallback?: string;
+}
+
+/**
+ * What {@linkcode checksumParallel} needs of a source: an `IoSource` (AIO,
+ * io_uring) or a `ModuleSource` (efd_notify).
+ */
+export interface BlockSource {
+  /** Its name, e.g. "io_uring". */
+  readonly backend: string;
+  /** Largest read in bytes. */
+  readonly blockSize: number;
+  /** Most reads in flight. */
+  readonly depth: number;
+  /** Reads in flight now. */
+  readonly inFlight: number;
+  /** Queues a read of `file` at `offset`. */
+  read(file: ReadFile, offset: number, options?: ReadOptions): number;
+  /** Resolves when `slots` reads can be queued. */
+  ready(options?: { slots?: number }): Promise<void>;
+  /** Resolves when every read has been handled. */
+  drain(): Promise<void>;
+  /** Hands each completed read to a worker of `pool`. */
+  attach(pool: PoolLike, options: AttachSourceOptions): unknown;
+  /** Drains, detaches and frees the source. */
+  close(): Promise<void>;
 }
 
 /** Options for {@linkcode checksumParallel}. */
@@ -116,7 +145,7 @@ const WARMUP_TAG = -1;
  * the job and not the start-up (reported apart).
  */
 async function warmUp(
-  source: IoSource,
+  source: BlockSource,
   paths: string[],
   direct: boolean,
 ): Promise<void> {
@@ -146,7 +175,7 @@ async function warmUp(
  */
 export async function checksumParallel(
   paths: string[],
-  source: IoSource,
+  source: BlockSource,
   pool: PoolLike,
   options: ParallelOptions,
 ): Promise<ChecksumRun> {

@@ -16,7 +16,7 @@ import {
 import { ensureSampleFile, listFiles } from "./files.ts";
 import { DEMO_SPEC } from "./specs.ts";
 import { ProgressBar } from "./progress.ts";
-import { pickSource, sourceChoice } from "./sources.ts";
+import { pickReadSource, readSourceChoice, sourceLabel } from "./sources.ts";
 
 /** Where the generated default input goes. */
 export function samplePath(size: number): string {
@@ -56,7 +56,7 @@ export async function demo(argv: string[]): Promise<number> {
       2,
     );
   }
-  const choice = sourceChoice(values.source);
+  const choice = readSourceChoice(values.source);
   const workers = intOption(values, "workers", navigator.hardwareConcurrency);
   const block = sizeOption(values, "block", 256 << 10);
   if (block % 4096) {
@@ -82,21 +82,25 @@ export async function demo(argv: string[]): Promise<number> {
     throw new CliError(`${target}: no regular files to checksum`);
   }
 
-  const { source, notes } = pickSource(choice, { depth, blockSize: block });
+  const { source, notes } = pickReadSource(choice, {
+    depth,
+    blockSize: block,
+  });
+  const via = sourceLabel(source.backend);
   for (const n of notes) log(n);
   const total = paths.reduce((a, p) => a + Deno.statSync(p).size, 0);
   log(
     `checksumming ${paths.length} file${paths.length > 1 ? "s" : ""}, ${
       mib(total)
     }: ` +
-      `${source.backend} reads of ${
+      `${via} reads of ${
         block >> 10
       } KiB, ${depth} in flight, ${workers} workers`,
   );
 
   const bar = new ProgressBar(
     total,
-    `parallel via ${source.backend}`,
+    `parallel via ${via}`,
     !json && Deno.stderr.isTerminal(),
   );
   let parallel: ChecksumRun;
@@ -159,14 +163,14 @@ export async function demo(argv: string[]): Promise<number> {
     ? `crc32 ${hex(sequential.files[0].crc)}`
     : `${paths.length} CRCs`;
   log(
-    `parallel   (${workers} workers, ${source.backend}): ${label}  in ${
+    `parallel   (${workers} workers, ${via}): ${label}  in ${
       parallel.ms.toFixed(0).padStart(5)
     } ms  (${speed(parallel)})`,
   );
   log(
     `sequential (1 thread, read()): ${
       " ".repeat(
-        Math.max(0, source.backend.length + String(workers).length - 4),
+        Math.max(0, via.length + String(workers).length - 4),
       )
     }${seqLabel}  in ${sequential.ms.toFixed(0).padStart(5)} ms  (${
       speed(sequential)

@@ -15,14 +15,16 @@ export const DEMO_SPEC: CommandSpec = {
     "Checksum (CRC-32) a file or directory tree in parallel and check it against a single-threaded run",
   usage: "[PATH]",
   details: "Without PATH, checksums a generated file in /tmp (see --size).\n" +
-    "The kernel completes the block reads (io_uring, else AIO), the pool's workers\n" +
-    "checksum the blocks, and the block CRCs are combined into each file's CRC-32\n" +
+    "With /dev/efd_notify present, this thread reads the blocks and the efd_notify\n" +
+    "kernel module signals the pool once per block; else the kernel completes the\n" +
+    "block reads (io_uring, else AIO). The pool's workers checksum the blocks, and\n" +
+    "the block CRCs are combined into each file's CRC-32\n" +
     "(the zlib/gzip one). Exit status 1 if the two runs disagree.",
   options: {
     source: {
       type: "string",
       value: "NAME",
-      description: "auto (default), io_uring or aio",
+      description: "auto (default), io_uring, aio or efd_notify",
     },
     workers: {
       type: "string",

@@ -7,6 +7,7 @@
  * @module
  */
 
+import { crc32 as zlibCrc32 } from "node:zlib";
 import { POLLIN } from "../../ffi/constants.ts";
 import { ErrnoError } from "../../ffi/errno.ts";
 import { EventFd } from "../../ffi/eventfd.ts";
@@ -272,6 +273,44 @@ await check("throughput ratio: module→pool vs module→C reader", async () => 
   return `pool ${poolRate.toFixed(0)}/s, C reader ${cRate}/s, ratio ${
     (poolRate / cRate).toFixed(3)
   }`;
+});
+
+// The main demo, as a user runs it (its task's permissions): with the
+// module loaded it must pick the efd_notify source, and its CRC must match
+// zlib's. 4 MiB in 64 KiB blocks keeps it short under TCG.
+await check("demo: efd_notify kernel module source, CRC matches", async () => {
+  const t0 = performance.now();
+  const out = await sh(
+    Deno.execPath(),
+    "run",
+    "--cached-only",
+    "--allow-ffi",
+    "--allow-read",
+    "--allow-write=/tmp",
+    "--allow-env=EFDPOOL_LIBC",
+    new URL("../../main.ts", import.meta.url).pathname,
+    "--size",
+    "4M",
+    "--block",
+    "64K",
+  );
+  const path = /using a generated 4\.0 MiB file: (\S+)/.exec(out)?.[1];
+  assert(path, `no generated file: ${out}`);
+  const want = zlibCrc32(Deno.readFileSync(path)).toString(16).padStart(8, "0");
+  const line = /^parallel .*$/m.exec(out)?.[0] ?? "";
+  const shares = /^blocks per worker: (.*);/m.exec(out)?.[1] ?? "";
+  const blocks = [...shares.matchAll(/w\d+ (\d+)/g)].reduce(
+    (a, m) => a + Number(m[1]),
+    0,
+  );
+  assert(
+    line.includes("efd_notify kernel module") &&
+      line.includes(`crc32 ${want}`) && /^match: yes/m.test(out) &&
+      blocks === 64,
+    `want crc32 ${want} via the module, 64 blocks: ${out}`,
+  );
+  return `${line.replace(/\s+/g, " ")}; blocks per worker: ${shares}; ` +
+    `demo process ${(performance.now() - t0).toFixed(0)} ms`;
 });
 
 Deno.exit(failures ? 1 : 0);

@@ -1,0 +1,277 @@
+/**
+ * `ModuleSource`: block reads for the demo with the efd_notify kernel
+ * module as the notifier. This thread reads each block into a shared slot
+ * and asks the module to signal the pool's eventfd once; the worker the
+ * kernel wakes claims the next queued block and checksums it.
+ *
+ * @module
+ */
+
+import { lastErrno } from "../ffi/errno.ts";
+import { EventFd } from "../ffi/eventfd.ts";
+import { libc } from "../ffi/libc.ts";
+import { SourceClosedError, SourceFullError } from "../io/errors.ts";
+import type { ReadFile } from "../io/file.ts";
+import { Slots } from "../io/slots.ts";
+import type {
+  AttachSourceOptions,
+  Envelope,
+  IoSourceOptions,
+  PoolLike,
+  ReadOptions,
+} from "../io/source.ts";
+import { EfdNotifyChannel } from "../kernel/client.ts";
+import type { PoolSource } from "../workers/source.ts";
+import { type ModuleSourceData, RESULTS } from "./module_worker.ts";
+
+const EINTR = 4;
+
+/** What signals the source's eventfd: an `EfdNotifyChannel`, or a stand-in. */
+export interface BlockNotifier {
+  /** Takes the eventfd to signal. */
+  attach(eventfd: EventFd): void;
+  /** Adds `count` units to it. */
+  fire(count: number): void;
+  /** Stops signalling and lets the eventfd go. */
+  close(): void;
+}
+
+/**
+ * A read source whose units come from `/dev/efd_notify`: `read` fills slot
+ * `k mod depth` for the k-th block on this thread, then fires one unit.
+ * Slots are taken in ring order, so `inFlight` counts the slots up to the
+ * oldest block not yet handled.
+ *
+ * @example
+ * ```ts ignore
+ * import { WorkerPool } from "../workers/pool.ts";
+ * import { openForRead } from "../io/file.ts";
+ * import { ModuleSource } from "./module_source.ts";
+ * await using pool = new WorkerPool({ workers: 2 });
+ * const src = ModuleSource.create({ depth: 8, blockSize: 65536 });
+ * src.attach(pool, { handler: new URL("./checksum_worker.ts", import.meta.url) });
+ * using f = openForRead("/etc/hostname", { direct: false });
+ * src.read(f, 0, { length: f.size });
+ * await src.close(); // drains first
+ * ```
+ */
+export class ModuleSource {
+  /** The source's name in the demo's output and JSON. */
+  readonly backend = "efd_notify";
+  /** The semaphore eventfd the module signals. */
+  readonly eventfd: EventFd;
+  /** Slots, i.e. most blocks queued and not handled. */
+  readonly depth: number;
+  /** Largest read in bytes. */
+  readonly blockSize: number;
+  readonly #slots: Slots;
+  readonly #control: Int32Array;
+  readonly #notifier: BlockNotifier;
+  readonly #iov = new BigUint64Array(2);
+  #queued = 0;
+  #attached?: PoolSource;
+  #closed = false;
+  #failure?: Error;
+
+  private constructor(
+    depth: number,
+    blockSize: number,
+    eventfd: EventFd,
+    notifier: BlockNotifier,
+  ) {
+    this.depth = depth;
+    this.blockSize = blockSize;
+    this.eventfd = eventfd;
+    this.#notifier = notifier;
+    this.#slots = Slots.create(depth, blockSize);
+    this.#control = new Int32Array(
+      new SharedArrayBuffer(4 * (RESULTS + depth)),
+    );
+  }
+
+  /**
+   * Opens a channel of `/dev/efd_notify` (or uses `notifier`) and attaches
+   * a new semaphore eventfd to it. Throws the client's
+   * `ModuleNotLoadedError` or `DevicePermissionError` when the module
+   * cannot be used.
+   *
+   * @example
+   * ```ts ignore
+   * import { ModuleSource } from "./module_source.ts";
+   * const src = ModuleSource.create({ depth: 32, blockSize: 256 << 10 });
+   * await src.close();
+   * ```
+   */
+  static create(
+    options: IoSourceOptions = {},
+    notifier?: BlockNotifier,
+  ): ModuleSource {
+    const { depth = 64, blockSize = 65536 } = options;
+    if (!Number.isInteger(depth) || depth < 1 || depth > 32768) {
+      throw new RangeError(
+        `depth must be an integer within 1..32768, got ${depth}`,
+      );
+    }
+    const n = notifier ?? EfdNotifyChannel.open();
+    const efd = EventFd.create({ semaphore: true });
+    try {
+      n.attach(efd);
+      return new ModuleSource(depth, blockSize, efd, n);
+    } catch (e) {
+      n.close();
+      efd.close();
+      throw e;
+    }
+  }
+
+  /** Blocks queued and not handled, counted up to the oldest unhandled one. */
+  get inFlight(): number {
+    let free = 0;
+    while (
+      free < this.depth &&
+      !this.#slots.busy((this.#queued + free) % this.depth)
+    ) free++;
+    return this.depth - free;
+  }
+
+  /**
+   * Reads the block on this thread into the next slot, then has the module
+   * signal one unit. A failed read is queued too: its handler sees the
+   * error. Throws `SourceFullError` while that slot's block is unhandled.
+   *
+   * @example
+   * ```ts ignore
+   * const id = src.read(file, 0, { tag: 0 });
+   * ```
+   */
+  read(file: ReadFile, offset: number, options: ReadOptions = {}): number {
+    const { length = this.blockSize, tag = 0 } = options;
+    if (this.#failure) throw this.#failure;
+    if (this.#closed) throw new SourceClosedError(`read ${file.path}`);
+    if (length > this.blockSize) {
+      throw new RangeError(
+        `length must be within 0..${this.blockSize} (the blockSize), got ${length}`,
+      );
+    }
+    const slot = this.#queued % this.depth;
+    if (this.#slots.busy(slot)) throw new SourceFullError(this.depth);
+    const id = this.#queued + 1;
+    // Only this thread takes slots, always the one after the last it took,
+    // so the free slot `slot` is the one acquire picks.
+    this.#slots.acquire({ id, tag, op: "read", fd: file.fd, offset, length });
+    this.#iov[0] = this.#slots.address(slot);
+    this.#iov[1] = BigInt(length);
+    let res: number;
+    do {
+      res = Number(libc().preadv2(file.fd, this.#iov, 1, BigInt(offset), 0));
+      if (res < 0) res = -lastErrno();
+    } while (res === -EINTR);
+    Atomics.store(this.#control, RESULTS + slot, res);
+    try {
+      this.#notifier.fire(1);
+    } catch (e) {
+      // No unit stands for the block and the ring is out of step: give up.
+      this.#slots.abandon(slot);
+      this.#failure = e as Error;
+      throw e;
+    }
+    this.#queued++;
+    return id;
+  }
+
+  /**
+   * Resolves when the next `slots` reads (default 1) cannot throw
+   * `SourceFullError`.
+   *
+   * @example
+   * ```ts ignore
+   * await src.ready({ slots: 8 });
+   * ```
+   */
+  async ready(options: { slots?: number } = {}): Promise<void> {
+    const want = Math.min(Math.max(1, options.slots ?? 1), this.depth);
+    for (;;) {
+      const seen = this.#slots.handled;
+      if (this.depth - this.inFlight >= want) return;
+      await this.#slots.waitHandled(seen);
+    }
+  }
+
+  /**
+   * Resolves once every queued block has been handled and its result
+   * delivered (needs the source attached).
+   *
+   * @example
+   * ```ts ignore
+   * await src.drain();
+   * ```
+   */
+  async drain(): Promise<void> {
+    if (this.#failure) throw this.#failure;
+    await this.#attached?.until(this.#queued);
+  }
+
+  /**
+   * Attaches the eventfd to `pool`: for each unit one worker claims a block
+   * and calls the `handler` module's `handle(completion, ctx)`, as an
+   * `IoSource`'s handler is called.
+   *
+   * @example
+   * ```ts ignore
+   * src.attach(pool, { handler: new URL("./checksum_worker.ts", import.meta.url), onResult: console.log });
+   * ```
+   */
+  attach(pool: PoolLike, options: AttachSourceOptions): PoolSource {
+    if (this.#closed) throw new SourceClosedError("attach");
+    if (this.#attached) {
+      throw new TypeError(
+        "the source is attached already; close it and make another",
+      );
+    }
+    const { onResult, onError } = options;
+    const data: ModuleSourceData = {
+      slots: this.#slots.init,
+      control: this.#control.buffer as SharedArrayBuffer,
+      handler: String(options.handler),
+      userData: options.data,
+    };
+    this.#attached = pool.attach(this.eventfd, {
+      name: options.name ?? this.backend,
+      handler: new URL("./module_worker.ts", import.meta.url),
+      data,
+      onResult: onResult &&
+        ((env, notification) => {
+          const e = env as Envelope | null;
+          if (e) onResult(e.value, { id: e.id, tag: e.tag, notification });
+        }),
+      onError,
+    });
+    return this.#attached;
+  }
+
+  /**
+   * Drains, detaches from the pool, closes the channel (the module stops
+   * and drops the eventfd) and the eventfd. Close it before its pool.
+   *
+   * @example
+   * ```ts ignore
+   * await src.close();
+   * ```
+   */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    try {
+      if (this.#attached) {
+        try {
+          if (!this.#failure) await this.drain();
+        } finally {
+          await this.#attached.detach();
+        }
+      }
+    } finally {
+      this.#notifier.close();
+      this.eventfd.close();
+    }
+  }
+}
