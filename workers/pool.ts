@@ -254,7 +254,11 @@ export class WorkerPool extends EventTarget {
       // Dying before serving means it cannot start at all (a missing
       // --allow-read for the worker module, say): a respawn would die again.
       if (slot.ready) this.#onDeath(slot, error);
-      else this.#fail(new HandlerLoadError(error));
+      else {
+        slot.dead = true; // Deno has ended it: no exit message will come.
+        slot.exited?.();
+        this.#fail(new HandlerLoadError(error));
+      }
     };
     const init: InitMessage = {
       type: "init",
@@ -297,6 +301,10 @@ export class WorkerPool extends EventTarget {
         break;
       }
       case "init-error":
+        // It idles outside its loop (so terminate() is safe) and would never exit.
+        slot.dead = true;
+        slot.worker.terminate();
+        slot.exited?.();
         this.#fail(new HandlerLoadError(msg.error));
         break;
       case "ack":
@@ -962,18 +970,31 @@ export class WorkerPool extends EventTarget {
 
   /** Wakes every worker out of epoll with the stop flag set, then ends them and frees the fds. */
   async #stop(now = false): Promise<void> {
-    Atomics.store(this.#lay.i32, Ctl.State, 1);
+    const lay = this.#lay;
+    Atomics.store(lay.i32, Ctl.State, 1);
+    // terminate() does not stop a thread inside epoll_wait: woken, it stays
+    // stuck in the syscall, holding its fds and the process. So only workers
+    // busy in a handler are terminated; the rest leave their loop on the
+    // control wake (one still starting, once it reaches the loop), and a
+    // worker that takes a unit from now on drops it unrun (see `#hold`).
+    const kill = now
+      ? this.#slots.filter((slot) =>
+        !slot.dead && Atomics.load(lay.i32, lay.w(slot.index, W.HeldKind)) !== 0
+      )
+      : [];
+    // A destroy() during close() stops again: both must hear each exit.
     const exits = this.#slots.map((slot) =>
-      slot.dead || (!slot.ready && now)
+      slot.dead || kill.includes(slot)
         ? Promise.resolve()
-        : new Promise<void>((r) => slot.exited = r)
+        : new Promise<void>((r) => {
+          const earlier = slot.exited;
+          slot.exited = () => (earlier?.(), r());
+        })
     );
     for (const slot of this.#slots) slot.control.write(1);
-    if (now) { for (const slot of this.#slots) slot.worker.terminate(); }
-    else {
-      // A worker still starting (loading modules) exits as soon as it reaches its loop.
-      await Promise.all(exits);
-    }
+    for (const slot of kill) slot.worker.terminate();
+    await Promise.all(exits);
+    if (this.#state === "closed") return; // The other stop freed everything.
     this.#state = "closed";
     for (const slot of this.#slots) {
       slot.worker.terminate();

@@ -47,6 +47,7 @@ const iov = new BigUint64Array([
   8n,
 ]);
 const zero = new BigUint64Array(1);
+const one = new BigUint64Array([1n]);
 const now = () => performance.timeOrigin + performance.now();
 
 /** Takes one unit without blocking; false when the counter is 0 (or the fd is gone). */
@@ -221,7 +222,8 @@ class PoolWorker {
     for (let i = 0; i < batch; i++) {
       // A detach arrives through the mailbox while an async handler awaits.
       if (
-        source?.detached || !takeUnit(fd, source ? source.nonblocking : true)
+        source?.detached || this.#stopping() ||
+        !takeUnit(fd, source ? source.nonblocking : true)
       ) return;
       // A second unit ready means a backlog: a zero write adds nothing but
       // wakes one more idle EPOLLEXCLUSIVE waiter, which may recruit the next.
@@ -232,18 +234,28 @@ class PoolWorker {
     }
   }
 
-  #hold(kind: number, id: number): void {
+  /**
+   * Publishes the unit in hand; false if the pool began stopping meanwhile.
+   * The pool sets the stop flag, then terminates the workers it sees holding
+   * and waits for the others to leave their loop: a worker that published
+   * its hold too late to be seen must not start a handler it could hang in.
+   */
+  #hold(kind: number, id: number): boolean {
     const lay = this.#lay;
     const slot = this.#m.slot;
     Atomics.store(lay.i32, lay.w(slot, W.HeldId), id);
     Atomics.store(lay.i32, lay.w(slot, W.HeldKind), kind);
+    if (!this.#stopping()) return true;
+    Atomics.store(lay.i32, lay.w(slot, W.HeldKind), 0);
+    return false;
   }
 
   #task(): Promise<void> | undefined {
     const claim = this.#queue.claim();
     Atomics.add(this.#lay.i32, Ctl.Claimed, 1);
     if (claim === null || claim === "cancelled") return undefined;
-    this.#hold(1, claim.id);
+    // Stopping with tasks left means destroy(), which has rejected them.
+    if (!this.#hold(1, claim.id)) return undefined;
     const start = now();
     this.#record(F.Hist, start - claim.time, F.MaxWait);
     const job = new Job(claim.id, null, 0, start, false);
@@ -272,7 +284,10 @@ class PoolWorker {
     const redelivered = takeCredit(lay.seq, MAX_SOURCES + s.index);
     const start = now();
     lay.f64[lay.f(this.#m.slot, F.HeldSeq)] = seq;
-    this.#hold(2, s.index);
+    if (!this.#hold(2, s.index)) {
+      c.write(s.fd, one, 8n); // Left in the counter, as detach promises.
+      return undefined;
+    }
     const job = new Job(-1, s, seq, start, redelivered);
     this.#job = job;
     job.notification = {

@@ -1,0 +1,122 @@
+// run(): payloads of every kind travel to a worker and back intact, and
+// many tasks all settle with the right results.
+import assert from "node:assert/strict";
+import { TaskFailedError, WorkerPool } from "../mod.ts";
+
+const HANDLER = new URL("./fixtures/pool_handler.ts", import.meta.url);
+
+Deno.test("run: payloads of every kind come back equal (fast paths and structured clone)", async () => {
+  await using pool = new WorkerPool({ workers: 2, handler: HANDLER });
+  const sparse = [1, , 3]; // a hole: JSON would turn it into null
+  const payloads: unknown[] = [
+    0,
+    -0,
+    42.5,
+    NaN,
+    Infinity,
+    -Infinity,
+    Number.MAX_SAFE_INTEGER,
+    "",
+    "plain",
+    "ünïcødé ✓ 🚀",
+    "x".repeat(100_000),
+    true,
+    false,
+    null,
+    undefined,
+    [],
+    [1, "two", null, [3]],
+    sparse,
+    {},
+    { a: 1, b: { c: [true, "d"] } },
+    { u: undefined, n: NaN },
+    new Uint8Array([0, 1, 254, 255]),
+    new Uint8Array(0),
+    new Int32Array([-1, 2, -3]),
+    new Float64Array([0.5, -0]),
+    new Map<unknown, unknown>([["k", 1], [2, { v: [3] }]]),
+    new Set([1, "a", null]),
+    new Date(0),
+    123n,
+    /re+/gi,
+    { nested: new Map([["m", new Set([1])]]), when: new Date(1e12) },
+  ];
+  const results = await Promise.all(payloads.map((p) => pool.run(p)));
+  for (let i = 0; i < payloads.length; i++) {
+    assert.deepStrictEqual(results[i], payloads[i], `payload #${i}`);
+  }
+  assert.ok(Object.is(results[1], -0), "-0 keeps its sign");
+  assert.ok(1 in (results[17] as unknown[]) === false, "the hole stays a hole");
+
+  const buf = new Uint8Array([9, 8, 7]).buffer;
+  assert.deepEqual(await pool.run(buf), new Uint8Array([9, 8, 7]).buffer);
+
+  const moved = new Uint8Array([1, 2, 3, 4]).buffer;
+  const back = await pool.run(new Uint8Array(moved), { transfer: [moved] });
+  assert.equal(moved.byteLength, 0, "a transferred buffer is detached");
+  assert.deepEqual(back, new Uint8Array([1, 2, 3, 4]));
+
+  const err = await pool.run(new RangeError("as data")) as Error;
+  assert.ok(err instanceof RangeError);
+  assert.equal(err.message, "as data");
+});
+
+Deno.test("run: payloads and results that cannot travel are refused with a reason", async () => {
+  await using pool = new WorkerPool({ workers: 1, handler: HANDLER });
+  await assert.rejects(pool.run(() => 1), TypeError);
+  await assert.rejects(pool.run({ f: Symbol("s") }), TypeError);
+  await assert.rejects(pool.run("x".repeat(8 << 20)), RangeError);
+
+  const unclonable = await pool.run({ op: "unclonable" }).catch((e) => e);
+  assert.ok(unclonable instanceof TaskFailedError);
+  assert.match((unclonable.cause as Error).message, /cannot be sent/);
+
+  const big = await pool.run({ op: "bigResult", bytes: 2 << 20 }).catch((
+    e,
+  ) => e);
+  assert.ok(big instanceof TaskFailedError);
+  assert.match((big.cause as Error).message, /exceeds the result ring/);
+
+  // The worker is fine afterwards.
+  assert.equal(await pool.run({ op: "double", x: 4 }), 8);
+  assert.equal(pool.stats().workers[0].restarts, 0);
+});
+
+Deno.test("run: 100k tasks through ready() backpressure, every result right", async () => {
+  const tasks = 100_000;
+  await using pool = new WorkerPool({
+    workers: 4,
+    handler: HANDLER,
+    maxQueue: 4096,
+  });
+  const seen = new Uint8Array(tasks);
+  let sum = 0;
+  let wrong = 0;
+  const all: Promise<void>[] = [];
+  for (let i = 0; i < tasks; i++) {
+    if (pool.queued >= 4096) await pool.ready();
+    all.push(
+      pool.run<number>({ op: "double", x: i }).then((r) => {
+        if (r !== 2 * i) wrong++;
+        seen[i]++;
+        sum += r;
+      }),
+    );
+  }
+  await Promise.all(all);
+  assert.equal(wrong, 0);
+  assert.equal(sum, tasks * (tasks - 1));
+  assert.ok(seen.every((c) => c === 1));
+  const s = pool.stats();
+  assert.deepEqual(s.tasks, {
+    completed: tasks,
+    failed: 0,
+    cancelled: 0,
+    timedOut: 0,
+  });
+  assert.equal(s.queued, 0);
+  assert.equal(s.running, 0);
+  assert.equal(s.workers.reduce((a, w) => a + w.tasks, 0), tasks);
+  assert.equal(s.runTime.count, tasks);
+  assert.equal(s.waitTime.count, tasks);
+});
