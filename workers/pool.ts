@@ -88,6 +88,7 @@ interface SourceEntry extends SourceSpec {
   onResult?: AttachOptions["onResult"];
   onError?: AttachOptions["onError"];
   redelivered: number;
+  detaching?: Promise<void>;
 }
 
 function toUrl(h: string | URL): string {
@@ -323,7 +324,7 @@ export class WorkerPool extends EventTarget {
   }
 
   #watch(slot: Slot, s: SourceEntry): void {
-    if (slot.watching.has(s.index)) return;
+    if (slot.watching.has(s.index) || s.detaching) return;
     slot.epoll.add(s.fd, EPOLLIN | EPOLLEXCLUSIVE, s.index);
     slot.watching.add(s.index);
   }
@@ -837,20 +838,25 @@ export class WorkerPool extends EventTarget {
     return promise;
   }
 
-  async #detachSource(index: number): Promise<void> {
+  #detachSource(index: number): Promise<void> {
     const s = this.#sources.get(index);
-    if (!s) return;
-    for (const slot of this.#slots) {
-      if (slot.watching.delete(index)) slot.epoll.delete(s.fd);
-    }
-    await Promise.all(
-      this.#slots.filter((slot) => slot.ready).map((slot) =>
-        this.#mail(slot, { type: "detach", index })
-      ),
-    );
-    // Errors and results already published still reach their callbacks.
-    this.#step();
-    this.#sources.delete(index);
+    if (!s) return Promise.resolve();
+    // Set first: a worker that becomes ready meanwhile must not watch it,
+    // and a second detach (close() during the user's) waits for this one.
+    s.detaching ??= (async () => {
+      for (const slot of this.#slots) {
+        if (slot.watching.delete(index)) slot.epoll.delete(s.fd);
+      }
+      await Promise.all(
+        this.#slots.filter((slot) => slot.ready).map((slot) =>
+          this.#mail(slot, { type: "detach", index })
+        ),
+      );
+      // Errors and results already published still reach their callbacks.
+      this.#step();
+      this.#sources.delete(index);
+    })();
+    return s.detaching;
   }
 
   /**

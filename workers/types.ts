@@ -67,7 +67,7 @@ export interface AttachOptions {
 export interface HandlerContext {
   /** The worker slot running the handler. */
   worker: number;
-  /** Aborts when the task is cancelled or times out, or the pool is destroyed. */
+  /** Aborts when the task is cancelled or times out (`destroy()` terminates busy workers instead). */
   signal: AbortSignal;
   /** The source's `data` (undefined for tasks). */
   data: unknown;

@@ -206,6 +206,11 @@ class PoolWorker {
           const s = this.#sources.get(tag);
           if (s && !s.detached) {
             await this.#drain(s.fd, batch, s);
+          } else if (!s) {
+            // An fd the pool added before its attach mail was run here:
+            // level-triggered epoll would report it again at once, so let the
+            // event loop deliver the mail instead of spinning.
+            await new Promise((r) => setTimeout(r, 1));
           }
         }
         if (this.#closing) return;
