@@ -1,8 +1,10 @@
 /**
  * The Deno half of the in-guest suite (kernel/vm/init.sh runs it once, with
  * efd_notify loaded): the TypeScript client, the seed mode waking a Deno
- * waiter, and a WorkerPool fed by the module. Prints one
- * `EFD-RESULT ok|fail NAME [:: DETAIL]` line per check; exits 1 on failure.
+ * waiter, a WorkerPool fed by the module, the main demo and the two
+ * module-driven examples (examples/kernel_module.ts, examples/seed_demo.ts).
+ * Prints one `EFD-RESULT ok|fail NAME [:: DETAIL]` line per check; exits 1
+ * on failure.
  *
  * @module
  */
@@ -311,6 +313,103 @@ await check("demo: efd_notify kernel module source, CRC matches", async () => {
   );
   return `${line.replace(/\s+/g, " ")}; blocks per worker: ${shares}; ` +
     `demo process ${(performance.now() - t0).toFixed(0)} ms`;
+});
+
+// The examples, run as their headers state (flags, repository root as the
+// working directory), with fewer units than on a host: Deno under TCG is slow.
+// A hang guard stops the example after 2 minutes (it would wait forever for
+// a signal that never comes), or earlier through `stop`.
+function example(
+  file: string,
+  flags: string[],
+  args: string[],
+  stop?: AbortSignal,
+): Deno.Command {
+  const guard = AbortSignal.timeout(120_000);
+  return new Deno.Command(Deno.execPath(), {
+    args: ["run", "--cached-only", ...flags, `examples/${file}`, ...args],
+    cwd: new URL("../../", import.meta.url).pathname,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+    signal: stop ? AbortSignal.any([guard, stop]) : guard,
+  });
+}
+
+/** Returns the example's final line, which must say every unit came once. */
+function exactlyOnce(
+  code: number,
+  stdout: string,
+  stderr: string,
+  produced: number,
+): string {
+  const last = stdout.trimEnd().split("\n").at(-1) ?? "";
+  const want = `done: produced=${produced} consumed=${produced} ` +
+    "duplicates=0 lost=0";
+  assert(
+    code === 0 && (last === want || last.startsWith(`${want} `)),
+    `exit ${code}, want "${want}": ${stdout} ${stderr}`,
+  );
+  return last;
+}
+
+await check("example: kernel_module.ts, driven by the module", async () => {
+  const t0 = performance.now();
+  const out = await example(
+    "kernel_module.ts",
+    ["--allow-ffi", "--allow-read=."],
+    ["--burst", "2000", "--ticks", "100"],
+  ).output();
+  const dec = new TextDecoder();
+  const last = exactlyOnce(
+    out.code,
+    dec.decode(out.stdout),
+    dec.decode(out.stderr),
+    2000 + 100 * 4,
+  );
+  return `${last}; example process ${(performance.now() - t0).toFixed(0)} ms`;
+});
+
+// The seed's mode as the README tells a user to run it: the example prints
+// its eventfd and pid, and insmod signals that eventfd.
+await check("example: seed_demo.ts --expect 3, woken by insmod", async () => {
+  const stop = new AbortController();
+  const child = example(
+    "seed_demo.ts",
+    ["--allow-ffi"],
+    ["--expect", "3"],
+    stop.signal,
+  ).spawn();
+  const t0 = performance.now();
+  const stderr = new Response(child.stderr).text();
+  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let stdout = "";
+  const more = async () => {
+    const { value, done } = await reader.read();
+    stdout += value ?? "";
+    return !done;
+  };
+  let target: RegExpExecArray | null = null;
+  while (!target && await more()) {
+    target = /^efd=(\d+) pid=(\d+)$/m.exec(stdout);
+  }
+  try {
+    if (!target) {
+      throw new Error(`no efd=FD pid=PID line: ${stdout} ${await stderr}`);
+    }
+    await sh("rmmod", "efd_notify");
+    await sh("insmod", KO, `pid=${target[2]}`, `efd=${target[1]}`, "count=3");
+  } catch (e) {
+    stop.abort();
+    throw e;
+  }
+  while (await more());
+  const { code } = await child.status;
+  const ms = (performance.now() - t0).toFixed(0);
+  const last = exactlyOnce(code, stdout, `${await stderr} (ran ${ms} ms)`, 3);
+  await sh("rmmod", "efd_notify");
+  await sh("insmod", KO);
+  return `${target[0]}; ${last}; example process ${ms} ms`;
 });
 
 Deno.exit(failures ? 1 : 0);

@@ -8,8 +8,9 @@
 # else the newest of the same series. Per kernel it builds the module against
 # that kernel's headers (any compiler warning fails), packs an initramfs
 # (busybox /init = kernel/vm/init.sh, the module, static C test programs, Deno
-# and the project), boots it and judges the EFD-RESULT lines of the serial
-# console plus the guest's kernel log (BUG/WARNING/Oops/Call Trace fail).
+# and the project with its examples), boots it and judges the EFD-RESULT lines
+# of the serial console plus the guest's kernel log (BUG/WARNING/Oops/Call
+# Trace fail).
 #
 # Exit status: 0 passed, 1 failed, 77 cannot run here (not root, no apt-get).
 #
@@ -60,6 +61,13 @@ cannot_run() {
 [[ $EUID == 0 ]] || cannot_run "not root"
 command -v apt-get >/dev/null || cannot_run "no apt-get"
 mkdir -p "$CACHE" "$WORK"
+# Runs in one checkout share $WORK: a second one would rewrite the initramfs
+# and console logs under the first, so it waits its turn.
+exec 9>"$WORK/.lock"
+if ! flock -n 9; then
+	log "another run.sh is using $WORK, waiting for it"
+	flock 9
+fi
 
 # --- packages ---------------------------------------------------------------
 
@@ -188,8 +196,8 @@ stage_common() {
 			cp -L "$lib" "$s$lib"
 		done
 		(cd "$REPO" && find . \( -path ./.git -o -path ./target -o -path ./.tools \
-			-o -path ./node_modules -o -path ./tests -o -path ./bench \
-			-o -path ./examples \) -prune -o \
+			-o -path ./node_modules -o -path ./tests -o -path ./bench \) \
+			-prune -o \
 			\( -name '*.ts' -o -name 'deno.json' -o -name 'deno.lock' \) \
 			-print | cpio -pdm --quiet "$s/efd/project")
 	fi
@@ -262,7 +270,9 @@ judge() {
 	local needs=("module load" "abuse: " "c reader burst" "seed wakes the C waiter"
 		"seed: rmmod while the hrtimer fires" "module unload")
 	((deno)) && needs+=("client: errors" "seed wakes a Deno waiter"
-		"pool: 100000 burst units" "pool: 1000 hrtimer units" "throughput ratio")
+		"pool: 100000 burst units" "pool: 1000 hrtimer units" "throughput ratio"
+		"demo: efd_notify kernel module" "example: kernel_module.ts"
+		"example: seed_demo.ts")
 	for need in "${needs[@]}"; do
 		grep -aq "^EFD-RESULT ok $need" "$logf" ||
 			{ log "$k: missing check: $need"; fails=$((fails + 1)); }
