@@ -13,12 +13,12 @@ import { libc } from "../ffi/libc.ts";
 import { SourceClosedError, SourceFullError } from "../io/errors.ts";
 import type { ReadFile } from "../io/file.ts";
 import { Slots } from "../io/slots.ts";
-import type {
-  AttachSourceOptions,
-  Envelope,
-  IoSourceOptions,
-  PoolLike,
-  ReadOptions,
+import {
+  attachEnveloped,
+  type AttachSourceOptions,
+  type IoSourceOptions,
+  type PoolLike,
+  type ReadOptions,
 } from "../io/source.ts";
 import { EfdNotifyChannel } from "../kernel/client.ts";
 import type { PoolSource } from "../workers/source.ts";
@@ -228,25 +228,18 @@ export class ModuleSource {
         "the source is attached already; close it and make another",
       );
     }
-    const { onResult, onError } = options;
     const data: ModuleSourceData = {
       slots: this.#slots.init,
       control: this.#control.buffer as SharedArrayBuffer,
       handler: String(options.handler),
       userData: options.data,
     };
-    this.#attached = pool.attach(this.eventfd, {
-      name: options.name ?? this.backend,
-      handler: new URL("./module_worker.ts", import.meta.url),
-      data,
-      onResult: onResult &&
-        ((env, notification) => {
-          const e = env as Envelope | null;
-          if (e) onResult(e.value, { id: e.id, tag: e.tag, notification });
-        }),
-      onError,
+    const worker = new URL("./module_worker.ts", import.meta.url);
+    const name = options.name ?? this.backend;
+    return this.#attached = attachEnveloped(pool, this.eventfd, worker, data, {
+      ...options,
+      name,
     });
-    return this.#attached;
   }
 
   /**

@@ -7,7 +7,12 @@
  * @module
  */
 
-import { type CompletionHandler, toCompletion } from "../io/completion.ts";
+import type { CompletionHandler } from "../io/completion.ts";
+import {
+  importCompletionHandler,
+  perSource,
+  runCompletion,
+} from "../io/run_completion.ts";
 import { Slots, type SlotsInit } from "../io/slots.ts";
 import type { Envelope } from "../io/source.ts";
 import type { HandlerContext, Notification } from "../workers/types.ts";
@@ -31,28 +36,18 @@ export interface ModuleSourceData {
 }
 
 interface State {
+  userData: unknown;
   slots: Slots;
   control: Int32Array;
   fn: CompletionHandler;
 }
 
-// Keyed by the source's data object, which the pool drops on detach.
-const states = new WeakMap<object, Promise<State>>();
-
-async function load(d: ModuleSourceData): Promise<State> {
-  const mod = await import(d.handler);
-  const fn = mod.handle ?? mod.default;
-  if (typeof fn !== "function") {
-    throw new TypeError(
-      `source handler module ${d.handler} exports no function named "handle" (or a default export)`,
-    );
-  }
-  return {
-    slots: Slots.attach(d.slots),
-    control: new Int32Array(d.control),
-    fn,
-  };
-}
+const state = perSource(async (d: ModuleSourceData): Promise<State> => ({
+  userData: d.userData,
+  slots: Slots.attach(d.slots),
+  control: new Int32Array(d.control),
+  fn: await importCompletionHandler(d.handler),
+}));
 
 /**
  * Claims the next queued block and hands it to the source's handler.
@@ -67,28 +62,13 @@ export async function handle(
   n: Notification,
   ctx: HandlerContext,
 ): Promise<Envelope | null> {
-  const d = ctx.data as ModuleSourceData;
-  let st = states.get(d);
-  if (!st) states.set(d, st = load(d));
-  const { slots, control, fn } = await st;
+  const { userData, slots, control, fn } = await state(ctx);
   // A re-delivered unit's worker died after claiming its block; claiming
   // again would take a block no unit stands for yet.
   if (n.redelivered) return null;
   // Units never outnumber queued blocks, and block k sits in slot k mod
   // depth until released here, so the claimed slot holds a written block.
   const slot = (Atomics.add(control, CLAIMED, 1) >>> 0) % slots.count;
-  try {
-    const c = toCompletion(slots, slot, Atomics.load(control, RESULTS + slot));
-    const value = await fn(c, {
-      worker: ctx.worker,
-      data: d.userData,
-      notification: ctx.notification,
-      get signal() {
-        return ctx.signal;
-      },
-    });
-    return { id: c.id, tag: c.tag, value };
-  } finally {
-    slots.release(slot);
-  }
+  const res = Atomics.load(control, RESULTS + slot);
+  return await runCompletion(fn, slots, slot, res, ctx, userData);
 }

@@ -9,23 +9,26 @@
 import type { HandlerContext, Notification } from "../workers/types.ts";
 import type { AioKernelData } from "./aio.ts";
 import { AioReaper } from "./aio_worker.ts";
-import { type CompletionHandler, toCompletion } from "./completion.ts";
+import type { CompletionHandler } from "./completion.ts";
+import {
+  importCompletionHandler,
+  perSource,
+  runCompletion,
+} from "./run_completion.ts";
 import { Slots } from "./slots.ts";
 import type { Envelope, SourceData } from "./source.ts";
 import type { UringKernelData } from "./uring.ts";
 import { UringReaper } from "./uring_worker.ts";
 
 interface State {
+  backend: SourceData["backend"];
+  userData: unknown;
   slots: Slots;
   reap: () => { slot: number; res: number } | null;
   fn: CompletionHandler;
 }
 
-// Keyed by the source's data object, which the pool keeps per source and
-// drops on detach, so a detached source's views go with it.
-const states = new WeakMap<object, Promise<State>>();
-
-async function load(d: SourceData): Promise<State> {
+const state = perSource(async (d: SourceData): Promise<State> => {
   const slots = Slots.attach(d.slots);
   let reap: State["reap"];
   if (d.backend === "aio") {
@@ -35,15 +38,9 @@ async function load(d: SourceData): Promise<State> {
     const r = new UringReaper(d.kernel as UringKernelData, d.eventfd, slots);
     reap = () => r.reap();
   }
-  const mod = await import(d.handler);
-  const fn = mod.handle ?? mod.default;
-  if (typeof fn !== "function") {
-    throw new TypeError(
-      `source handler module ${d.handler} exports no function named "handle" (or a default export)`,
-    );
-  }
-  return { slots, reap, fn };
-}
+  const fn = await importCompletionHandler(d.handler);
+  return { backend: d.backend, userData: d.userData, slots, reap, fn };
+});
 
 /**
  * Reaps one completion and hands it to the source's handler; returns what
@@ -60,30 +57,14 @@ export async function handle(
   n: Notification,
   ctx: HandlerContext,
 ): Promise<Envelope | null> {
-  const d = ctx.data as SourceData;
-  let st = states.get(d);
-  if (!st) states.set(d, st = load(d));
-  const { slots, reap, fn } = await st;
+  const { backend, userData, slots, reap, fn } = await state(ctx);
   // An AIO unit re-delivered after its worker died: that worker had almost
   // surely reaped its event (it died in the handler), and reaping again
   // would take another unit's event, leaving that unit none. The dead
   // worker's completion is lost. (An io_uring claim never waits, so a
   // re-delivered unit simply looks at the CQ.)
-  if (n.redelivered && d.backend === "aio") return null;
+  if (n.redelivered && backend === "aio") return null;
   const got = reap();
   if (!got) return null;
-  try {
-    const c = toCompletion(slots, got.slot, got.res);
-    const value = await fn(c, {
-      worker: ctx.worker,
-      data: d.userData,
-      notification: ctx.notification,
-      get signal() {
-        return ctx.signal;
-      },
-    });
-    return { id: c.id, tag: c.tag, value };
-  } finally {
-    slots.release(got.slot);
-  }
+  return await runCompletion(fn, slots, got.slot, got.res, ctx, userData);
 }

@@ -108,6 +108,40 @@ export interface SourceData {
   kernel: unknown;
 }
 
+/**
+ * Attaches a slot-based source's eventfd to `pool` with `worker` as the
+ * pool handler module (it posts {@linkcode Envelope}s) and `data` as its
+ * `ctx.data`; unwraps each envelope for the user's `onResult`.
+ *
+ * @example
+ * ```ts ignore
+ * const src = attachEnveloped(pool, eventfd, new URL("./handler.ts", import.meta.url), data, {
+ *   ...options,
+ *   name: options.name ?? "aio",
+ * });
+ * ```
+ */
+export function attachEnveloped(
+  pool: PoolLike,
+  eventfd: EventFd,
+  worker: URL,
+  data: unknown,
+  options: Omit<AttachSourceOptions, "handler" | "data"> & { name: string },
+): PoolSource {
+  const { onResult } = options;
+  return pool.attach(eventfd, {
+    name: options.name,
+    handler: worker,
+    data,
+    onResult: onResult &&
+      ((env, notification) => {
+        const e = env as Envelope | null;
+        if (e) onResult(e.value, { id: e.id, tag: e.tag, notification });
+      }),
+    onError: options.onError,
+  });
+}
+
 const MAX_DEPTH = 32768;
 
 /**
@@ -418,7 +452,6 @@ export abstract class IoSource {
         "the source is attached already; close it and make another",
       );
     }
-    const { onResult, onError } = options;
     const data: SourceData = {
       backend: this.backend,
       slots: this.slots.init,
@@ -427,18 +460,12 @@ export abstract class IoSource {
       userData: options.data,
       kernel: this.kernelData(),
     };
-    this.#attached = pool.attach(this.eventfd, {
-      name: options.name ?? this.backend,
-      handler: new URL("./handler.ts", import.meta.url),
-      data,
-      onResult: onResult &&
-        ((env, notification) => {
-          const e = env as Envelope | null;
-          if (e) onResult(e.value, { id: e.id, tag: e.tag, notification });
-        }),
-      onError,
+    const worker = new URL("./handler.ts", import.meta.url);
+    const name = options.name ?? this.backend;
+    return this.#attached = attachEnveloped(pool, this.eventfd, worker, data, {
+      ...options,
+      name,
     });
-    return this.#attached;
   }
 
   /**
