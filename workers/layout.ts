@@ -43,10 +43,8 @@ export const W = {
   HeldKind: 0,
   /** Task id, or source index. */
   HeldId: 1,
-  /** Set by the worker once it has left its loop for good. */
-  Exited: 2,
   /** Generation of the newest message posted to the worker (its mailbox). */
-  Mail: 3,
+  Mail: 2,
 } as const;
 // A cache line per worker: the ledger is written twice per unit, and shared
 // lines would bounce between cores.
@@ -57,10 +55,8 @@ export const F = {
   Units: 0,
   Tasks: 1,
   BusyMs: 2,
-  HeldSeq: 3,
-  HeldTakenAt: 4,
-  MaxWait: 5,
-  MaxRun: 6,
+  MaxWait: 3,
+  MaxRun: 4,
   /** Per source: handled, failed (2 × MAX_SOURCES). */
   Source: 8,
   /** Wait-time histogram, then run-time histogram. */
@@ -106,7 +102,6 @@ export class Layout {
   /** Clears a slot's ledger and counters when a fresh worker takes it over. */
   resetLedger(slot: number): void {
     Atomics.store(this.i32, this.w(slot, W.HeldKind), 0);
-    Atomics.store(this.i32, this.w(slot, W.Exited), 0);
     // A fresh worker has seen no mail: an old generation here would make it
     // wait forever for messages that were sent to its predecessor.
     Atomics.store(this.i32, this.w(slot, W.Mail), 0);

@@ -288,7 +288,6 @@ class PoolWorker {
     const seq = Number(Atomics.add(lay.seq, s.index, 1n)) + 1;
     const redelivered = takeCredit(lay.seq, MAX_SOURCES + s.index);
     const start = now();
-    lay.f64[lay.f(this.#m.slot, F.HeldSeq)] = seq;
     if (!this.#hold(2, s.index)) {
       c.write(s.fd, one, 8n); // Left in the counter, as detach promises.
       return undefined;
@@ -417,7 +416,6 @@ class PoolWorker {
   }
 
   exit(closed: boolean): void {
-    Atomics.store(this.#lay.i32, this.#lay.w(this.#m.slot, W.Exited), 1);
     self.postMessage({ type: "exit", slot: this.#m.slot, closed });
   }
 
