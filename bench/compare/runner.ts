@@ -25,7 +25,30 @@ export interface LatencyUs {
   max: number;
   /** Number of samples. */
   count: number;
+  /** `[quantile, µs]` pairs at {@linkcode CDF_QUANTILES}, for the latency CDF chart. */
+  cdf?: [number, number][];
 }
+
+/** Quantiles a latency CDF is drawn through (c_ref.c prints the same ones). */
+export const CDF_QUANTILES: readonly number[] = [
+  0.01,
+  0.05,
+  0.1,
+  0.2,
+  0.3,
+  0.4,
+  0.5,
+  0.6,
+  0.7,
+  0.8,
+  0.9,
+  0.95,
+  0.98,
+  0.99,
+  0.995,
+  0.999,
+  1,
+];
 
 /**
  * What a runner prints. `handled` and `sum` cover every unit or task the run
@@ -69,6 +92,10 @@ export interface RunnerArgs {
   pool: string;
   /** Idle time to measure, ms. */
   idleMs: number;
+  /** Who writes source units: `deno` (this main thread) or `c` (c_ref prod). */
+  producer: string;
+  /** Path of the built c_ref binary, for `--producer c`. */
+  cRef: string;
 }
 
 /**
@@ -91,6 +118,8 @@ export function runnerArgs(args: string[] = Deno.args): RunnerArgs {
       "spacing-us": { type: "string", default: "200" },
       pool: { type: "string", default: "none" },
       "idle-ms": { type: "string", default: "5000" },
+      producer: { type: "string", default: "deno" },
+      "c-ref": { type: "string", default: "" },
     },
   });
   const int = (name: string, v: string, min: number): number => {
@@ -110,6 +139,8 @@ export function runnerArgs(args: string[] = Deno.args): RunnerArgs {
     spacingUs: int("spacing-us", values["spacing-us"], 1),
     pool: values.pool,
     idleMs: int("idle-ms", values["idle-ms"], 0),
+    producer: values.producer,
+    cRef: values["c-ref"],
   };
 }
 
@@ -182,7 +213,13 @@ export function percentilesUs(
   const s = Float64Array.from(samples).subarray(skip).sort();
   if (s.length === 0) throw new RangeError("no latency samples after warm-up");
   const at = (q: number) => s[Math.floor(q * (s.length - 1))];
-  return { p50: at(0.5), p99: at(0.99), max: s[s.length - 1], count: s.length };
+  return {
+    p50: at(0.5),
+    p99: at(0.99),
+    max: s[s.length - 1],
+    count: s.length,
+    cdf: CDF_QUANTILES.map((q) => [q, at(q)]),
+  };
 }
 
 /**
