@@ -29,7 +29,9 @@
 
 import { parseArgs } from "node:util";
 import { buildCRef } from "./compare/c_ref.ts";
+import { PAYLOAD_MARK } from "./compare/runner.ts";
 import { renderSvg } from "./compare/svg.ts";
+import { renderSweep, SWEEP_MEASURES } from "./compare/sweep.ts";
 import { ensurePiscina } from "./compare/piscina.ts";
 import {
   buildTable,
@@ -42,6 +44,10 @@ const HELP = `Usage: deno task compare [options]
   --items N          items per throughput run (default 200000)
   --workers LIST     worker counts (default 1 … 2 × cores)
   --rounds N         interleaved rounds of every measurement (default 3)
+  --payloads LIST    task payload sizes in bytes for the size sweep (efdpool
+                     takes up to ~1 MiB - 56 B per task today)
+                     (default 8,1024,65536,1000000; "" skips it)
+  --sweep-workers N  W for the size sweep (default: cores)
   --batch-size N     units per write in batched runs (default 1024)
   --latency-units N  units per latency run (default 2000)
   --spacing-us N     producer spacing in latency runs (default 200)
@@ -62,6 +68,11 @@ const { values: opt } = parseArgs({
       ).join(","),
     },
     rounds: { type: "string", default: "3" },
+    payloads: { type: "string", default: "8,1024,65536,1000000" },
+    "sweep-workers": {
+      type: "string",
+      default: String(navigator.hardwareConcurrency),
+    },
     svg: { type: "string" },
     "batch-size": { type: "string", default: "1024" },
     "latency-units": { type: "string", default: "2000" },
@@ -103,6 +114,10 @@ const params = {
   rounds: positive("rounds", opt.rounds),
 };
 const workers = opt.workers.split(",").map((w) => positive("workers", w));
+const payloads = opt.payloads === ""
+  ? []
+  : opt.payloads.split(",").map((b) => positive("payloads", b));
+const sweepW = positive("sweep-workers", opt["sweep-workers"]);
 const timeoutMs = positive("timeout-s", opt["timeout-s"]) * 1000;
 
 const here = (f: string) => new URL(`./compare/${f}`, import.meta.url).pathname;
@@ -123,6 +138,10 @@ function expected(kind: "seq" | "task", total: number): number {
   return total * (total + 1) / 2 + (kind === "task" ? total : 0);
 }
 
+/** Items in a sweep run of `bytes`-byte tasks: at most 256 MiB copied each way. */
+const sweepItems = (bytes: number) =>
+  Math.max(200, Math.min(params.items, Math.floor(2 ** 28 / bytes)));
+
 const TASK_MEASURES: Measure[] = [
   "efd-run",
   "efd-run-lat",
@@ -135,10 +154,9 @@ function verify(o: RunOutcome): void {
   const r = o.report;
   if (!r || o.measure.startsWith("idle")) return;
   const total = r.items + (r.warmup ?? 0);
-  const want = expected(
-    TASK_MEASURES.includes(o.measure) ? "task" : "seq",
-    total,
-  );
+  const want = r.payloadBytes
+    ? total * (r.payloadBytes + PAYLOAD_MARK)
+    : expected(TASK_MEASURES.includes(o.measure) ? "task" : "seq", total);
   o.verified = r.handled === total && r.sum === want;
   if (!o.verified) {
     o.error =
@@ -152,8 +170,9 @@ async function execute(
   measure: Measure,
   w: number,
   cmd: string[] | { skipped: string },
+  payload?: number,
 ): Promise<RunOutcome> {
-  const o: RunOutcome = { measure, workers: w, round };
+  const o: RunOutcome = { measure, workers: w, round, payload };
   if (!Array.isArray(cmd)) {
     o.skipped = cmd.skipped;
     return o;
@@ -207,8 +226,9 @@ async function measure(
   w: number,
   label: string,
   cmd: string[] | { skipped: string },
+  payload?: number,
 ): Promise<void> {
-  const o = await execute(m, w, cmd);
+  const o = await execute(m, w, cmd, payload);
   outcomes.push(o);
   progress(o, label);
 }
@@ -335,6 +355,47 @@ try {
           : piscina,
       );
     }
+    for (const bytes of payloads) {
+      const n = sweepItems(bytes);
+      const args = [
+        "--workers",
+        sweepW,
+        "--items",
+        n,
+        "--payload-bytes",
+        bytes,
+      ];
+      const [efdM, pmM, pisM] = SWEEP_MEASURES;
+      const label = `${bytes} B tasks`;
+      await measure(
+        efdM,
+        sweepW,
+        `efdpool run() ${label}`,
+        efd("task_run.ts", [...args, "--pool", "efdpool"]),
+        bytes,
+      );
+      await measure(
+        pmM,
+        sweepW,
+        `postMessage pool ${label}`,
+        deno("task_run.ts", [...args, "--pool", "postmessage"]),
+        bytes,
+      );
+      await measure(
+        pisM,
+        sweepW,
+        `piscina ${label}`,
+        "prefix" in piscina
+          ? [
+            "node",
+            here("piscina_run.mjs"),
+            piscina.prefix,
+            ...[sweepW, n, bytes].map(String),
+          ]
+          : piscina,
+        bytes,
+      );
+    }
   }
 
   // Idle processes hardly compete for the CPU, so they share one window.
@@ -401,6 +462,9 @@ if (opt.json) {
   ));
 } else {
   console.log(renderTable(rows, workers));
+  if (payloads.length) {
+    console.log("\n" + renderSweep(outcomes, payloads, sweepW));
+  }
   console.log(
     `\nsums: ${
       sumsVerified

@@ -20,9 +20,9 @@ Deno.test("compare: a tiny run verifies every sum and draws", async () => {
       "run",
       "--allow-all",
       compare,
-      ...["--items", "3000", "--workers", "1,4", "--latency-units", "60"],
+      ...["--items", "3000", "--workers", "4", "--latency-units", "60"],
       ...["--idle-ms", "100", "--timeout-s", "30", "--no-install", "--json"],
-      ...["--rounds", "2", "--svg", svg],
+      ...["--rounds", "2", "--svg", svg, "--payloads", "100000"],
     ],
     stdout: "piped",
     stderr: "piped",
@@ -59,8 +59,16 @@ Deno.test("compare: a tiny run verifies every sum and draws", async () => {
     assert.equal(r.verified, true, `${r.measure} W=${r.workers}`);
   }
   assert.ok(report.rows.length > 10);
+  for (const m of ["pm-bytes", "efd-run-bytes"]) {
+    if (m.startsWith("efd") && report.efdpool !== "present") continue;
+    assert.equal(
+      runs.filter((r) => r.measure === m && r.verified).length,
+      2,
+      `${m}: one size × two rounds`,
+    );
+  }
   // Two rounds of each measurement, paired for the ratios.
-  assert.equal(runs.filter((r) => r.measure === "c-1").length, 4);
+  assert.equal(runs.filter((r) => r.measure === "c-1").length, 2);
   const chart = await Deno.readTextFile(svg);
   await Deno.remove(svg);
   assert.match(chart, /^<svg [^>]*xmlns="http:\/\/www.w3.org\/2000\/svg"/);

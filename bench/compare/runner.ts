@@ -68,6 +68,8 @@ export interface RunReport {
   itemsPerSec: number;
   /** Context switches of the whole process per measured item. */
   ctxPerUnit: number;
+  /** Bytes per task in the payload sweep (0 or absent: number tasks). */
+  payloadBytes?: number;
   /** Share of the units each worker took, when the runner can tell. */
   shares?: number[];
   /** Wake latency: from the producer's stamp to the unit being taken. */
@@ -96,6 +98,8 @@ export interface RunnerArgs {
   producer: string;
   /** Path of the built c_ref binary, for `--producer c`. */
   cRef: string;
+  /** Task payload size for the size sweep; 0 sends small numbers. */
+  payloadBytes: number;
 }
 
 /**
@@ -120,6 +124,7 @@ export function runnerArgs(args: string[] = Deno.args): RunnerArgs {
       "idle-ms": { type: "string", default: "5000" },
       producer: { type: "string", default: "deno" },
       "c-ref": { type: "string", default: "" },
+      "payload-bytes": { type: "string", default: "0" },
     },
   });
   const int = (name: string, v: string, min: number): number => {
@@ -141,7 +146,27 @@ export function runnerArgs(args: string[] = Deno.args): RunnerArgs {
     idleMs: int("idle-ms", values["idle-ms"], 0),
     producer: values.producer,
     cRef: values["c-ref"],
+    payloadBytes: int("payload-bytes", values["payload-bytes"], 0),
   };
+}
+
+/** First byte of every sweep payload; the handler returns length + this. */
+export const PAYLOAD_MARK = 7;
+
+/**
+ * The payload of the size sweep: `bytes` bytes, the first {@linkcode PAYLOAD_MARK}.
+ * One array serves every task; each pool copies it on submission.
+ *
+ * @example
+ * ```ts
+ * import { sweepPayload } from "./runner.ts";
+ * console.log(sweepPayload(8).length); // 8
+ * ```
+ */
+export function sweepPayload(bytes: number): Uint8Array {
+  const p = new Uint8Array(bytes);
+  p[0] = PAYLOAD_MARK;
+  return p;
 }
 
 /** Warm-up size for a throughput run of `items`. */

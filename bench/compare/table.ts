@@ -20,6 +20,8 @@ export interface RunOutcome {
   workers: number;
   /** Which of the interleaved rounds (0-based); absent means 0. */
   round?: number;
+  /** Task payload bytes, for the size sweep's measures. */
+  payload?: number;
   /** The runner's report, when it ran. */
   report?: RunReport & IdleReport;
   /** Why it did not run (not a failure: e.g. piscina not installed). */
@@ -55,6 +57,9 @@ export type Measure =
   | "pm"
   | "pm-lat"
   | "piscina"
+  | "efd-run-bytes"
+  | "pm-bytes"
+  | "piscina-bytes"
   | "idle-bare"
   | "idle-efd"
   | "idle-pm";
@@ -79,13 +84,21 @@ export interface TargetResult {
   met: boolean | null;
 }
 
-type Report = RunReport & IdleReport;
-type Pick = (r: Report) => number | undefined;
+/** One run's report, whichever runner made it. */
+export type Report = RunReport & IdleReport;
+/** Reads one figure of a report. */
+export type Pick = (r: Report) => number | undefined;
 
-const fmtRate = (v: number) =>
-  v >= 1e6 ? `${(v / 1e6).toFixed(2)}M` : `${(v / 1e3).toFixed(0)}k`;
+/** `1.23M` / `456k`. */
+export const fmtRate = (v: number): string =>
+  v >= 1e6
+    ? `${(v / 1e6).toFixed(2)}M`
+    : v >= 1e3
+    ? `${(v / 1e3).toFixed(0)}k`
+    : v.toFixed(0);
 const fmtRatio = (v: number) => `${v.toFixed(v < 10 ? 2 : 0)}×`;
-const withRange = (s: Spread, fmt: (v: number) => string) =>
+/** A median with its range when there were several rounds. */
+export const withRange = (s: Spread, fmt: (v: number) => string): string =>
   s.n > 1 ? `${fmt(s.med)} (${fmt(s.min)}–${fmt(s.max)})` : fmt(s.med);
 
 /** The runs of every round, looked up by measure and worker count. */
@@ -106,15 +119,22 @@ export class Results {
     this.#outcomes = outcomes;
   }
 
-  /** Every round's outcome of `m` at `w`. */
-  runs(m: Measure, w: number): RunOutcome[] {
-    return this.#outcomes.filter((o) => o.measure === m && o.workers === w);
+  /** Every round's outcome of `m` at `w` (and payload size, for the sweep). */
+  runs(m: Measure, w: number, payload?: number): RunOutcome[] {
+    return this.#outcomes.filter((o) =>
+      o.measure === m && o.workers === w && o.payload === payload
+    );
   }
 
   /** `pick` of each round that reported it, by round. */
-  byRound(m: Measure, w: number, pick: Pick): Map<number, number> {
+  byRound(
+    m: Measure,
+    w: number,
+    pick: Pick,
+    payload?: number,
+  ): Map<number, number> {
     const out = new Map<number, number>();
-    for (const o of this.runs(m, w)) {
+    for (const o of this.runs(m, w, payload)) {
       const v = o.report && !o.error ? pick(o.report) : undefined;
       if (v !== undefined && Number.isFinite(v)) out.set(o.round ?? 0, v);
     }
@@ -122,8 +142,13 @@ export class Results {
   }
 
   /** Median and range of `pick` over the rounds. */
-  spread(m: Measure, w: number, pick: Pick): Spread | undefined {
-    return spread([...this.byRound(m, w, pick).values()]);
+  spread(
+    m: Measure,
+    w: number,
+    pick: Pick,
+    payload?: number,
+  ): Spread | undefined {
+    return spread([...this.byRound(m, w, pick, payload).values()]);
   }
 
   /** Per-round `a ÷ b`, paired by round, as a median and range. */
