@@ -1,14 +1,23 @@
 /**
- * Side-by-side benchmark (issue 3): efdpool's notification mode and `run()`
- * against a plain Deno postMessage pool, piscina 5 under Node and a C
- * pthreads + eventfd reference, at 1 producer and W = 1, 2, 4 workers.
+ * Side-by-side benchmark: efdpool's notification mode and `run()` against a
+ * plain Deno postMessage pool, piscina 5 under Node and a C pthreads +
+ * eventfd reference, at 1 producer and W = 1 … 2 × cores workers.
+ *
+ * The source rows are fair: one C producer (c_ref.c's `prod` mode) writes
+ * the units for both the C consumer threads and the efdpool pool, so their
+ * ratio compares consumers; the Deno-main-thread producer is a second row.
+ * Every measurement is repeated in `--rounds` interleaved rounds (round 1 of
+ * everything, then round 2, …) so a burst of load on this shared machine
+ * skews one round of each, not every round of one; the table shows medians
+ * with the min–max, and ratios are taken within a round.
  * Every measurement runs in its own process; every run's handled count and
  * sum are checked against what this script expects, and a mismatch fails
  * the run (exit 1) after the table is printed.
  *
  * ```sh
- * deno task compare              # the full table, about a minute
- * deno task compare --json       # the same as JSON
+ * deno task compare                      # the full table, a few minutes
+ * deno task compare --svg bench/compare.svg   # also draw the charts
+ * deno task compare --json               # the same as JSON
  * deno task compare --items 2000 --latency-units 100 --idle-ms 200 --no-install
  * ```
  *
@@ -20,6 +29,9 @@
 
 import { parseArgs } from "node:util";
 import { buildCRef } from "./compare/c_ref.ts";
+import { PAYLOAD_MARK } from "./compare/runner.ts";
+import { renderSvg } from "./compare/svg.ts";
+import { renderSweep, SWEEP_MEASURES } from "./compare/sweep.ts";
 import { ensurePiscina } from "./compare/piscina.ts";
 import {
   buildTable,
@@ -30,19 +42,38 @@ import {
 
 const HELP = `Usage: deno task compare [options]
   --items N          items per throughput run (default 200000)
-  --workers LIST     worker counts (default 1,2,4)
+  --workers LIST     worker counts (default 1 … 2 × cores)
+  --rounds N         interleaved rounds of every measurement (default 3)
+  --payloads LIST    task payload sizes in bytes for the size sweep (efdpool
+                     takes up to ~1 MiB - 56 B per task today)
+                     (default 8,1024,65536,1000000; "" skips it)
+  --sweep-workers N  W for the size sweep (default: cores)
   --batch-size N     units per write in batched runs (default 1024)
   --latency-units N  units per latency run (default 2000)
   --spacing-us N     producer spacing in latency runs (default 200)
   --idle-ms N        idle window (default 5000)
   --timeout-s N      limit per measurement process (default 120)
   --no-install       do not npm-install piscina; skip it if missing
-  --json             print JSON instead of the table`;
+  --json             print JSON instead of the table
+  --svg FILE         also write the charts (throughput vs W, latency CDF) as SVG`;
 
 const { values: opt } = parseArgs({
   options: {
     items: { type: "string", default: "200000" },
-    workers: { type: "string", default: "1,2,4" },
+    workers: {
+      type: "string",
+      default: Array.from(
+        { length: 2 * navigator.hardwareConcurrency },
+        (_, i) => i + 1,
+      ).join(","),
+    },
+    rounds: { type: "string", default: "3" },
+    payloads: { type: "string", default: "8,1024,65536,1000000" },
+    "sweep-workers": {
+      type: "string",
+      default: String(navigator.hardwareConcurrency),
+    },
+    svg: { type: "string" },
     "batch-size": { type: "string", default: "1024" },
     "latency-units": { type: "string", default: "2000" },
     "spacing-us": { type: "string", default: "200" },
@@ -80,8 +111,13 @@ const params = {
   latencyUnits: positive("latency-units", opt["latency-units"]),
   spacingUs: positive("spacing-us", opt["spacing-us"]),
   idleMs: positive("idle-ms", opt["idle-ms"]),
+  rounds: positive("rounds", opt.rounds),
 };
 const workers = opt.workers.split(",").map((w) => positive("workers", w));
+const payloads = opt.payloads === ""
+  ? []
+  : opt.payloads.split(",").map((b) => positive("payloads", b));
+const sweepW = positive("sweep-workers", opt["sweep-workers"]);
 const timeoutMs = positive("timeout-s", opt["timeout-s"]) * 1000;
 
 const here = (f: string) => new URL(`./compare/${f}`, import.meta.url).pathname;
@@ -102,6 +138,10 @@ function expected(kind: "seq" | "task", total: number): number {
   return total * (total + 1) / 2 + (kind === "task" ? total : 0);
 }
 
+/** Items in a sweep run of `bytes`-byte tasks: at most 256 MiB copied each way. */
+const sweepItems = (bytes: number) =>
+  Math.max(200, Math.min(params.items, Math.floor(2 ** 28 / bytes)));
+
 const TASK_MEASURES: Measure[] = [
   "efd-run",
   "efd-run-lat",
@@ -114,10 +154,9 @@ function verify(o: RunOutcome): void {
   const r = o.report;
   if (!r || o.measure.startsWith("idle")) return;
   const total = r.items + (r.warmup ?? 0);
-  const want = expected(
-    TASK_MEASURES.includes(o.measure) ? "task" : "seq",
-    total,
-  );
+  const want = r.payloadBytes
+    ? total * (r.payloadBytes + PAYLOAD_MARK)
+    : expected(TASK_MEASURES.includes(o.measure) ? "task" : "seq", total);
   o.verified = r.handled === total && r.sum === want;
   if (!o.verified) {
     o.error =
@@ -125,12 +164,15 @@ function verify(o: RunOutcome): void {
   }
 }
 
+let round = 0;
+
 async function execute(
   measure: Measure,
   w: number,
   cmd: string[] | { skipped: string },
+  payload?: number,
 ): Promise<RunOutcome> {
-  const o: RunOutcome = { measure, workers: w };
+  const o: RunOutcome = { measure, workers: w, round, payload };
   if (!Array.isArray(cmd)) {
     o.skipped = cmd.skipped;
     return o;
@@ -174,7 +216,9 @@ function progress(o: RunOutcome, label: string): void {
     : r?.itemsPerSec
     ? `${Math.round(r.itemsPerSec)} items/s${o.verified ? ", sum ok" : ""}`
     : JSON.stringify(r);
-  console.error(`[compare] ${label} W=${o.workers}: ${what}`);
+  console.error(
+    `[compare] round ${(o.round ?? 0) + 1} ${label} W=${o.workers}: ${what}`,
+  );
 }
 
 async function measure(
@@ -182,8 +226,9 @@ async function measure(
   w: number,
   label: string,
   cmd: string[] | { skipped: string },
+  payload?: number,
 ): Promise<void> {
-  const o = await execute(m, w, cmd);
+  const o = await execute(m, w, cmd, payload);
   outcomes.push(o);
   progress(o, label);
 }
@@ -203,82 +248,154 @@ try {
   const efd = (file: string, args: (string | number)[]) =>
     efdpoolThere ? deno(file, args) : noEfd;
 
-  for (const w of workers) {
-    const common = ["--workers", w];
-    const tput = [...common, "--items", items, "--mode", "tput"];
-    const lat = [
-      ...common,
-      "--items",
-      latencyUnits,
-      "--mode",
-      "latency",
-      "--spacing-us",
-      spacingUs,
-    ];
-    await measure("c-1", w, "C 1 write/unit", c(["tput", w, items, 1]));
-    await measure("c-batch", w, "C batched", c(["tput", w, items, batchSize]));
-    await measure(
-      "c-lat",
-      w,
-      "C latency",
-      c(["lat", w, latencyUnits, spacingUs]),
-    );
-    await measure(
-      "efd-1",
-      w,
-      "efdpool 1 write/unit",
-      efd("efdpool_notify_run.ts", [...tput, "--batch-size", 1]),
-    );
-    await measure(
-      "efd-batch",
-      w,
-      "efdpool batched",
-      efd("efdpool_notify_run.ts", [...tput, "--batch-size", batchSize]),
-    );
-    await measure(
-      "efd-lat",
-      w,
-      "efdpool source latency",
-      efd("efdpool_notify_run.ts", lat),
-    );
-    await measure(
-      "efd-run",
-      w,
-      "efdpool run()",
-      efd("task_run.ts", [...tput, "--pool", "efdpool"]),
-    );
-    await measure(
-      "efd-run-lat",
-      w,
-      "efdpool run() latency",
-      efd("task_run.ts", [...lat, "--pool", "efdpool"]),
-    );
-    await measure(
-      "pm",
-      w,
-      "postMessage pool",
-      deno("task_run.ts", [...tput, "--pool", "postmessage"]),
-    );
-    await measure(
-      "pm-lat",
-      w,
-      "postMessage latency",
-      deno("task_run.ts", [...lat, "--pool", "postmessage"]),
-    );
-    await measure(
-      "piscina",
-      w,
-      "piscina",
-      "prefix" in piscina
-        ? [
-          "node",
-          here("piscina_run.mjs"),
-          piscina.prefix,
-          String(w),
-          String(items),
-        ]
-        : piscina,
-    );
+  for (round = 0; round < params.rounds; round++) {
+    for (const w of workers) {
+      const common = ["--workers", w];
+      const tput = [...common, "--items", items, "--mode", "tput"];
+      const lat = [
+        ...common,
+        "--items",
+        latencyUnits,
+        "--mode",
+        "latency",
+        "--spacing-us",
+        spacingUs,
+      ];
+      await measure("c-1", w, "C 1 write/unit", c(["tput", w, items, 1]));
+      await measure(
+        "c-batch",
+        w,
+        "C batched",
+        c(["tput", w, items, batchSize]),
+      );
+      await measure(
+        "c-lat",
+        w,
+        "C latency",
+        c(["lat", w, latencyUnits, spacingUs]),
+      );
+      const fromC = typeof cRef === "string"
+        ? ["--producer", "c", "--c-ref", cRef]
+        : [];
+      await measure(
+        "efd-1-c",
+        w,
+        "efdpool ← C producer, 1 write/unit",
+        typeof cRef === "string"
+          ? efd("efdpool_notify_run.ts", [...tput, "--batch-size", 1, ...fromC])
+          : cRef,
+      );
+      await measure(
+        "efd-batch-c",
+        w,
+        "efdpool ← C producer, batched",
+        typeof cRef === "string"
+          ? efd("efdpool_notify_run.ts", [
+            ...tput,
+            "--batch-size",
+            batchSize,
+            ...fromC,
+          ])
+          : cRef,
+      );
+      await measure(
+        "efd-1",
+        w,
+        "efdpool 1 write/unit",
+        efd("efdpool_notify_run.ts", [...tput, "--batch-size", 1]),
+      );
+      await measure(
+        "efd-batch",
+        w,
+        "efdpool batched",
+        efd("efdpool_notify_run.ts", [...tput, "--batch-size", batchSize]),
+      );
+      await measure(
+        "efd-lat",
+        w,
+        "efdpool source latency",
+        efd("efdpool_notify_run.ts", lat),
+      );
+      await measure(
+        "efd-run",
+        w,
+        "efdpool run()",
+        efd("task_run.ts", [...tput, "--pool", "efdpool"]),
+      );
+      await measure(
+        "efd-run-lat",
+        w,
+        "efdpool run() latency",
+        efd("task_run.ts", [...lat, "--pool", "efdpool"]),
+      );
+      await measure(
+        "pm",
+        w,
+        "postMessage pool",
+        deno("task_run.ts", [...tput, "--pool", "postmessage"]),
+      );
+      await measure(
+        "pm-lat",
+        w,
+        "postMessage latency",
+        deno("task_run.ts", [...lat, "--pool", "postmessage"]),
+      );
+      await measure(
+        "piscina",
+        w,
+        "piscina",
+        "prefix" in piscina
+          ? [
+            "node",
+            here("piscina_run.mjs"),
+            piscina.prefix,
+            String(w),
+            String(items),
+          ]
+          : piscina,
+      );
+    }
+    for (const bytes of payloads) {
+      const n = sweepItems(bytes);
+      const args = [
+        "--workers",
+        sweepW,
+        "--items",
+        n,
+        "--payload-bytes",
+        bytes,
+      ];
+      const [efdM, pmM, pisM] = SWEEP_MEASURES;
+      const label = `${bytes} B tasks`;
+      await measure(
+        efdM,
+        sweepW,
+        `efdpool run() ${label}`,
+        efd("task_run.ts", [...args, "--pool", "efdpool"]),
+        bytes,
+      );
+      await measure(
+        pmM,
+        sweepW,
+        `postMessage pool ${label}`,
+        deno("task_run.ts", [...args, "--pool", "postmessage"]),
+        bytes,
+      );
+      await measure(
+        pisM,
+        sweepW,
+        `piscina ${label}`,
+        "prefix" in piscina
+          ? [
+            "node",
+            here("piscina_run.mjs"),
+            piscina.prefix,
+            ...[sweepW, n, bytes].map(String),
+          ]
+          : piscina,
+        bytes,
+      );
+    }
   }
 
   // Idle processes hardly compete for the CPU, so they share one window.
@@ -306,14 +423,20 @@ try {
         ] as [Measure, number, string, string[] | { skipped: string }][]
       ),
     ];
-  await Promise.all(
-    idleRuns.map(([m, w, label, cmd]) => measure(m, w, label, cmd)),
-  );
+  for (round = 0; round < params.rounds; round++) {
+    await Promise.all(
+      idleRuns.map(([m, w, label, cmd]) => measure(m, w, label, cmd)),
+    );
+  }
 } finally {
   await Deno.remove(tmp, { recursive: true });
 }
 
 const { rows, targets } = buildTable(outcomes, workers, params);
+if (opt.svg) {
+  await Deno.writeTextFile(opt.svg, renderSvg(outcomes, workers, params));
+  console.error(`[compare] charts written to ${opt.svg}`);
+}
 const failures = outcomes.filter((o) => o.error);
 const sumsVerified = failures.length === 0 &&
   outcomes.some((o) => o.verified) &&
@@ -339,6 +462,9 @@ if (opt.json) {
   ));
 } else {
   console.log(renderTable(rows, workers));
+  if (payloads.length) {
+    console.log("\n" + renderSweep(outcomes, payloads, sweepW));
+  }
   console.log(
     `\nsums: ${
       sumsVerified

@@ -13,14 +13,16 @@ interface Run {
   error?: string;
 }
 
-Deno.test("compare: a tiny run verifies every sum", async () => {
+Deno.test("compare: a tiny run verifies every sum and draws", async () => {
+  const svg = await Deno.makeTempFile({ suffix: ".svg" });
   const out = await new Deno.Command(Deno.execPath(), {
     args: [
       "run",
       "--allow-all",
       compare,
-      ...["--items", "3000", "--workers", "1,4", "--latency-units", "60"],
+      ...["--items", "3000", "--workers", "4", "--latency-units", "60"],
       ...["--idle-ms", "100", "--timeout-s", "30", "--no-install", "--json"],
+      ...["--rounds", "2", "--svg", svg, "--payloads", "100000"],
     ],
     stdout: "piped",
     stderr: "piped",
@@ -39,7 +41,15 @@ Deno.test("compare: a tiny run verifies every sum", async () => {
   }
   if (report.efdpool === "present") {
     for (
-      const m of ["efd-1", "efd-batch", "efd-lat", "efd-run", "efd-run-lat"]
+      const m of [
+        "efd-1",
+        "efd-batch",
+        "efd-1-c",
+        "efd-batch-c",
+        "efd-lat",
+        "efd-run",
+        "efd-run-lat",
+      ]
     ) {
       assert.ok(verified(m), `${m} did not verify:\n${stderr}`);
     }
@@ -49,4 +59,20 @@ Deno.test("compare: a tiny run verifies every sum", async () => {
     assert.equal(r.verified, true, `${r.measure} W=${r.workers}`);
   }
   assert.ok(report.rows.length > 10);
+  for (const m of ["pm-bytes", "efd-run-bytes"]) {
+    if (m.startsWith("efd") && report.efdpool !== "present") continue;
+    assert.equal(
+      runs.filter((r) => r.measure === m && r.verified).length,
+      2,
+      `${m}: one size × two rounds`,
+    );
+  }
+  // Two rounds of each measurement, paired for the ratios.
+  assert.equal(runs.filter((r) => r.measure === "c-1").length, 2);
+  const chart = await Deno.readTextFile(svg);
+  await Deno.remove(svg);
+  assert.match(chart, /^<svg [^>]*xmlns="http:\/\/www.w3.org\/2000\/svg"/);
+  assert.match(chart, /Throughput against W/);
+  assert.match(chart, /Wake latency CDF at W=4/);
+  assert.ok((chart.match(/<polyline/g) ?? []).length >= 6, "lines drawn");
 });

@@ -9,6 +9,14 @@
  *   c_ref tput W N BATCH    N units, written BATCH at a time (1 = one write per unit)
  *   c_ref lat  W N SPACE_US N units, one every SPACE_US microseconds; the producer
  *                           stamps CLOCK_MONOTONIC per unit, the reader diffs it
+ *   c_ref prod 0 N BATCH    producer only, for another process's consumers: make the
+ *                           eventfd, print {"pid":P,"fd":F}, wait for a line on stdin
+ *                           (the consumer has taken the fd with pidfd_getfd), then
+ *                           write N units exactly as tput does and print the time
+ *
+ * The prod mode is what makes the comparison fair: the same binary and the same
+ * produce() drive both the C consumer threads and the efdpool pool, so the ratio
+ * measures the consumers rather than a C producer against a Deno one.
  *
  * Prints one JSON object on stdout. Units are numbered in the order taken
  * (seq = 1..N, like efdpool's Notification.seq); every thread sums the seqs it
@@ -104,6 +112,32 @@ static void put(uint64_t n) {
   if (write(efd, &n, 8) != 8) die("write");
 }
 
+/* The throughput write pattern, shared by tput and prod. */
+static void produce(long n, long batch) {
+  if (batch == 1) {
+    for (long i = 0; i < n; i++) put(1);
+  } else {
+    for (long left = n; left > 0; left -= batch)
+      put(left < batch ? left : batch);
+  }
+}
+
+/* prod: this process only writes; the consumers live in the process that grabs efd. */
+static int prod_main(long batch) {
+  char line[16];
+  printf("{\"pid\":%d,\"fd\":%d}\n", getpid(), efd);
+  fflush(stdout);
+  if (!fgets(line, sizeof line, stdin)) die("stdin closed before go");
+  int64_t t0 = now_ns();
+  produce(n_units, batch);
+  printf("{\"items\":%ld,\"writeSeconds\":%.6f}\n", n_units,
+         (double)(now_ns() - t0) / 1e9);
+  fflush(stdout);
+  /* Keep the fd's owner alive until the consumer says it is done. */
+  if (!fgets(line, sizeof line, stdin)) return 0;
+  return 0;
+}
+
 static int cmp_i64(const void *a, const void *b) {
   int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
   return (x > y) - (x < y);
@@ -111,20 +145,22 @@ static int cmp_i64(const void *a, const void *b) {
 
 int main(int argc, char **argv) {
   if (argc != 5) {
-    fprintf(stderr, "usage: %s tput|lat W N BATCH|SPACE_US\n", argv[0]);
+    fprintf(stderr, "usage: %s tput|lat|prod W N BATCH|SPACE_US\n", argv[0]);
     return 2;
   }
   lat_mode = strcmp(argv[1], "lat") == 0;
+  int prod_mode = strcmp(argv[1], "prod") == 0;
   int w = atoi(argv[2]);
   n_units = atol(argv[3]);
   long arg = atol(argv[4]);
-  if (w < 1 || w > MAX_W || n_units < 1 || arg < 1 ||
-      (!lat_mode && strcmp(argv[1], "tput") != 0)) {
+  if ((prod_mode ? w != 0 : w < 1 || w > MAX_W) || n_units < 1 || arg < 1 ||
+      (!lat_mode && !prod_mode && strcmp(argv[1], "tput") != 0)) {
     fprintf(stderr, "bad arguments\n");
     return 2;
   }
   efd = eventfd(0, EFD_SEMAPHORE | EFD_CLOEXEC);
   if (efd < 0) die("eventfd");
+  if (prod_mode) return prod_main(arg);
   if (lat_mode) {
     stamps = calloc(n_units, sizeof *stamps);
     lats = calloc(n_units, sizeof *lats);
@@ -154,11 +190,8 @@ int main(int argc, char **argv) {
       __atomic_store_n(&stamps[i], now_ns(), __ATOMIC_RELEASE);
       put(1);
     }
-  } else if (arg == 1) {
-    for (long i = 0; i < n_units; i++) put(1);
   } else {
-    for (long left = n_units; left > 0; left -= arg)
-      put(left < arg ? left : arg);
+    produce(n_units, arg);
   }
   put(w); /* stop units */
   pthread_barrier_wait(&done);
@@ -185,9 +218,16 @@ int main(int argc, char **argv) {
     long m = n_units - LAT_WARMUP;
     int64_t *s = lats + LAT_WARMUP;
     qsort(s, m, sizeof *s, cmp_i64);
-    printf(",\"latencyUs\":{\"p50\":%.2f,\"p99\":%.2f,\"max\":%.2f,\"count\":%ld}",
+    printf(",\"latencyUs\":{\"p50\":%.2f,\"p99\":%.2f,\"max\":%.2f,\"count\":%ld,"
+           "\"cdf\":[",
            s[(long)(0.5 * (m - 1))] / 1e3, s[(long)(0.99 * (m - 1))] / 1e3,
            s[m - 1] / 1e3, m);
+    /* The same quantiles as runner.ts's CDF_QUANTILES, for the latency chart. */
+    static const double qs[] = {0.01, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7,
+                                0.8, 0.9, 0.95, 0.98, 0.99, 0.995, 0.999, 1};
+    for (size_t i = 0; i < sizeof qs / sizeof qs[0]; i++)
+      printf("%s[%g,%.2f]", i ? "," : "", qs[i], s[(long)(qs[i] * (m - 1))] / 1e3);
+    printf("]}");
   }
   printf("}\n");
   return 0;

@@ -6,12 +6,18 @@
  * per unit). `--mode latency`: one unit every `--spacing-us`, stamped just
  * before its write; the handler diffs the stamp with `takenAt`.
  *
+ * `--producer c --c-ref PATH` (throughput only): the units come from
+ * c_ref.c's `prod` mode, the same loop that feeds the C consumer threads,
+ * through its eventfd taken with `pidfd_getfd`; the time runs from telling it
+ * to go until the pool has handled every unit.
+ *
  * Both first push warm-up units through and await them, which also makes
  * sure every worker is up and has the source before anything is measured.
  *
  * @module
  */
 
+import { startCProducer } from "./c_producer.ts";
 import { benchPool, sumSource } from "./efdpool_pool.ts";
 import {
   emit,
@@ -29,11 +35,20 @@ const latency = args.mode === "latency";
 const warmup = latency ? LATENCY_WARMUP : warmupFor(args.items);
 const total = warmup + args.items;
 
+if (args.producer !== "deno" && (args.producer !== "c" || latency)) {
+  throw new RangeError(
+    `--producer must be "deno", or "c" in tput mode, got "${args.producer}"`,
+  );
+}
+const cProducer = args.producer === "c"
+  ? await startCProducer(args.cRef, args.items, args.batchSize)
+  : undefined;
 const pool = benchPool(args.workers);
 const s = sumSource(
   pool,
   args.workers,
   latency ? { units: args.items, firstSeq: warmup + 1 } : undefined,
+  cProducer?.efd,
 );
 
 function produce(units: number, perWrite: number): void {
@@ -67,7 +82,8 @@ if (latency) {
   };
 } else {
   const { seconds, switches } = await measured(async () => {
-    produce(args.items, args.batchSize);
+    if (cProducer) await cProducer.go();
+    else produce(args.items, args.batchSize);
     await s.src.until(total);
   });
   report = {
@@ -79,3 +95,4 @@ const { handled, sum, shares } = s.totals();
 emit({ items: args.items, warmup, handled, sum, shares, ...report });
 await s.close();
 await pool.close();
+await cProducer?.close();

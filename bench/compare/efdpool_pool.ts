@@ -43,7 +43,7 @@ export interface SumSource {
 }
 
 /**
- * Attaches a new semaphore eventfd to `pool`. Pass `latency` to have the
+ * Attaches a semaphore eventfd (a new one unless `efd` is given) to `pool`. Pass `latency` to have the
  * handler record the latencies of `units` units, from seq `firstSeq` on,
  * against stamps the producer writes.
  *
@@ -62,8 +62,8 @@ export function sumSource(
   pool: WorkerPool,
   workers: number,
   latency?: { units: number; firstSeq: number },
+  efd: EventFd = EventFd.create({ semaphore: true }),
 ): SumSource {
-  const efd = EventFd.create({ semaphore: true });
   const data: SourceData = {
     sums: new SharedArrayBuffer(workers * SLOT * 8),
     stamps: latency && new SharedArrayBuffer(3 * latency.units * 8),

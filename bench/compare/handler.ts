@@ -3,6 +3,8 @@
  * pool, so the pools differ only in how work reaches it.
  *
  * - A task `n` (number) returns `n + 1`.
+ * - A task of bytes (a `Uint8Array`, the payload-size sweep) returns its
+ *   length plus its first byte, so the handler must really receive them.
  * - A task `{ i, stampedAt }` returns `{ value: i + 1, latencyUs }`, the time
  *   from the producer's stamp to the handler starting.
  * - A source unit adds its seq to this worker's slot of `data.sums` (and
@@ -74,10 +76,11 @@ function views(data: SourceData) {
  * ```
  */
 export function handle(
-  input: number | StampedTask | Notification,
+  input: number | Uint8Array | StampedTask | Notification,
   ctx?: HandlerContext,
 ): number | StampedResult | undefined {
   if (typeof input === "number") return input + 1;
+  if (input instanceof Uint8Array) return input.length + input[0];
   if ("stampedAt" in input) {
     return {
       value: input.i + 1,

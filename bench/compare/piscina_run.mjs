@@ -1,6 +1,7 @@
 /**
  * piscina 5 under Node: `node piscina_run.mjs PREFIX W N`, where PREFIX is
- * the directory piscina was npm-installed into. Submits N tiny tasks at once
+ * the directory piscina was npm-installed into (a 4th argument BYTES sends
+ * BYTES-byte tasks instead). Submits N tiny tasks at once
  * (after a warm-up), sums their results and prints one JSON line like the
  * Deno runners.
  *
@@ -10,9 +11,14 @@
 import { createRequire } from "node:module";
 import { contextSwitches } from "./procstat.mjs";
 
-const [prefix, w, n] = process.argv.slice(2);
+const [prefix, w, n, bytes = "0"] = process.argv.slice(2);
 const workers = Number(w);
 const items = Number(n);
+// The payload-size sweep: every task is the same BYTES bytes, first byte 7
+// (runner.ts's PAYLOAD_MARK); the worker returns length + first byte.
+const payloadBytes = Number(bytes);
+const payload = payloadBytes ? new Uint8Array(payloadBytes) : undefined;
+if (payload) payload[0] = 7;
 const warmup = Math.min(2000, items);
 const { Piscina } = createRequire(`${prefix}/package.json`)("piscina");
 
@@ -27,7 +33,7 @@ let handled = 0, sum = 0;
 const batch = (from, count) =>
   Promise.all(
     Array.from({ length: count }, (_, k) =>
-      pool.run(from + k).then((r) => {
+      pool.run(payload ?? from + k).then((r) => {
         handled++;
         sum += r;
       })),
@@ -46,5 +52,6 @@ console.log(JSON.stringify({
   sum,
   itemsPerSec: items / seconds,
   ctxPerUnit: switches / items,
+  payloadBytes,
 }));
 await pool.destroy();

@@ -8,7 +8,9 @@
 
 import { handle, type StampedTask } from "./handler.ts";
 
-self.onmessage = (e: MessageEvent<[number, number | StampedTask]>) => {
+self.onmessage = (
+  e: MessageEvent<[number, number | Uint8Array | StampedTask]>,
+) => {
   const [id, input] = e.data;
   self.postMessage([id, handle(input)]);
 };

@@ -25,7 +25,30 @@ export interface LatencyUs {
   max: number;
   /** Number of samples. */
   count: number;
+  /** `[quantile, µs]` pairs at {@linkcode CDF_QUANTILES}, for the latency CDF chart. */
+  cdf?: [number, number][];
 }
+
+/** Quantiles a latency CDF is drawn through (c_ref.c prints the same ones). */
+export const CDF_QUANTILES: readonly number[] = [
+  0.01,
+  0.05,
+  0.1,
+  0.2,
+  0.3,
+  0.4,
+  0.5,
+  0.6,
+  0.7,
+  0.8,
+  0.9,
+  0.95,
+  0.98,
+  0.99,
+  0.995,
+  0.999,
+  1,
+];
 
 /**
  * What a runner prints. `handled` and `sum` cover every unit or task the run
@@ -45,6 +68,8 @@ export interface RunReport {
   itemsPerSec: number;
   /** Context switches of the whole process per measured item. */
   ctxPerUnit: number;
+  /** Bytes per task in the payload sweep (0 or absent: number tasks). */
+  payloadBytes?: number;
   /** Share of the units each worker took, when the runner can tell. */
   shares?: number[];
   /** Wake latency: from the producer's stamp to the unit being taken. */
@@ -69,6 +94,12 @@ export interface RunnerArgs {
   pool: string;
   /** Idle time to measure, ms. */
   idleMs: number;
+  /** Who writes source units: `deno` (this main thread) or `c` (c_ref prod). */
+  producer: string;
+  /** Path of the built c_ref binary, for `--producer c`. */
+  cRef: string;
+  /** Task payload size for the size sweep; 0 sends small numbers. */
+  payloadBytes: number;
 }
 
 /**
@@ -91,6 +122,9 @@ export function runnerArgs(args: string[] = Deno.args): RunnerArgs {
       "spacing-us": { type: "string", default: "200" },
       pool: { type: "string", default: "none" },
       "idle-ms": { type: "string", default: "5000" },
+      producer: { type: "string", default: "deno" },
+      "c-ref": { type: "string", default: "" },
+      "payload-bytes": { type: "string", default: "0" },
     },
   });
   const int = (name: string, v: string, min: number): number => {
@@ -110,7 +144,29 @@ export function runnerArgs(args: string[] = Deno.args): RunnerArgs {
     spacingUs: int("spacing-us", values["spacing-us"], 1),
     pool: values.pool,
     idleMs: int("idle-ms", values["idle-ms"], 0),
+    producer: values.producer,
+    cRef: values["c-ref"],
+    payloadBytes: int("payload-bytes", values["payload-bytes"], 0),
   };
+}
+
+/** First byte of every sweep payload; the handler returns length + this. */
+export const PAYLOAD_MARK = 7;
+
+/**
+ * The payload of the size sweep: `bytes` bytes, the first {@linkcode PAYLOAD_MARK}.
+ * One array serves every task; each pool copies it on submission.
+ *
+ * @example
+ * ```ts
+ * import { sweepPayload } from "./runner.ts";
+ * console.log(sweepPayload(8).length); // 8
+ * ```
+ */
+export function sweepPayload(bytes: number): Uint8Array {
+  const p = new Uint8Array(bytes);
+  p[0] = PAYLOAD_MARK;
+  return p;
 }
 
 /** Warm-up size for a throughput run of `items`. */
@@ -182,7 +238,13 @@ export function percentilesUs(
   const s = Float64Array.from(samples).subarray(skip).sort();
   if (s.length === 0) throw new RangeError("no latency samples after warm-up");
   const at = (q: number) => s[Math.floor(q * (s.length - 1))];
-  return { p50: at(0.5), p99: at(0.99), max: s[s.length - 1], count: s.length };
+  return {
+    p50: at(0.5),
+    p99: at(0.99),
+    max: s[s.length - 1],
+    count: s.length,
+    cdf: CDF_QUANTILES.map((q) => [q, at(q)]),
+  };
 }
 
 /**

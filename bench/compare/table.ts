@@ -1,12 +1,16 @@
 /**
  * Turns the runs of bench/compare.ts into the side-by-side table: rows of
- * measurements and ratios per worker count, the issue's reference numbers,
- * and each target with whether it was met.
+ * measurements and ratios per worker count, and each target with whether it
+ * was met. With several interleaved rounds a cell is the median, with the
+ * min–max of the rounds after it; a ratio is the median of the per-round
+ * ratios (each round's two runs were made minutes apart at most), again with
+ * its min–max.
  *
  * @module
  */
 
-import type { LatencyUs, RunReport } from "./runner.ts";
+import { type Spread, spread } from "./stats.ts";
+import type { RunReport } from "./runner.ts";
 
 /** What one measurement subprocess produced. */
 export interface RunOutcome {
@@ -14,6 +18,10 @@ export interface RunOutcome {
   measure: Measure;
   /** Worker count (0 for the bare baseline). */
   workers: number;
+  /** Which of the interleaved rounds (0-based); absent means 0. */
+  round?: number;
+  /** Task payload bytes, for the size sweep's measures. */
+  payload?: number;
   /** The runner's report, when it ran. */
   report?: RunReport & IdleReport;
   /** Why it did not run (not a failure: e.g. piscina not installed). */
@@ -41,12 +49,17 @@ export type Measure =
   | "c-lat"
   | "efd-1"
   | "efd-batch"
+  | "efd-1-c"
+  | "efd-batch-c"
   | "efd-run"
   | "efd-lat"
   | "efd-run-lat"
   | "pm"
   | "pm-lat"
   | "piscina"
+  | "efd-run-bytes"
+  | "pm-bytes"
+  | "piscina-bytes"
   | "idle-bare"
   | "idle-efd"
   | "idle-pm";
@@ -59,10 +72,8 @@ export interface Row {
   label: string;
   /** One cell per worker count. */
   cells: string[];
-  /** The issue's reference numbers for this row. */
-  ref: string;
   /** The target, with ✓ or ✗ once measured. */
-  target: string;
+  target?: string;
 }
 
 /** A target of the issue and whether this run met it (`null`: not measured). */
@@ -73,31 +84,106 @@ export interface TargetResult {
   met: boolean | null;
 }
 
-type Get = (m: Measure, w: number) => RunOutcome | undefined;
+/** One run's report, whichever runner made it. */
+export type Report = RunReport & IdleReport;
+/** Reads one figure of a report. */
+export type Pick = (r: Report) => number | undefined;
 
-const fmtRate = (v: number) =>
-  v >= 1e6 ? `${(v / 1e6).toFixed(2)}M` : `${(v / 1e3).toFixed(0)}k`;
-const fmtLat = (l: LatencyUs | undefined) =>
-  l ? `${l.p50.toFixed(1)} / ${l.p99.toFixed(0)}` : "n/a";
+/** `1.23M` / `456k`. */
+export const fmtRate = (v: number): string =>
+  v >= 1e6
+    ? `${(v / 1e6).toFixed(2)}M`
+    : v >= 1e3
+    ? `${(v / 1e3).toFixed(0)}k`
+    : v.toFixed(0);
+const fmtRatio = (v: number) => `${v.toFixed(v < 10 ? 2 : 0)}×`;
+/** A median with its range when there were several rounds. */
+export const withRange = (s: Spread, fmt: (v: number) => string): string =>
+  s.n > 1 ? `${fmt(s.med)} (${fmt(s.min)}–${fmt(s.max)})` : fmt(s.med);
 
-function cell(
-  o: RunOutcome | undefined,
-  show: (r: RunReport & IdleReport) => string,
-) {
-  if (!o) return "";
-  if (o.error) return "FAIL";
-  if (o.skipped || !o.report) return "n/a";
-  return show(o.report);
+/** The runs of every round, looked up by measure and worker count. */
+export class Results {
+  #outcomes: RunOutcome[];
+
+  /**
+   * Wraps the outcomes of one comparison run.
+   *
+   * @example
+   * ```ts
+   * import { Results } from "./table.ts";
+   * const r = new Results([{ measure: "c-1", workers: 1, report: { items: 1, warmup: 0, handled: 1, sum: 1, itemsPerSec: 5, ctxPerUnit: 0, cpuMs: 0, statCpuMs: 0, rssKiB: 0 } }]);
+   * console.log(r.spread("c-1", 1, (x) => x.itemsPerSec)?.med); // 5
+   * ```
+   */
+  constructor(outcomes: RunOutcome[]) {
+    this.#outcomes = outcomes;
+  }
+
+  /** Every round's outcome of `m` at `w` (and payload size, for the sweep). */
+  runs(m: Measure, w: number, payload?: number): RunOutcome[] {
+    return this.#outcomes.filter((o) =>
+      o.measure === m && o.workers === w && o.payload === payload
+    );
+  }
+
+  /** `pick` of each round that reported it, by round. */
+  byRound(
+    m: Measure,
+    w: number,
+    pick: Pick,
+    payload?: number,
+  ): Map<number, number> {
+    const out = new Map<number, number>();
+    for (const o of this.runs(m, w, payload)) {
+      const v = o.report && !o.error ? pick(o.report) : undefined;
+      if (v !== undefined && Number.isFinite(v)) out.set(o.round ?? 0, v);
+    }
+    return out;
+  }
+
+  /** Median and range of `pick` over the rounds. */
+  spread(
+    m: Measure,
+    w: number,
+    pick: Pick,
+    payload?: number,
+  ): Spread | undefined {
+    return spread([...this.byRound(m, w, pick, payload).values()]);
+  }
+
+  /** Per-round `a ÷ b`, paired by round, as a median and range. */
+  ratio(a: Measure, b: Measure, w: number, pick: Pick): Spread | undefined {
+    const ra = this.byRound(a, w, pick), rb = this.byRound(b, w, pick);
+    const q: number[] = [];
+    for (const [round, v] of ra) {
+      const d = rb.get(round);
+      if (d) q.push(v / d);
+    }
+    return spread(q);
+  }
+
+  /** A table cell: FAIL, n/a, or the formatted median (and range). */
+  cell(m: Measure, w: number, pick: Pick, fmt: (v: number) => string): string {
+    const runs = this.runs(m, w);
+    if (runs.length === 0) return "";
+    if (runs.some((o) => o.error)) return "FAIL";
+    const s = this.spread(m, w, pick);
+    return s ? withRange(s, fmt) : "n/a";
+  }
 }
 
-function value(
-  o: RunOutcome | undefined,
-  pick: (r: RunReport & IdleReport) => number | undefined,
-) {
-  return o?.report && !o.error ? pick(o.report) : undefined;
-}
-
-const rate = (r: RunReport) => r.itemsPerSec;
+/** Issue 14's targets, checked against the medians. */
+const TARGET = {
+  sourceVsC: 0.8,
+  batchedVsC: 0.7,
+  p50VsC: 2,
+  p99VsC: 3,
+  runVsPiscina: 20,
+  runVsPm: 4,
+  rssOverPmMiB: 2,
+  idleOverBareMs: 1,
+  ctxPerUnitW4: 1.2,
+};
 
 /**
  * Builds the rows and target verdicts.
@@ -105,7 +191,7 @@ const rate = (r: RunReport) => r.itemsPerSec;
  * @example
  * ```ts
  * import { buildTable } from "./table.ts";
- * const { rows } = buildTable([], [1, 2, 4], { items: 200000, batchSize: 1024, spacingUs: 200, idleMs: 5000, latencyUnits: 2000 });
+ * const { rows } = buildTable([], [1, 2, 4], { items: 200000, batchSize: 1024, spacingUs: 200, idleMs: 5000, latencyUnits: 2000, rounds: 1 });
  * console.log(rows.length > 0);
  * ```
  */
@@ -118,10 +204,10 @@ export function buildTable(
     spacingUs: number;
     idleMs: number;
     latencyUnits: number;
+    rounds: number;
   },
 ): { rows: Row[]; targets: TargetResult[] } {
-  const get: Get = (m, w) =>
-    outcomes.find((o) => o.measure === m && o.workers === w);
+  const res = new Results(outcomes);
   const rows: Row[] = [];
   const targets: TargetResult[] = [];
   let group = "";
@@ -133,211 +219,209 @@ export function buildTable(
     targets.push({ target, met });
     return `${target} ${met === null ? "?" : met ? "✓" : "✗"}`;
   };
+  const atEveryW = (
+    f: (w: number) => Spread | undefined,
+    ok: (v: number) => boolean,
+  ) => workers.map((w) => f(w)).map((s) => s && ok(s.med));
   const section = (name: string) => (group = name);
   const row = (
     label: string,
     m: Measure,
-    show: (r: RunReport & IdleReport) => string,
-    ref = "",
+    pick: Pick,
+    fmt: (v: number) => string,
     target = "",
   ) =>
     rows.push({
       group,
       label,
-      cells: workers.map((w) => cell(get(m, w), show)),
-      ref,
+      cells: workers.map((w) => res.cell(m, w, pick, fmt)),
       target,
     });
-  const each = (
-    m: Measure,
-    pick: (r: RunReport & IdleReport) => number | undefined,
-  ) => workers.map((w) => value(get(m, w), pick));
-
-  section(`items/s, ${params.items} items, 1 write per unit`);
-  row(
-    "efdpool notification",
-    "efd-1",
-    (r) => fmtRate(r.itemsPerSec),
-    "",
-    judge(
-      "≥ 1.0M at every W",
-      each("efd-1", rate).map((v) => v === undefined ? v : v >= 1e6),
-    ),
-  );
-  row(
-    "C pthreads + eventfd",
-    "c-1",
-    (r) => fmtRate(r.itemsPerSec),
-    "1.58M/0.57M/0.34M",
-  );
-
-  section(`items/s, batched write(${params.batchSize})`);
-  row(
-    "efdpool notification",
-    "efd-batch",
-    (r) => fmtRate(r.itemsPerSec),
-    "",
-    judge(
-      "≥ 2.0M at every W",
-      each("efd-batch", rate).map((v) => v === undefined ? v : v >= 2e6),
-    ),
-  );
-  row("C pthreads + eventfd", "c-batch", (r) => fmtRate(r.itemsPerSec), "3.0M");
-
-  section("items/s, tasks with results");
-  row("efdpool run()", "efd-run", (r) => fmtRate(r.itemsPerSec));
-  row(
-    "Deno postMessage pool",
-    "pm",
-    (r) => fmtRate(r.itemsPerSec),
-    "375k/298k/279k",
-  );
-  row(
-    "piscina 5 (Node)",
-    "piscina",
-    (r) => fmtRate(r.itemsPerSec),
-    "39k/35k/29k",
-  );
-
-  section("ratios");
-  const ratioRow = (label: string, a: Measure, b: Measure, min?: number) => {
-    const ra = each(a, rate), rb = each(b, rate);
-    const q = workers.map((_, i) =>
-      ra[i] !== undefined && rb[i] ? ra[i]! / rb[i]! : undefined
-    );
+  const ratioRow = (
+    label: string,
+    a: Measure,
+    b: Measure,
+    target?: { min: number; text: string },
+    pick: Pick = rate,
+  ) =>
     rows.push({
       group,
       label,
-      cells: q.map((v) =>
-        v === undefined ? "n/a" : `${v.toFixed(v < 10 ? 2 : 0)}×`
-      ),
-      ref: "",
-      target: min === undefined
-        ? ""
-        : judge(`≥ ${min}×`, q.map((v) => v === undefined ? v : v >= min)),
+      cells: workers.map((w) => {
+        const s = res.ratio(a, b, w, pick);
+        return s ? withRange(s, fmtRatio) : "n/a";
+      }),
+      target: target
+        ? judge(
+          target.text,
+          atEveryW((w) => res.ratio(a, b, w, pick), (v) => v >= target.min),
+        )
+        : "",
     });
-  };
-  ratioRow("efdpool notification ÷ C (1 write/unit)", "efd-1", "c-1");
-  ratioRow("efdpool batched ÷ C batched", "efd-batch", "c-batch");
-  ratioRow("efdpool notification ÷ postMessage pool", "efd-1", "pm");
-  ratioRow("efdpool run() ÷ postMessage pool", "efd-run", "pm", 1.5);
-  ratioRow("efdpool run() ÷ piscina", "efd-run", "piscina", 20);
+  const rounds = params.rounds > 1
+    ? `, median (min–max) of ${params.rounds} interleaved rounds`
+    : "";
 
-  const lat4 = value(get("efd-lat", 4), (r) => r.latencyUs?.p50);
-  const lat4p99 = value(get("efd-lat", 4), (r) => r.latencyUs?.p99);
+  section(`units/s, ${params.items} units, 1 write per unit${rounds}`);
+  row("C consumer threads ← C producer", "c-1", rate, fmtRate);
+  row("efdpool ← the same C producer", "efd-1-c", rate, fmtRate);
+  row("efdpool ← Deno main thread", "efd-1", rate, fmtRate);
+  section(`units/s, batched write(${params.batchSize})${rounds}`);
+  row("C consumer threads ← C producer", "c-batch", rate, fmtRate);
+  row("efdpool ← the same C producer", "efd-batch-c", rate, fmtRate);
+  row("efdpool ← Deno main thread", "efd-batch", rate, fmtRate);
+
+  section(`tasks/s with results${rounds}`);
+  row("efdpool run()", "efd-run", rate, fmtRate);
+  row("Deno postMessage pool", "pm", rate, fmtRate);
+  row("piscina 5 (Node)", "piscina", rate, fmtRate);
+
+  section("ratios (per round, then median)");
+  ratioRow("efdpool ÷ C consumers, 1 write/unit", "efd-1-c", "c-1", {
+    min: TARGET.sourceVsC,
+    text: `≥ ${TARGET.sourceVsC}× at every W`,
+  });
+  ratioRow("efdpool ÷ C consumers, batched", "efd-batch-c", "c-batch", {
+    min: TARGET.batchedVsC,
+    text: `≥ ${TARGET.batchedVsC}× at every W`,
+  });
+  ratioRow("efdpool run() ÷ postMessage pool", "efd-run", "pm", {
+    min: TARGET.runVsPm,
+    text: `≥ ${TARGET.runVsPm}× at every W`,
+  });
+  ratioRow("efdpool run() ÷ piscina", "efd-run", "piscina", {
+    min: TARGET.runVsPiscina,
+    text: `≥ ${TARGET.runVsPiscina}× at every W`,
+  });
+
+  const p50: Pick = (r) => r.latencyUs?.p50;
+  const p99: Pick = (r) => r.latencyUs?.p99;
+  const fmtUs = (v: number) => v.toFixed(v < 10 ? 1 : 0);
   section(
-    `wake latency µs p50 / p99, ${params.latencyUnits} units 1 per ${params.spacingUs} µs`,
+    `wake latency µs (p50, p99), ${params.latencyUnits} units 1 per ${params.spacingUs} µs`,
   );
+  row("C consumer threads, p50", "c-lat", p50, fmtUs);
+  row("C consumer threads, p99", "c-lat", p99, fmtUs);
+  row("efdpool source (stamp → taken), p50", "efd-lat", p50, fmtUs);
+  row("efdpool source (stamp → taken), p99", "efd-lat", p99, fmtUs);
   row(
-    "efdpool source (stamp → takenAt)",
+    "efdpool source (stamp → handler), p50",
     "efd-lat",
-    (r) => fmtLat(r.latencyUs),
-    "",
-    judge("W=4: p50 ≤ 15, p99 ≤ 80", [
-      lat4 === undefined ? undefined : lat4 <= 15,
-      lat4p99 === undefined ? undefined : lat4p99 <= 80,
-    ]),
+    (r) => r.entryLatencyUs?.p50,
+    fmtUs,
   );
-  row(
-    "efdpool source (stamp → handler)",
-    "efd-lat",
-    (r) => fmtLat(r.entryLatencyUs),
-  );
-  row(
-    "efdpool run() (stamp → handler)",
-    "efd-run-lat",
-    (r) => fmtLat(r.latencyUs),
-  );
-  row(
-    "Deno postMessage pool (→ handler)",
-    "pm-lat",
-    (r) => fmtLat(r.latencyUs),
-  );
-  row(
-    "C pthreads + eventfd (→ read returns)",
-    "c-lat",
-    (r) => fmtLat(r.latencyUs),
-    "p50 5–12",
-  );
+  row("efdpool run() (stamp → handler), p50", "efd-run-lat", p50, fmtUs);
+  row("Deno postMessage pool (→ handler), p50", "pm-lat", p50, fmtUs);
+  ratioRow("efdpool ÷ C, p50", "efd-lat", "c-lat", undefined, p50);
+  ratioRow("efdpool ÷ C, p99", "efd-lat", "c-lat", undefined, p99);
+  const latOk = (pick: Pick, max: number) =>
+    atEveryW((w) => res.ratio("efd-lat", "c-lat", w, pick), (v) => v <= max);
+  rows.at(-2)!.target = judge(`≤ ${TARGET.p50VsC}× C`, latOk(p50, 2));
+  rows.at(-1)!.target = judge(`≤ ${TARGET.p99VsC}× C`, latOk(p99, 3));
 
   section("context switches per unit, full rate, 1 write per unit");
-  const cs4 = value(get("efd-1", 4), (r) => r.ctxPerUnit);
-  const ctx = (r: RunReport) => r.ctxPerUnit.toFixed(2);
+  const ctx: Pick = (r) => r.ctxPerUnit;
+  const fmtCtx = (v: number) => v.toFixed(2);
+  const w4 = workers.includes(4) ? res.spread("efd-1-c", 4, ctx) : undefined;
   row(
-    "efdpool notification",
-    "efd-1",
+    "efdpool ← C producer",
+    "efd-1-c",
     ctx,
-    "",
-    judge("W=4: ≤ 1.2", [cs4 === undefined ? undefined : cs4 <= 1.2]),
+    fmtCtx,
+    judge(`W=4: ≤ ${TARGET.ctxPerUnitW4}`, [
+      w4 && w4.med <= TARGET.ctxPerUnitW4,
+    ]),
   );
-  row("efdpool notification, batched", "efd-batch", ctx);
-  row("efdpool run()", "efd-run", ctx);
-  row("Deno postMessage pool", "pm", ctx);
-  row("piscina 5 (Node)", "piscina", ctx);
-  row("C pthreads + eventfd", "c-1", ctx, "W (the herd)");
-  row("C pthreads + eventfd, batched", "c-batch", ctx);
+  row("efdpool ← Deno main thread", "efd-1", ctx, fmtCtx);
+  row("efdpool run()", "efd-run", ctx, fmtCtx);
+  row("Deno postMessage pool", "pm", ctx, fmtCtx);
+  row("piscina 5 (Node)", "piscina", ctx, fmtCtx);
+  row("C consumer threads (the herd)", "c-1", ctx, fmtCtx);
 
-  section("per-worker share of units %, 1 write per unit");
-  const shares = (r: RunReport) =>
-    r.shares?.map((x) => Math.round(x * 100)).join("/") ?? "n/a";
-  row("efdpool notification", "efd-1", shares);
-  row("C pthreads + eventfd", "c-1", shares);
+  section("per-worker share of units %, 1 write per unit (last round)");
+  const shareCell = (m: Measure, w: number) =>
+    res.runs(m, w).at(-1)?.report?.shares?.map((x) => Math.round(x * 100))
+      .join("/") ?? "n/a";
+  for (
+    const [label, m] of [
+      ["efdpool ← C producer", "efd-1-c"],
+      ["C consumer threads", "c-1"],
+    ] as const
+  ) {
+    rows.push({ group, label, cells: workers.map((w) => shareCell(m, w)) });
+  }
+
+  section("context switches per unit, low rate (producer's sleep included)");
+  row("efdpool source", "efd-lat", ctx, fmtCtx);
+  row("C consumer threads", "c-lat", ctx, fmtCtx);
 
   section(
-    "context switches per unit, low rate (producer's own sleep included)",
+    `idle CPU ms over ${params.idleMs / 1000} s, W workers waiting`,
   );
-  row("efdpool source", "efd-lat", ctx);
-  row("C pthreads + eventfd", "c-lat", ctx);
-
-  section(
-    `idle CPU ms over ${
-      params.idleMs / 1000
-    } s, W workers waiting (after 1 s settling)`,
-  );
-  const bare = get("idle-bare", 0);
+  const cpu: Pick = (r) => r.cpuMs;
+  const bare = res.spread("idle-bare", 0, cpu);
   rows.push({
     group,
     label: "bare Deno, no workers",
-    cells: workers.map(() => cell(bare, (r) => r.cpuMs.toFixed(2))),
-    ref: "",
-    target: "",
+    cells: workers.map(() => res.cell("idle-bare", 0, cpu, fmtCtx)),
   });
-  const bareCpu = value(bare, (r) => r.cpuMs);
   row(
     "efdpool",
     "idle-efd",
-    (r) => r.cpuMs.toFixed(2),
-    "",
+    cpu,
+    fmtCtx,
     judge(
-      "≤ bare + 1 ms",
-      each("idle-efd", (r) => r.cpuMs).map((v) =>
-        v === undefined || bareCpu === undefined ? undefined : v <= bareCpu + 1
+      `≤ bare + ${TARGET.idleOverBareMs} ms`,
+      atEveryW(
+        (w) => res.spread("idle-efd", w, cpu),
+        (v) => bare !== undefined && v <= bare.med + TARGET.idleOverBareMs,
       ),
     ),
   );
-  row("Deno postMessage pool", "idle-pm", (r) => r.cpuMs.toFixed(2));
+  row("Deno postMessage pool", "idle-pm", cpu, fmtCtx);
 
   section("RSS per worker MiB, (RSS(W) − RSS(bare)) / W");
-  const bareRss = value(bare, (r) => r.rssKiB);
-  const perWorker = (w: number) => (r: IdleReport) =>
+  const bareRss = res.spread("idle-bare", 0, (r) => r.rssKiB)?.med;
+  const perWorker = (m: Measure, w: number) =>
     bareRss === undefined
-      ? "n/a"
-      : ((r.rssKiB - bareRss) / 1024 / w).toFixed(1);
-  for (
-    const [label, m] of [["efdpool", "idle-efd"], [
-      "Deno postMessage pool",
-      "idle-pm",
-    ]] as const
-  ) {
+      ? undefined
+      : res.spread(m, w, (r) => (r.rssKiB - bareRss) / 1024 / w);
+  const fmtMiB = (v: number) => v.toFixed(1);
+  const rssRow = (label: string, m: Measure, target = "") =>
     rows.push({
       group,
       label,
-      cells: workers.map((w) => cell(get(m, w), perWorker(w))),
-      ref: "",
-      target: "",
+      cells: workers.map((w) => {
+        const s = perWorker(m, w);
+        return s ? fmtMiB(s.med) : "n/a";
+      }),
+      target,
     });
-  }
+  rssRow(
+    "efdpool",
+    "idle-efd",
+    judge(
+      `≤ postMessage + ${TARGET.rssOverPmMiB} MiB`,
+      workers.map((w) => {
+        const e = perWorker("idle-efd", w), p = perWorker("idle-pm", w);
+        return e && p && e.med <= p.med + TARGET.rssOverPmMiB;
+      }),
+    ),
+  );
+  rssRow("Deno postMessage pool", "idle-pm");
   return { rows, targets };
+}
+
+const rate: Pick = (r) => r.itemsPerSec;
+
+/** A latency CDF (quantile, µs) of one measurement at one W, from its last round. */
+export function latencyCdf(
+  outcomes: RunOutcome[],
+  m: Measure,
+  w: number,
+): [number, number][] | undefined {
+  return new Results(outcomes).runs(m, w).findLast((o) => o.report?.latencyUs)
+    ?.report?.latencyUs?.cdf;
 }
 
 /**
@@ -346,25 +430,19 @@ export function buildTable(
  * @example
  * ```ts
  * import { renderTable } from "./table.ts";
- * console.log(renderTable([{ group: "g", label: "x", cells: ["1"], ref: "", target: "" }], [1]));
+ * console.log(renderTable([{ group: "g", label: "x", cells: ["1"], target: "" }], [1]));
  * ```
  */
 export function renderTable(rows: Row[], workers: number[]): string {
-  const header = [
-    "",
-    "",
-    ...workers.map((w) => `W=${w}`),
-    "issue ref",
-    "target",
-  ];
+  const header = ["", "", ...workers.map((w) => `W=${w}`), "target"];
   const body: string[][] = [];
   let prev = "";
   for (const r of rows) {
     if (r.group !== prev) {
-      body.push([r.group, "", ...workers.map(() => ""), "", ""]);
+      body.push([r.group, "", ...workers.map(() => ""), ""]);
       prev = r.group;
     }
-    body.push(["", r.label, ...r.cells, r.ref, r.target]);
+    body.push(["", r.label, ...r.cells, r.target ?? ""]);
   }
   const all = [header, ...body];
   const width = header.map((_, i) =>

@@ -2,6 +2,8 @@
  * Task benchmark runner: `--pool efdpool|postmessage --workers W --items N`
  * and `--mode tput` (all tasks submitted at once, results summed) or
  * `--mode latency` (one stamped task every `--spacing-us`, awaited).
+ * `--payload-bytes N` (tput) sends N-byte tasks instead of numbers, for the
+ * payload-size sweep; each returns N + its first byte.
  *
  * @module
  */
@@ -16,6 +18,7 @@ import {
   percentilesUs,
   runnerArgs,
   sleepUntil,
+  sweepPayload,
   warmupFor,
 } from "./runner.ts";
 
@@ -31,9 +34,14 @@ const tally = (r: unknown) => {
   sum += r as number;
 };
 // Payloads are 1..total across warm-up and measurement; each returns payload + 1.
+// In the size sweep every task is the same bytes; each returns length + mark.
+const bytes = args.payloadBytes ? sweepPayload(args.payloadBytes) : undefined;
 const batch = (from: number, n: number) =>
   Promise.all(
-    Array.from({ length: n }, (_, k) => pool.run(from + k).then(tally)),
+    Array.from(
+      { length: n },
+      (_, k) => pool.run(bytes ?? from + k).then(tally),
+    ),
   );
 
 if (latency) {
@@ -73,6 +81,7 @@ if (latency) {
     sum,
     itemsPerSec: args.items / seconds,
     ctxPerUnit: switches / args.items,
+    payloadBytes: args.payloadBytes,
   });
 }
 await pool.close();
