@@ -13,6 +13,7 @@ export {
 export {
   AckPolicy,
   type Consumer,
+  type ConsumerConfig,
   type ConsumerInfo,
   type ConsumerMessages,
   jetstream,

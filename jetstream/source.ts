@@ -17,7 +17,9 @@ import {
   JetStreamSourceError,
   MessageTooLargeError,
 } from "./errors.ts";
-import type { ConsumerMessages, JsMsg } from "./nats.ts";
+import { Held } from "./held.ts";
+import type { JsMsg } from "./nats.ts";
+import { type Settings, settings } from "./settings.ts";
 import { later, within } from "./timing.ts";
 import type {
   JetStreamAttachOptions,
@@ -25,45 +27,21 @@ import type {
   JetStreamConnectOptions,
   JetStreamStats,
   MessageInfo,
-  PoolLike,
 } from "./types.ts";
-
-interface Held {
-  m: JsMsg;
-  info: MessageInfo;
-  /** When it was pulled or last kept alive with `working()`. */
-  touched: number;
-}
-
-interface Settings {
-  pool: PoolLike;
-  max: number;
-  nakDelay: number;
-  maxDeliver: number;
-  expires: number;
-  onResult?: JetStreamAttachOptions["onResult"];
-  onError?: JetStreamAttachOptions["onError"];
-}
 
 /** Aborts what the pool still runs for us at close, recognisably. */
 const CLOSING = new JetStreamSourceClosedError("finish a handler in time");
 const PROBE_TIMEOUT = 30_000;
-
-function checkInt(what: string, v: unknown, min: number): number {
-  if (!Number.isInteger(v) || (v as number) < min) {
-    throw new RangeError(`${what} must be an integer ≥ ${min}, got ${v}`);
-  }
-  return v as number;
-}
+const NOT_FOUND = [10014, 10059]; // consumer, stream
 
 /**
  * Messages of a JetStream stream, handled by a pool on this host — and by
  * pools on other hosts pointed at the same consumer, each message by one of
  * them. A message is acked after its handler succeeds, nak'ed (with a
  * delay) if it throws, `term`ed if it throws on its last allowed delivery,
- * and kept alive with `working()` while it waits or runs longer than the
- * consumer's `ack_wait`. A host that dies leaves its messages unacked; the
- * server redelivers them to the others after `ack_wait`.
+ * and kept alive with `working()` while it waits or runs longer than a
+ * third of the consumer's `ack_wait`. A host that dies leaves its messages
+ * unacked; the server redelivers them to the others after `ack_wait`.
  *
  * @example
  * ```ts ignore
@@ -96,31 +74,15 @@ export class JetStreamSource extends EventTarget {
   readonly stopped: Promise<Error | undefined>;
   readonly #o: Opened;
   readonly #ackWait: number;
-  readonly #held = new Map<number, Held>();
+  readonly #held = new Held();
   readonly #abort = new AbortController();
   #set?: Settings;
-  #nextKey = 1;
   #state: "open" | "attached" | "closing" | "closed" = "open";
   #connected = true;
-  #iter?: ConsumerMessages;
-  #wake?: () => void;
-  #idle?: () => void;
   #pulling?: Promise<void>;
   #keepalive?: ReturnType<typeof setInterval>;
   #closing?: Promise<void>;
   #stop!: (e: Error | undefined) => void;
-  readonly #n = {
-    pulled: 0,
-    acked: 0,
-    naked: 0,
-    termed: 0,
-    redelivered: 0,
-    failed: 0,
-    peakInFlight: 0,
-    working: 0,
-    pulls: 0,
-    reconnects: 0,
-  };
 
   private constructor(o: Opened, options: JetStreamConnectOptions) {
     super();
@@ -165,49 +127,22 @@ export class JetStreamSource extends EventTarget {
    * ```
    */
   async attach(
-    pool: PoolLike,
+    pool: Settings["pool"],
     options: JetStreamAttachOptions = {},
   ): Promise<this> {
-    if (this.#state !== "open") {
-      if (this.#state === "attached") {
-        throw new JetStreamSourceError(
-          `source ${this.name} is already attached to a pool`,
-        );
-      }
-      throw new JetStreamSourceClosedError("attach");
-    }
-    if (typeof pool?.run !== "function" || typeof pool.ready !== "function") {
-      throw new TypeError("attach(pool): pool must be a WorkerPool");
-    }
-    const cfg = this.#o.info.config;
-    const pending = cfg.max_ack_pending ?? -1;
-    const cap = pending > 0 ? pending : Infinity;
-    const max = checkInt(
-      "maxInFlight",
-      options.maxInFlight ?? Math.min(cap, Math.max(64, 16 * pool.size)),
-      1,
-    );
-    const nakDelay = options.nakDelay ?? 1000;
-    if (!(nakDelay >= 0)) {
-      throw new RangeError(
-        `nakDelay must be a number of ms ≥ 0, got ${nakDelay}`,
+    if (this.#state === "attached") {
+      throw new JetStreamSourceError(
+        `source ${this.name} is already attached to a pool`,
       );
     }
-    const expires = options.expires ?? 5000;
-    if (!(expires >= 1000)) {
-      throw new RangeError(
-        `expires must be a number of ms ≥ 1000, got ${expires}`,
-      );
-    }
-    const maxDeliver = options.maxDeliver === undefined
-      ? ((cfg.max_deliver ?? -1) > 0 ? cfg.max_deliver! : Infinity)
-      : checkInt("maxDeliver", options.maxDeliver, 1);
+    if (this.#state !== "open") throw new JetStreamSourceClosedError("attach");
+    const set = settings(pool, options, this.#o.info.config);
     this.#state = "attached";
     try {
       const answer = await pool.run(probe(), { timeout: PROBE_TIMEOUT });
       if (answer !== PROBE_ANSWER) throw new HandlerNotWrappedError(answer);
     } catch (e) {
-      this.#state = "open";
+      if (this.#state === "attached") this.#state = "open";
       throw e instanceof HandlerNotWrappedError
         ? e
         : new HandlerNotWrappedError(e);
@@ -215,18 +150,10 @@ export class JetStreamSource extends EventTarget {
     if (this.#state !== "attached") {
       throw new JetStreamSourceClosedError("attach");
     }
-    this.#set = {
-      pool,
-      max: Math.min(max, cap),
-      nakDelay,
-      maxDeliver,
-      expires,
-      onResult: options.onResult,
-      onError: options.onError,
-    };
+    this.#set = set;
     const every = Math.max(20, this.#ackWait / 3);
-    this.#keepalive = setInterval(() => this.#keepAlive(every), every);
-    this.#pulling = this.#pull();
+    this.#keepalive = setInterval(() => this.#held.keepAlive(every), every);
+    this.#pulling = this.#pull(set);
     return this;
   }
 
@@ -238,7 +165,7 @@ export class JetStreamSource extends EventTarget {
         if (s.type === "disconnect") this.#connected = false;
         else if (s.type === "reconnect") {
           this.#connected = true;
-          this.#n.reconnects++;
+          this.#held.n.reconnects++;
         }
       }
     })();
@@ -255,163 +182,124 @@ export class JetStreamSource extends EventTarget {
     }
   }
 
-  async #pull(): Promise<void> {
-    const set = this.#set!;
+  /**
+   * One pull request at a time, for what is free of `max`; waits for half
+   * of it to be free unless nothing is held. Once closing, it listens until
+   * its last request ends, handing back whatever still arrives.
+   */
+  async #pull(set: Settings): Promise<void> {
+    const held = this.#held;
     while (this.#state === "attached") {
-      const free = set.max - this.#held.size;
-      // Pull in batches: wait for half the capacity unless nothing is held.
-      if (free <= 0 || (this.#held.size > 0 && free < set.max / 2)) {
-        await new Promise<void>((r) => this.#wake = r);
+      const free = set.max - held.size;
+      if (held.size > 0 && free < set.max / 2) {
+        await held.freed();
         continue;
       }
       if (!this.#connected) {
-        await later(100);
+        await later(50);
         continue;
       }
-      let iter: ConsumerMessages;
+      const ends = performance.now() + set.expires;
       try {
-        iter = await this.#o.consumer.fetch({
+        const iter = await this.#o.consumer.fetch({
           max_messages: free,
           expires: set.expires,
         });
-      } catch (e) {
-        if (this.#fatal(e)) return;
-        await later(100);
-        continue;
-      }
-      this.#iter = iter;
-      this.#n.pulls++;
-      try {
+        held.n.pulls++;
         for await (const m of iter) {
-          if (this.#state !== "attached") this.#give(m, 0);
-          else await this.#dispatch(m);
+          if (this.#state === "attached") await this.#dispatch(set, m);
+          else {
+            held.closingUntil = ends;
+            held.naked(m, 0);
+          }
         }
+        const end = await iter.closed();
+        if (end instanceof Error) throw end;
       } catch (e) {
-        if (this.#fatal(e)) return;
+        if (await this.#gone(e)) return;
+        await later(100);
       }
-      this.#iter = undefined;
-      const end = await iter.closed().catch((e) => e);
-      if (end instanceof Error && this.#fatal(end)) return;
     }
   }
 
-  /** True (and the source ends) for errors no retry can fix. */
-  #fatal(e: unknown): boolean {
-    const msg = e instanceof Error ? e.message : String(e);
-    if (!/consumer (not found|deleted)|stream (not found|deleted)/i.test(msg)) {
+  /** After a failed pull: true (and the source ends) if the consumer or stream is gone. */
+  async #gone(cause: unknown): Promise<boolean> {
+    if (this.#state !== "attached" || !this.#connected) return false;
+    try {
+      await this.#o.consumer.info();
       return false;
+    } catch (e) {
+      const code = (e as { code?: number }).code;
+      if (
+        !(e instanceof this.#o.nats.JetStreamApiError) ||
+        !NOT_FOUND.includes(code!)
+      ) {
+        return false;
+      }
+      this.#fault(
+        new ConsumerNotFoundError(this.stream, this.consumer, e ?? cause),
+      );
+      return true;
     }
-    this.#fault(new ConsumerNotFoundError(this.stream, this.consumer, e));
-    return true;
   }
 
-  async #dispatch(m: JsMsg): Promise<void> {
-    const set = this.#set!;
-    const n = this.#n;
-    const deliveryCount = m.info.deliveryCount;
-    n.pulled++;
-    if (deliveryCount > 1) n.redelivered++;
-    const info: MessageInfo = { subject: m.subject, seq: m.seq, deliveryCount };
-    const key = this.#nextKey++;
-    const held: Held = { m, info, touched: performance.now() };
-    this.#held.set(key, held);
-    if (this.#held.size > n.peakInFlight) n.peakInFlight = this.#held.size;
+  async #dispatch(set: Settings, m: JsMsg): Promise<void> {
+    const { key, info } = this.#held.add(m);
     const bytes = pack({
       subject: m.subject,
       seq: m.seq,
-      deliveryCount,
+      deliveryCount: info.deliveryCount,
       timestamp: m.info.timestampNanos / 1e6,
       headers: m.headers,
       data: m.data,
     });
     await set.pool.ready();
     set.pool.run(bytes, { signal: this.#abort.signal }).then(
-      (result) => this.#succeeded(key, held, result),
-      (e) => this.#failed(key, held, e, bytes.length),
+      (result) => {
+        try {
+          set.onResult?.(result, info);
+        } catch (e) {
+          return this.#failed(set, key, info, e, 0);
+        }
+        this.#held.ack(key);
+      },
+      (e) => this.#failed(set, key, info, e, bytes.length),
     );
   }
 
-  #succeeded(key: number, h: Held, result: unknown): void {
-    try {
-      this.#set!.onResult?.(result, h.info);
-    } catch (e) {
-      return this.#failed(key, h, e, 0);
-    }
-    if (this.#reply(h.m, "ack")) this.#n.acked++;
-    this.#release(key);
-  }
-
-  #failed(key: number, h: Held, e: unknown, bytes: number): void {
-    const set = this.#set!;
-    if (e === CLOSING) this.#give(h.m, 0);
+  #failed(
+    set: Settings,
+    key: number,
+    info: MessageInfo,
+    e: unknown,
+    bytes: number,
+  ): void {
+    const held = this.#held;
+    if (e === CLOSING) held.nak(key, 0);
     else if (e instanceof PoolClosedError) {
-      this.#give(h.m, 0);
+      held.nak(key, 0);
       this.#fault(
         new JetStreamSourceError(`the pool fed by ${this.name} was closed`, {
           cause: e,
         }),
       );
     } else if (e instanceof RangeError) {
-      this.#give(h.m, set.nakDelay);
-      this.#report(new MessageTooLargeError(h.info.seq, bytes, e));
+      // run() refuses a payload the queue cannot hold, before queueing it.
+      held.nak(key, set.nakDelay);
+      this.#report(new MessageTooLargeError(info.seq, bytes, e));
     } else {
-      this.#n.failed++;
+      held.n.failed++;
       const cause = (e as Error)?.cause ?? e;
       this.#report(
         cause instanceof Error ? cause : new Error(String(cause)),
-        h.info,
+        info,
       );
-      if (h.info.deliveryCount >= set.maxDeliver) {
-        if (
-          this.#reply(
-            h.m,
-            "term",
-            `handler failed on delivery ${h.info.deliveryCount} of ${set.maxDeliver}`,
-          )
-        ) this.#n.termed++;
-      } else this.#give(h.m, set.nakDelay);
-    }
-    this.#release(key);
-  }
-
-  /** Naks a message so the server hands it out again (here or on another host). */
-  #give(m: JsMsg, delay: number): void {
-    if (this.#reply(m, "nak", delay || undefined)) this.#n.naked++;
-  }
-
-  /** Sends an ack, nak or term; false if the connection is gone (the server redelivers after `ack_wait`). */
-  #reply(
-    m: JsMsg,
-    how: "ack" | "nak" | "term",
-    arg?: number | string,
-  ): boolean {
-    try {
-      if (how === "ack") m.ack();
-      else if (how === "nak") m.nak(arg as number | undefined);
-      else m.term(arg as string);
-      return true;
-    } catch {
-      return false;
-    }
-  }
-
-  #release(key: number): void {
-    this.#held.delete(key);
-    const wake = this.#wake;
-    this.#wake = undefined;
-    wake?.();
-    if (this.#held.size === 0) this.#idle?.();
-  }
-
-  #keepAlive(every: number): void {
-    const now = performance.now();
-    for (const h of this.#held.values()) {
-      if (now - h.touched < every) continue;
-      h.touched = now;
-      try {
-        h.m.working();
-        this.#n.working++;
-      } catch { /* disconnected: the server redelivers after ack_wait */ }
+      if (info.deliveryCount >= set.maxDeliver) {
+        held.term(
+          key,
+          `handler failed on delivery ${info.deliveryCount} of ${set.maxDeliver}`,
+        );
+      } else held.nak(key, set.nakDelay);
     }
   }
 
@@ -443,7 +331,7 @@ export class JetStreamSource extends EventTarget {
   stats(): JetStreamStats {
     return {
       name: this.name,
-      ...this.#n,
+      ...this.#held.n,
       inFlight: this.#held.size,
       connected: this.#connected,
     };
@@ -452,7 +340,8 @@ export class JetStreamSource extends EventTarget {
   /**
    * Stops pulling, lets in-flight handlers finish for up to `timeout` ms
    * (acking them), naks what is left, and drains the connection. Resolves
-   * when done; calling it again returns the same promise.
+   * when done, within `timeout` plus the pull's `expires` and a few
+   * seconds; calling it again returns the same promise.
    *
    * @example
    * ```ts ignore
@@ -471,23 +360,21 @@ export class JetStreamSource extends EventTarget {
 
   #close(timeout: number, fault?: Error): Promise<void> {
     return this.#closing ??= (async () => {
+      const wasAttached = this.#state === "attached";
       this.#state = "closing";
-      this.#iter?.stop();
-      this.#wake?.();
-      await within(this.#pulling ?? Promise.resolve(), 2000);
-      const idle = () =>
-        this.#held.size === 0
-          ? Promise.resolve()
-          : new Promise<void>((r) => this.#idle = r);
-      if (!(await within(idle(), timeout))) {
-        this.#abort.abort(CLOSING);
-        await within(idle(), 2000);
+      const held = this.#held;
+      if (wasAttached) {
+        // Nak'ed messages must not land in our own last pull request.
+        held.closingUntil = performance.now() + this.#set!.expires;
+        if (!(await within(held.idle(), timeout))) {
+          this.#abort.abort(CLOSING);
+          await within(held.idle(), 2000);
+        }
+        await within(this.#pulling!, this.#set!.expires + 2000);
       }
       clearInterval(this.#keepalive);
       const { nc } = this.#o;
-      if (!(await within(nc.drain().catch(() => {}), 5000))) {
-        await nc.close().catch(() => {});
-      }
+      if (!(await within(nc.drain(), 5000))) await nc.close().catch(() => {});
       this.#state = "closed";
       this.#stop(fault);
     })();

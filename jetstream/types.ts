@@ -60,7 +60,7 @@ export interface JetStreamAttachOptions {
    * nak'ed (default: the consumer's `max_deliver`; unlimited if it has none).
    */
   maxDeliver?: number;
-  /** Milliseconds a pull request waits for messages on an idle stream (default 5000, at least 1000). */
+  /** Milliseconds a pull request waits for messages on an idle stream (default and least 1000). `close()` may take this long: it listens until its last request ends. */
   expires?: number;
   /** Called on the main thread with each handler's result, before the ack. */
   onResult?: (result: unknown, message: MessageInfo) => void;

@@ -5,12 +5,15 @@
  * @module
  */
 
-import { connect, type NatsConnection } from "npm:@nats-io/transport-node@3.4.0";
+import {
+  connect,
+  type NatsConnection,
+} from "npm:@nats-io/transport-node@3.4.0";
 import {
   AckPolicy,
   type ConsumerConfig,
-  jetstreamManager,
   type JetStreamManager,
+  jetstreamManager,
   RetentionPolicy,
 } from "npm:@nats-io/jetstream@3.4.0";
 import { DeadlineError } from "./_deadline.ts";
@@ -39,7 +42,11 @@ export class Admin {
   }
 
   static async open(url: string): Promise<Admin> {
-    const nc = await connect({ servers: url, maxReconnectAttempts: -1, reconnectTimeWait: 100 });
+    const nc = await connect({
+      servers: url,
+      maxReconnectAttempts: -1,
+      reconnectTimeWait: 100,
+    });
     return new Admin(nc, await jetstreamManager(nc));
   }
 
@@ -65,7 +72,11 @@ export class Admin {
    * Publishes `n` messages (payload: their index as text) without waiting
    * for a per-message ack, then waits until the stream holds them all.
    */
-  async publish(stream: string, n: number, payload = (i: number) => String(i)): Promise<void> {
+  async publish(
+    stream: string,
+    n: number,
+    payload = (i: number) => String(i),
+  ): Promise<void> {
     const before = (await this.jsm.streams.info(stream)).state.last_seq;
     const subject = `${stream.toLowerCase()}.job`;
     for (let i = 0; i < n; i++) {
@@ -74,7 +85,8 @@ export class Admin {
     }
     await this.nc.flush();
     await pollUntil(
-      async () => (await this.jsm.streams.info(stream)).state.last_seq - before >= n,
+      async () =>
+        (await this.jsm.streams.info(stream)).state.last_seq - before >= n,
       30_000,
       `${n} messages stored in ${stream}`,
     );

@@ -21,13 +21,17 @@ async function whyNot(): Promise<string | undefined> {
   const why = new TextDecoder().decode(stderr).trim();
   if (code === 0) return undefined;
   if (code === 77 && !CI) return why;
-  throw new Error(`tools/ensure_packages.sh nats-server failed (${code}): ${why}`);
+  throw new Error(
+    `tools/ensure_packages.sh nats-server failed (${code}): ${why}`,
+  );
 }
 
 /** Set when the tests must be skipped (never under CI=true). */
 export const natsMissing = await whyNot();
 if (natsMissing) {
-  console.warn(`!!! nats-server cannot be installed here (${natsMissing}): JetStream tests skipped !!!`);
+  console.warn(
+    `!!! nats-server cannot be installed here (${natsMissing}): JetStream tests skipped !!!`,
+  );
 }
 
 function freePort(): number {
@@ -44,7 +48,11 @@ async function acceptsOn(port: number, ms: number): Promise<void> {
       (await Deno.connect({ hostname: "127.0.0.1", port })).close();
       return;
     } catch (e) {
-      if (Date.now() > end) throw new Error(`nats-server did not listen on ${port} within ${ms} ms: ${e}`);
+      if (Date.now() > end) {
+        throw new Error(
+          `nats-server did not listen on ${port} within ${ms} ms: ${e}`,
+        );
+      }
       await new Promise((r) => setTimeout(r, 20));
     }
   }
