@@ -94,8 +94,11 @@ export class Admin {
 
   /** Messages not yet acked or termed: pending plus ack-pending. */
   async outstanding(stream: string, consumer: string): Promise<number> {
-    const ci = await this.jsm.consumers.info(stream, consumer);
-    return ci.num_pending + ci.num_ack_pending;
+    // While a restarted server recovers, info requests time out: not done yet.
+    const ci = await this.jsm.consumers.info(stream, consumer).catch(() =>
+      null
+    );
+    return ci ? ci.num_pending + ci.num_ack_pending : -1;
   }
 
   async close(): Promise<void> {

@@ -255,7 +255,11 @@ Deno.test({
     const seen: MessageInfo[] = [];
     await second.attach(pool2, { onResult: (_, m) => seen.push(m) });
     await pollUntil(() => seen.length === 3, 15_000, "3 handled by the second");
-    assert.deepEqual(seen.map((m) => m.seq).sort(), [1, 2, 3], JSON.stringify(seen));
+    assert.deepEqual(
+      seen.map((m) => m.seq).sort(),
+      [1, 2, 3],
+      JSON.stringify(seen),
+    );
     assert.ok(seen.every((m) => m.deliveryCount === 2));
   },
 });
