@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { HandlerContext } from "../workers/types.ts";
+import type { HandlerContext } from "../mod.ts";
 import {
   isEnvelope,
   type JetStreamMessage,

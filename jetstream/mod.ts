@@ -30,6 +30,7 @@ export {
   type PoolHandler,
 } from "./handler.ts";
 export type { JetStreamMessage } from "./envelope.ts";
+export type { HandlerContext, Notification } from "../mod.ts";
 export {
   ConsumerConfigError,
   ConsumerNotFoundError,

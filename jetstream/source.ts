@@ -27,6 +27,7 @@ import type {
   JetStreamConnectOptions,
   JetStreamStats,
   MessageInfo,
+  PoolLike,
 } from "./types.ts";
 
 /** Aborts what the pool still runs for us at close, recognisably. */
@@ -127,7 +128,7 @@ export class JetStreamSource extends EventTarget {
    * ```
    */
   async attach(
-    pool: Settings["pool"],
+    pool: PoolLike,
     options: JetStreamAttachOptions = {},
   ): Promise<this> {
     if (this.#state === "attached") {

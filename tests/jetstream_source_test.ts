@@ -10,6 +10,7 @@ import {
   ConsumerNotFoundError,
   HandlerNotWrappedError,
   JetStreamConnectError,
+  type JetStreamConnectOptions,
   JetStreamSource,
   JetStreamSourceClosedError,
   JetStreamSourceError,
@@ -286,9 +287,8 @@ Deno.test({
       ],
     ];
     for (const [o, cls, re] of bad) {
-      // deno-lint-ignore no-explicit-any
       await assert.rejects(
-        JetStreamSource.connect(o as any),
+        JetStreamSource.connect(o as unknown as JetStreamConnectOptions),
         (e: Error) => e instanceof cls && re.test(e.message),
       );
     }
