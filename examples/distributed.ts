@@ -148,14 +148,14 @@ const stop = () => source.close();
 Deno.addSignalListener("SIGINT", stop);
 Deno.addSignalListener("SIGTERM", stop);
 if (args["until-empty"]) {
-  // The source's own connection answers: no pull-side message is left once
-  // nothing is in flight here and a pull found nothing for a while.
+  // Empty for this host: nothing in flight, and nothing pulled for a second
+  // (each pull request waits a second for messages).
   let quiet = 0;
+  let pulled = -1;
   const timer = setInterval(() => {
     const s = source.stats();
-    quiet = s.inFlight === 0 && s.pulled === s.acked + s.naked + s.termed
-      ? quiet + 1
-      : 0;
+    quiet = s.inFlight === 0 && s.pulled === pulled ? quiet + 1 : 0;
+    pulled = s.pulled;
     if (quiet >= 10) stop(); // 1 s with nothing to do
   }, 100);
   source.stopped.then(() => clearInterval(timer));

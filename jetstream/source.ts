@@ -6,21 +6,18 @@
  * @module
  */
 
-import { PoolClosedError } from "../mod.ts";
 import { open, type Opened } from "./connect.ts";
-import { pack, probe, PROBE_ANSWER } from "./envelope.ts";
+import { probe, PROBE_ANSWER } from "./envelope.ts";
+import { CLOSING, Feed } from "./feed.ts";
 import {
-  ConsumerNotFoundError,
   HandlerNotWrappedError,
   JetStreamConnectError,
   JetStreamSourceClosedError,
   JetStreamSourceError,
-  MessageTooLargeError,
 } from "./errors.ts";
 import { Held } from "./held.ts";
-import type { JsMsg } from "./nats.ts";
 import { type Settings, settings } from "./settings.ts";
-import { later, within } from "./timing.ts";
+import { within } from "./timing.ts";
 import type {
   JetStreamAttachOptions,
   JetStreamCloseOptions,
@@ -30,10 +27,7 @@ import type {
   PoolLike,
 } from "./types.ts";
 
-/** Aborts what the pool still runs for us at close, recognisably. */
-const CLOSING = new JetStreamSourceClosedError("finish a handler in time");
 const PROBE_TIMEOUT = 30_000;
-const NOT_FOUND = [10014, 10059]; // consumer, stream
 
 /**
  * Messages of a JetStream stream, handled by a pool on this host — and by
@@ -154,7 +148,15 @@ export class JetStreamSource extends EventTarget {
     this.#set = set;
     const every = Math.max(20, this.#ackWait / 3);
     this.#keepalive = setInterval(() => this.#held.keepAlive(every), every);
-    this.#pulling = this.#pull(set);
+    this.#pulling = new Feed(this.#o, this.#held, set, this.#abort.signal, {
+      name: this.name,
+      stream: this.stream,
+      consumer: this.consumer,
+      pulling: () => this.#state === "attached",
+      connected: () => this.#connected,
+      report: (e, m) => this.#report(e, m),
+      fault: (e) => this.#fault(e),
+    }).run();
     return this;
   }
 
@@ -180,127 +182,6 @@ export class JetStreamSource extends EventTarget {
           "lost the connection to",
         ),
       );
-    }
-  }
-
-  /**
-   * One pull request at a time, for what is free of `max`; waits for half
-   * of it to be free unless nothing is held. Once closing, it listens until
-   * its last request ends, handing back whatever still arrives.
-   */
-  async #pull(set: Settings): Promise<void> {
-    const held = this.#held;
-    while (this.#state === "attached") {
-      const free = set.max - held.size;
-      if (held.size > 0 && free < set.max / 2) {
-        await held.freed();
-        continue;
-      }
-      if (!this.#connected) {
-        await later(50);
-        continue;
-      }
-      const ends = performance.now() + set.expires;
-      try {
-        const iter = await this.#o.consumer.fetch({
-          max_messages: free,
-          expires: set.expires,
-        });
-        held.n.pulls++;
-        for await (const m of iter) {
-          if (this.#state === "attached") await this.#dispatch(set, m);
-          else {
-            held.closingUntil = ends;
-            held.naked(m, 0);
-          }
-        }
-        const end = await iter.closed();
-        if (end instanceof Error) throw end;
-      } catch (e) {
-        if (await this.#gone(e)) return;
-        await later(100);
-      }
-    }
-  }
-
-  /** After a failed pull: true (and the source ends) if the consumer or stream is gone. */
-  async #gone(cause: unknown): Promise<boolean> {
-    if (this.#state !== "attached" || !this.#connected) return false;
-    try {
-      await this.#o.consumer.info();
-      return false;
-    } catch (e) {
-      const code = (e as { code?: number }).code;
-      if (
-        !(e instanceof this.#o.nats.JetStreamApiError) ||
-        !NOT_FOUND.includes(code!)
-      ) {
-        return false;
-      }
-      this.#fault(
-        new ConsumerNotFoundError(this.stream, this.consumer, e ?? cause),
-      );
-      return true;
-    }
-  }
-
-  async #dispatch(set: Settings, m: JsMsg): Promise<void> {
-    const { key, info } = this.#held.add(m);
-    const bytes = pack({
-      subject: m.subject,
-      seq: m.seq,
-      deliveryCount: info.deliveryCount,
-      timestamp: m.info.timestampNanos / 1e6,
-      headers: m.headers,
-      data: m.data,
-    });
-    await set.pool.ready();
-    set.pool.run(bytes, { signal: this.#abort.signal }).then(
-      (result) => {
-        try {
-          set.onResult?.(result, info);
-        } catch (e) {
-          return this.#failed(set, key, info, e, 0);
-        }
-        this.#held.ack(key);
-      },
-      (e) => this.#failed(set, key, info, e, bytes.length),
-    );
-  }
-
-  #failed(
-    set: Settings,
-    key: number,
-    info: MessageInfo,
-    e: unknown,
-    bytes: number,
-  ): void {
-    const held = this.#held;
-    if (e === CLOSING) held.nak(key, 0);
-    else if (e instanceof PoolClosedError) {
-      held.nak(key, 0);
-      this.#fault(
-        new JetStreamSourceError(`the pool fed by ${this.name} was closed`, {
-          cause: e,
-        }),
-      );
-    } else if (e instanceof RangeError) {
-      // run() refuses a payload the queue cannot hold, before queueing it.
-      held.nak(key, set.nakDelay);
-      this.#report(new MessageTooLargeError(info.seq, bytes, e));
-    } else {
-      held.n.failed++;
-      const cause = (e as Error)?.cause ?? e;
-      this.#report(
-        cause instanceof Error ? cause : new Error(String(cause)),
-        info,
-      );
-      if (info.deliveryCount >= set.maxDeliver) {
-        held.term(
-          key,
-          `handler failed on delivery ${info.deliveryCount} of ${set.maxDeliver}`,
-        );
-      } else held.nak(key, set.nakDelay);
     }
   }
 
