@@ -29,6 +29,7 @@ const HELP = `Usage: deno run --allow-all bench/jetstream.ts [options]
   --trivial-messages N  messages per trivial-handler run (default 30000)
   --workers LIST        pool sizes (default 1,2,4)
   --rounds N            rounds; each case's best is kept (default 2)
+  --max-in-flight N     the source's maxInFlight (default: its own default)
   --json                print JSON instead of the table`;
 
 const { values: a } = parseArgs({
@@ -38,6 +39,7 @@ const { values: a } = parseArgs({
     "trivial-messages": { type: "string", default: "30000" },
     workers: { type: "string", default: "1,2,4" },
     rounds: { type: "string", default: "2" },
+    "max-in-flight": { type: "string" },
     json: { type: "boolean", default: false },
     help: { type: "boolean", short: "h", default: false },
   },
@@ -63,6 +65,9 @@ const SPIN = Number(a["spin-us"]);
 const TRIVIAL = num("trivial-messages", a["trivial-messages"]);
 const WORKERS = a.workers.split(",").map((w) => num("workers", w));
 const ROUNDS = num("rounds", a.rounds);
+const MAX_IN_FLIGHT = a["max-in-flight"] === undefined
+  ? undefined
+  : num("max-in-flight", a["max-in-flight"]);
 const HANDLER = new URL("./jetstream_handler.ts", import.meta.url);
 
 await using server = await NatsServer.start();
@@ -107,7 +112,7 @@ async function bridged(n: number, us: number, w: number): Promise<number> {
     consumer: "w",
   });
   const t0 = performance.now();
-  await source.attach(pool);
+  await source.attach(pool, { maxInFlight: MAX_IN_FLIGHT });
   await pollUntil(() => source.stats().acked >= n, 300_000, `${n} acked`);
   const s = (performance.now() - t0) / 1000;
   await source.close();
@@ -173,6 +178,7 @@ const conditions = {
   trivialMessages: TRIVIAL,
   spinUs: SPIN,
   rounds: ROUNDS,
+  maxInFlight: MAX_IN_FLIGHT ?? "default",
   deno: Deno.version.deno,
 };
 if (a.json) console.log(JSON.stringify({ conditions, rows }, null, 2));
