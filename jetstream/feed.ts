@@ -140,15 +140,16 @@ export class Feed {
         try {
           set.onResult?.(result, info);
         } catch (e) {
-          return this.#failed(key, info, e, 0);
+          return this.#handlerFailed(key, info, e);
         }
         this.#held.ack(key);
       },
-      (e) => this.#failed(key, info, e, bytes.length),
+      (e) => this.#refused(key, info, e, bytes.length),
     );
   }
 
-  #failed(key: number, info: MessageInfo, e: unknown, bytes: number): void {
+  /** `run()` rejected: cancelled at close, pool closed, payload too large, or the handler failed. */
+  #refused(key: number, info: MessageInfo, e: unknown, bytes: number): void {
     const held = this.#held, set = this.#set, host = this.#host;
     if (e === CLOSING) held.nak(key, 0);
     else if (e instanceof PoolClosedError) {
@@ -162,19 +163,22 @@ export class Feed {
       // run() refuses a payload the queue cannot hold, before queueing it.
       held.nak(key, set.nakDelay);
       host.report(new MessageTooLargeError(info.seq, bytes, e));
-    } else {
-      held.n.failed++;
-      const cause = (e as Error)?.cause ?? e;
-      host.report(
-        cause instanceof Error ? cause : new Error(String(cause)),
-        info,
+    } else this.#handlerFailed(key, info, (e as Error)?.cause ?? e);
+  }
+
+  /** The handler (or its worker, or `onResult`) failed: nak for a retry, or term on the last delivery. */
+  #handlerFailed(key: number, info: MessageInfo, cause: unknown): void {
+    const held = this.#held, set = this.#set;
+    held.n.failed++;
+    this.#host.report(
+      cause instanceof Error ? cause : new Error(String(cause)),
+      info,
+    );
+    if (info.deliveryCount >= set.maxDeliver) {
+      held.term(
+        key,
+        `handler failed on delivery ${info.deliveryCount} of ${set.maxDeliver}`,
       );
-      if (info.deliveryCount >= set.maxDeliver) {
-        held.term(
-          key,
-          `handler failed on delivery ${info.deliveryCount} of ${set.maxDeliver}`,
-        );
-      } else held.nak(key, set.nakDelay);
-    }
+    } else held.nak(key, set.nakDelay);
   }
 }

@@ -185,14 +185,17 @@ export class JetStreamSource extends EventTarget {
     }
   }
 
+  /** To `onError`, else an `error` event; a throwing `onError` must not skip the message's reply. */
   #report(error: Error, message?: MessageInfo): void {
     const onError = this.#set?.onError;
-    if (onError) onError(error, message);
-    else {
-      this.dispatchEvent(
-        new ErrorEvent("error", { error, message: error.message }),
-      );
+    try {
+      if (onError) return onError(error, message);
+    } catch (e) {
+      error = new JetStreamSourceError("onError threw", { cause: e });
     }
+    this.dispatchEvent(
+      new ErrorEvent("error", { error, message: error.message }),
+    );
   }
 
   #fault(error: Error): void {

@@ -151,6 +151,51 @@ Deno.test({
 
 Deno.test({
   name:
+    "jetstream: a throwing onResult naks the message; a throwing onError becomes an error event, never a stuck message",
+  ignore,
+  async fn() {
+    await using env = await setUp();
+    env.admin.nc.publish("jobs.x", "1");
+    await using pool = new WorkerPool({ workers: 1, handler: HANDLER });
+    await using source = await connectTo(env.server.url);
+    const events: Error[] = [];
+    source.addEventListener(
+      "error",
+      (e) => events.push((e as ErrorEvent).error),
+    );
+    let calls = 0;
+    await source.attach(pool, {
+      nakDelay: 0,
+      onResult: () => {
+        if (calls++ === 0) throw new Error("onResult failed once");
+      },
+      onError: () => {
+        throw new Error("onError fails too");
+      },
+    });
+    await pollUntil(
+      () => source.stats().acked === 1,
+      10_000,
+      "acked on the second delivery",
+    );
+    const s = source.stats();
+    assert.deepEqual([s.pulled, s.naked, s.failed, s.redelivered], [
+      2,
+      1,
+      1,
+      1,
+    ]);
+    assert.equal(events.length, 1);
+    assert.ok(events[0] instanceof JetStreamSourceError);
+    assert.match(
+      ((events[0] as Error).cause as Error).message,
+      /onError fails too/,
+    );
+  },
+});
+
+Deno.test({
+  name:
     "jetstream: working() keeps a message held longer than ack_wait from being redelivered",
   ignore,
   async fn() {
