@@ -54,7 +54,7 @@ export function settings(
   const cap = pending > 0 ? pending : Infinity;
   const max = int(
     "maxInFlight",
-    o.maxInFlight ?? Math.max(64, 16 * pool.size),
+    o.maxInFlight ?? Math.max(128, 32 * pool.size),
     1,
   );
   const deliver = cfg.max_deliver ?? -1;

@@ -49,7 +49,7 @@ export interface PoolLike {
 export interface JetStreamAttachOptions {
   /**
    * Most messages pulled and not yet acked or nak'ed (default
-   * `max(64, 16 × pool.size)`, at most the consumer's `max_ack_pending`).
+   * `max(128, 32 × pool.size)`, at most the consumer's `max_ack_pending`).
    * Pulls ask for what is free of this, so a busy pool pulls nothing.
    */
   maxInFlight?: number;
