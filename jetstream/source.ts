@@ -146,8 +146,13 @@ export class JetStreamSource extends EventTarget {
       throw new JetStreamSourceClosedError("attach");
     }
     this.#set = set;
+    // A message untouched for a third of ack_wait gets working(); checking
+    // at twice that rate bounds its silence to half of ack_wait.
     const every = Math.max(20, this.#ackWait / 3);
-    this.#keepalive = setInterval(() => this.#held.keepAlive(every), every);
+    this.#keepalive = setInterval(
+      () => this.#held.keepAlive(every),
+      every / 2,
+    );
     this.#pulling = new Feed(this.#o, this.#held, set, this.#abort.signal, {
       name: this.name,
       stream: this.stream,
