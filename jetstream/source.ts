@@ -250,17 +250,19 @@ export class JetStreamSource extends EventTarget {
 
   #close(timeout: number, fault?: Error): Promise<void> {
     return this.#closing ??= (async () => {
-      const wasAttached = this.#state === "attached";
       this.#state = "closing";
       const held = this.#held;
-      if (wasAttached) {
+      // Pulling once attach() finished its probe (a close during the probe
+      // makes attach() throw).
+      const set = this.#set;
+      if (set) {
         // Nak'ed messages must not land in our own last pull request.
-        held.closingUntil = performance.now() + this.#set!.expires;
+        held.closingUntil = performance.now() + set.expires;
         if (!(await within(held.idle(), timeout))) {
           this.#abort.abort(CLOSING);
           await within(held.idle(), 2000);
         }
-        await within(this.#pulling!, this.#set!.expires + 2000);
+        await within(this.#pulling!, set.expires + 2000);
       }
       clearInterval(this.#keepalive);
       const { nc } = this.#o;

@@ -413,6 +413,12 @@ Deno.test({
     await source.attach(pool);
     await assert.rejects(source.attach(pool), JetStreamSourceError);
     assert.equal(source.stats().pulled, 0);
+    // close() while attach() still waits for its probe: attach() throws, nothing leaks.
+    const other = await connectTo(env.server.url);
+    const attaching = other.attach(pool).catch((e) => e);
+    await deadline(other.close(), 10_000, "close() during attach()");
+    assert.ok(await attaching instanceof JetStreamSourceClosedError);
+    assert.equal(await other.stopped, undefined);
   },
 });
 
