@@ -6,6 +6,7 @@
  * @module
  */
 
+import { TaskFailedError } from "../mod.ts";
 import { open, type Opened } from "./connect.ts";
 import { probe, PROBE_ANSWER } from "./envelope.ts";
 import { CLOSING, Feed } from "./feed.ts";
@@ -138,9 +139,14 @@ export class JetStreamSource extends EventTarget {
       if (answer !== PROBE_ANSWER) throw new HandlerNotWrappedError(answer);
     } catch (e) {
       if (this.#state === "attached") this.#state = "open";
-      throw e instanceof HandlerNotWrappedError
-        ? e
-        : new HandlerNotWrappedError(e);
+      if (e instanceof HandlerNotWrappedError) throw e;
+      if (e instanceof TaskFailedError) throw new HandlerNotWrappedError(e);
+      throw new JetStreamSourceError(
+        `attach(): the pool did not run the probe task: ${
+          (e as Error)?.message ?? e
+        }`,
+        { cause: e },
+      );
     }
     if (this.#state !== "attached") {
       throw new JetStreamSourceClosedError("attach");

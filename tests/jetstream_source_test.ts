@@ -401,6 +401,14 @@ Deno.test({
       handler: "data:text/javascript,export const handle = (x) => x;",
     });
     await assert.rejects(source.attach(plain), HandlerNotWrappedError);
+    const closed = new WorkerPool({ workers: 1, handler: HANDLER });
+    await closed.close();
+    await assert.rejects(
+      source.attach(closed),
+      (e: Error) =>
+        e instanceof JetStreamSourceError &&
+        !(e instanceof HandlerNotWrappedError) && /probe/.test(e.message),
+    );
     await using pool = new WorkerPool({ workers: 1, handler: HANDLER });
     await assert.rejects(
       source.attach(pool, { maxInFlight: 0 }),
