@@ -62,6 +62,8 @@ async function acceptsOn(port: number, ms: number): Promise<void> {
 export interface NatsServerOptions {
   /** Largest message the server takes, in bytes (default 1 MiB). */
   maxPayload?: number;
+  /** Whether JetStream is on (default true). */
+  jetstream?: boolean;
 }
 
 /** One nats-server process, restartable on the same port and store. */
@@ -92,7 +94,9 @@ export class NatsServer {
       [
         `listen: "127.0.0.1:${port}"`,
         `max_payload: ${options.maxPayload ?? 1 << 20}`,
-        `jetstream { store_dir: "${dir}/store" }`,
+        options.jetstream === false
+          ? ""
+          : `jetstream { store_dir: "${dir}/store" }`,
       ].join("\n") + "\n",
     );
     const s = new NatsServer(port, dir, conf);

@@ -353,6 +353,16 @@ Deno.test({
     assert.match(e.message, new RegExp(dead));
     assert.ok(Date.now() - t0 < 10_000);
 
+    await using plain = await NatsServer.start({ jetstream: false });
+    await assert.rejects(
+      JetStreamSource.connect({
+        servers: plain.url,
+        stream: "JOBS",
+        consumer: "w",
+      }),
+      (e: Error) =>
+        e instanceof JetStreamConnectError && /no JetStream on/.test(e.message),
+    );
     await assert.rejects(
       JetStreamSource.connect({ servers: url, stream: "NOPE", consumer: "w" }),
       (e: Error) =>
