@@ -180,7 +180,7 @@ Deno.test({
     );
     await pollUntil(
       async () =>
-        ((await records(env.record)).get(victim.pid)?.length ?? 0) >= 1500,
+        ((await records(env.record)).get(victim.pid)?.length ?? 0) >= 500,
       30_000,
       "victim busy",
     );

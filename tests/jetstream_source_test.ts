@@ -253,7 +253,7 @@ Deno.test({
     await env.admin.publish(
       "JOBS",
       6,
-      () => JSON.stringify({ op: "sleep", ms: 200 }),
+      () => JSON.stringify({ op: "sleep", ms: 600 }),
     );
     await using pool = new WorkerPool({ workers: 2, handler: HANDLER });
     const source = await connectTo(env.server.url);
