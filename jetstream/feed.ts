@@ -5,7 +5,7 @@
  * @module
  */
 
-import { PoolClosedError } from "../mod.ts";
+import { PoolClosedError, QueueFullError } from "../mod.ts";
 import type { Opened } from "./connect.ts";
 import { pack } from "./envelope.ts";
 import {
@@ -148,7 +148,7 @@ export class Feed {
     );
   }
 
-  /** `run()` rejected: cancelled at close, pool closed, payload too large, or the handler failed. */
+  /** `run()` rejected: cancelled at close, pool closed or full, payload too large, or the handler failed. */
   #refused(key: number, info: MessageInfo, e: unknown, bytes: number): void {
     const held = this.#held, set = this.#set, host = this.#host;
     if (e === CLOSING) held.nak(key, 0);
@@ -159,6 +159,9 @@ export class Feed {
           cause: e,
         }),
       );
+    } else if (e instanceof QueueFullError) {
+      // Other run() callers filled the queue after ready(): not the message's fault.
+      held.nak(key, set.nakDelay);
     } else if (e instanceof RangeError) {
       // run() refuses a payload the queue cannot hold, before queueing it.
       held.nak(key, set.nakDelay);
