@@ -1,0 +1,198 @@
+/**
+ * JetStream → pool throughput (issue 11): messages/s with a CPU-bound
+ * handler through `JetStreamSource` into a pool at W = 1, 2, 4, against a
+ * plain single-threaded nats.js consumer loop (fetch, handle inline, ack)
+ * in the same run; then the same at a trivial handler, whose difference is
+ * the bridge's overhead per message. Starts its own nats-server on
+ * 127.0.0.1 (the Debian package). Cases alternate over `--rounds` rounds,
+ * and each case's best round is reported: the machine may be shared.
+ *
+ * ```sh
+ * deno run --allow-all bench/jetstream.ts
+ * deno run --allow-all bench/jetstream.ts --messages 4000 --spin-us 500 --workers 1,2 --rounds 3 --json
+ * ```
+ *
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+import { WorkerPool } from "../mod.ts";
+import { JetStreamSource } from "../jetstream/mod.ts";
+import { jetstream } from "npm:@nats-io/jetstream@3.4.0";
+import { Admin, pollUntil } from "../tests/_jetstream.ts";
+import { NatsServer } from "../tests/_nats_server.ts";
+import { spin } from "./jetstream_handler.ts";
+
+const HELP = `Usage: deno run --allow-all bench/jetstream.ts [options]
+  --messages N          messages per CPU-bound run (default 6000)
+  --spin-us N           CPU-bound handler cost in µs (default 300)
+  --trivial-messages N  messages per trivial-handler run (default 30000)
+  --workers LIST        pool sizes (default 1,2,4)
+  --rounds N            rounds; each case's best is kept (default 2)
+  --max-in-flight N     the source's maxInFlight (default: its own default)
+  --json                print JSON instead of the table`;
+
+const { values: a } = parseArgs({
+  options: {
+    messages: { type: "string", default: "6000" },
+    "spin-us": { type: "string", default: "300" },
+    "trivial-messages": { type: "string", default: "30000" },
+    workers: { type: "string", default: "1,2,4" },
+    rounds: { type: "string", default: "2" },
+    "max-in-flight": { type: "string" },
+    json: { type: "boolean", default: false },
+    help: { type: "boolean", short: "h", default: false },
+  },
+});
+if (a.help) {
+  console.log(HELP);
+  Deno.exit(0);
+}
+const num = (name: string, v: string) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) {
+    console.error(
+      `--${name} must be a positive integer, got ${
+        JSON.stringify(v)
+      }\n\n${HELP}`,
+    );
+    Deno.exit(2);
+  }
+  return n;
+};
+const MESSAGES = num("messages", a.messages);
+const SPIN = Number(a["spin-us"]);
+const TRIVIAL = num("trivial-messages", a["trivial-messages"]);
+const WORKERS = a.workers.split(",").map((w) => num("workers", w));
+const ROUNDS = num("rounds", a.rounds);
+const MAX_IN_FLIGHT = a["max-in-flight"] === undefined
+  ? undefined
+  : num("max-in-flight", a["max-in-flight"]);
+const HANDLER = new URL("./jetstream_handler.ts", import.meta.url);
+
+await using server = await NatsServer.start();
+await using admin = await Admin.open(server.url);
+let streams = 0;
+
+/** A fresh work-queue stream with `n` messages whose payload is the spin in µs. */
+async function fill(n: number, us: number): Promise<string> {
+  const name = `B${++streams}`;
+  await admin.queue(name, "w");
+  await admin.publish(name, n, () => String(us));
+  return name;
+}
+
+/** The baseline: one thread, the client's own fetch loop, handler inline. */
+async function raw(n: number, us: number): Promise<number> {
+  const stream = await fill(n, us);
+  const consumer = await jetstream(admin.nc).consumers.get(stream, "w");
+  const t0 = performance.now();
+  let done = 0;
+  while (done < n) {
+    const iter = await consumer.fetch({ max_messages: 256, expires: 1000 });
+    for await (const m of iter) {
+      spin(Number(m.string()));
+      m.ack();
+      done++;
+    }
+  }
+  const s = (performance.now() - t0) / 1000;
+  await admin.jsm.streams.delete(stream);
+  return n / s;
+}
+
+/** Through the bridge: JetStreamSource → pool of `w` workers. */
+async function bridged(n: number, us: number, w: number): Promise<number> {
+  const stream = await fill(n, us);
+  await using pool = new WorkerPool({ workers: w, handler: HANDLER });
+  await pool.started();
+  await using source = await JetStreamSource.connect({
+    servers: server.url,
+    stream,
+    consumer: "w",
+  });
+  const t0 = performance.now();
+  await source.attach(pool, { maxInFlight: MAX_IN_FLIGHT });
+  await pollUntil(() => source.stats().acked >= n, 300_000, `${n} acked`);
+  const s = (performance.now() - t0) / 1000;
+  await source.close();
+  await admin.jsm.streams.delete(stream);
+  return n / s;
+}
+
+interface Case {
+  name: string;
+  run: () => Promise<number>;
+  best: number;
+  all: number[];
+}
+const cases: Case[] = [];
+const add = (name: string, run: () => Promise<number>) =>
+  cases.push({ name, run, best: 0, all: [] });
+add(`raw nats.js loop, ${SPIN} µs handler`, () => raw(MESSAGES, SPIN));
+for (const w of WORKERS) {
+  add(
+    `JetStreamSource → pool W=${w}, ${SPIN} µs handler`,
+    () => bridged(MESSAGES, SPIN, w),
+  );
+}
+add("raw nats.js loop, trivial handler", () => raw(TRIVIAL, 0));
+for (const w of WORKERS.slice(0, 2)) {
+  add(
+    `JetStreamSource → pool W=${w}, trivial handler`,
+    () => bridged(TRIVIAL, 0, w),
+  );
+}
+
+for (let r = 0; r < ROUNDS; r++) {
+  for (const c of cases) {
+    const rate = await c.run();
+    c.all.push(rate);
+    c.best = Math.max(c.best, rate);
+  }
+}
+
+const base = cases[0].best;
+const trivialBase =
+  cases.find((c) => c.name.startsWith("raw nats.js loop, trivial"))!.best;
+const rows = cases.map((c) => {
+  const trivial = c.name.endsWith("trivial handler");
+  const ref = trivial ? trivialBase : base;
+  return {
+    case: c.name,
+    msgsPerSec: Math.round(c.best),
+    rounds: c.all.map(Math.round),
+    vsRaw: +(c.best / ref).toFixed(2),
+    // Per-message cost over the raw loop, at a trivial handler: the bridge's overhead.
+    overheadUs: trivial && ref !== c.best
+      ? +((1e6 / c.best) - (1e6 / ref)).toFixed(1)
+      : undefined,
+  };
+});
+const load = (await Deno.readTextFile("/proc/loadavg")).split(" ").slice(0, 3)
+  .join(" ");
+const conditions = {
+  cores: navigator.hardwareConcurrency,
+  loadavg: load,
+  messages: MESSAGES,
+  trivialMessages: TRIVIAL,
+  spinUs: SPIN,
+  rounds: ROUNDS,
+  maxInFlight: MAX_IN_FLIGHT ?? "default",
+  deno: Deno.version.deno,
+};
+if (a.json) console.log(JSON.stringify({ conditions, rows }, null, 2));
+else {
+  console.log(`conditions: ${JSON.stringify(conditions)}`);
+  for (const r of rows) {
+    console.log(
+      `${r.case.padEnd(48)} ${String(r.msgsPerSec).padStart(7)} msg/s  ×${
+        r.vsRaw.toFixed(2)
+      } vs raw` +
+        (r.overheadUs !== undefined
+          ? `  overhead ${r.overheadUs} µs/msg`
+          : "") +
+        `  (rounds: ${r.rounds.join(", ")})`,
+    );
+  }
+}
