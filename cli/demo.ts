@@ -1,38 +1,130 @@
 /**
- * `efdpool demo`: checksum a file or a directory tree in parallel — the
- * kernel completes the reads, the pool's workers checksum the blocks — and
- * compare with a single-threaded run.
+ * `efdpool demo`: gzip a file in parallel — the kernel completes the block
+ * reads and signals the pool, the workers deflate the blocks, this thread
+ * writes one standard gzip member — then check the output with `node:zlib`
+ * and `gunzip`, and time the same job by one `node:zlib` thread, `gzip` and
+ * `pigz -p W`, side by side.
  *
  * @module
  */
 
 import { WorkerPool } from "../workers/pool.ts";
-import { CliError, helpText, intOption, parse, sizeOption } from "./args.ts";
 import {
-  checksumParallel,
-  type ChecksumRun,
-  checksumSequential,
-} from "./checksum.ts";
-import { ensureSampleFile, listFiles } from "./files.ts";
-import { DEMO_SPEC } from "./specs.ts";
+  atMost,
+  CliError,
+  helpText,
+  intOption,
+  parse,
+  sizeOption,
+} from "./args.ts";
+import {
+  externalGzip,
+  type Skipped,
+  type Timed,
+  verifyGzip,
+  zlibOneThread,
+} from "./baselines.ts";
+import { statReadable } from "./files.ts";
+import { gzipParallel, type GzipRun } from "./gzip.ts";
+import { WINDOW } from "./gzip_worker.ts";
 import { ProgressBar } from "./progress.ts";
-import { pickReadSource, readSourceChoice, sourceLabel } from "./sources.ts";
+import { ensureSample, samplePath } from "./sample.ts";
+import { DEMO_SPEC } from "./specs.ts";
+import {
+  pickReadSource,
+  type ReadSourceChoice,
+  readSourceChoice,
+  sourceLabel,
+} from "./sources.ts";
+import { serveStats, statsWanted } from "../stats/serve.ts";
+import { type Figures, render, summarize } from "./demo_report.ts";
 
-/** Where the generated default input goes. */
-export function samplePath(size: number): string {
-  return `/tmp/efdpool-demo-${size}.bin`;
+interface Settings {
+  choice: ReadSourceChoice;
+  input?: string;
+  output?: string;
+  force: boolean;
+  level: number;
+  workers: number;
+  block: number;
+  depth: number;
+  size: number;
+  runs: number;
+  json: boolean;
+  stats: boolean;
 }
 
-function mib(bytes: number): string {
-  return `${(bytes / (1 << 20)).toFixed(1)} MiB`;
+function settings(argv: string[]): Settings | null {
+  const { values, positionals } = parse(argv, DEMO_SPEC);
+  if (values.help) return null;
+  atMost(positionals, 1, "PATH");
+  return {
+    choice: readSourceChoice(values.source),
+    input: positionals[0],
+    output: values.output as string | undefined,
+    force: values.force === true,
+    level: intOption(values, "level", 6, 1, 9),
+    workers: intOption(
+      values,
+      "workers",
+      navigator.hardwareConcurrency,
+      1,
+      256,
+    ),
+    block: sizeOption(values, "block", 128 << 10, 32 << 10, 16 << 20),
+    depth: intOption(values, "depth", 16, 1, 1024),
+    size: sizeOption(values, "size", 32 << 20, 1, 4 * 2 ** 30),
+    runs: intOption(values, "runs", 1, 1, 99),
+    json: values.json === true,
+    stats: values.stats === true || statsWanted(),
+  };
 }
 
-function speed(run: ChecksumRun): string {
-  return `${(run.bytes / (1 << 20) / (run.ms / 1000)).toFixed(0)} MiB/s`;
+/**
+ * Refuses, before any work, an output Deno may not write, the input itself,
+ * or (without -f) one that exists. `input` undefined: the demo's own files.
+ */
+function checkOutput(output: string, input: string | undefined, force: boolean): void {
+  if (Deno.permissions.querySync({ name: "write", path: output }).state !== "granted") {
+    const dir = output.replace(/\/[^/]*$/, "") || "/";
+    throw new CliError(
+      `${output}: Deno has no write permission for it; run with --allow-write=${dir}, or pick -o under /tmp (deno task demo may write only there)`,
+    );
+  }
+  let exists = true;
+  try {
+    Deno.lstatSync(output);
+  } catch (e) {
+    if (!(e instanceof Deno.errors.NotFound)) throw e;
+    exists = false;
+  }
+  if (!exists || input === undefined) return;
+  if (Deno.realPathSync(output) === Deno.realPathSync(input)) {
+    throw new CliError(`${output}: the output would overwrite the input`);
+  }
+  if (!force) {
+    throw new CliError(`${output} already exists; use -f to overwrite it`);
+  }
 }
 
-function hex(crc: number): string {
-  return crc.toString(16).padStart(8, "0");
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+/** Medians and spread of a contender's runs (or why it did not run). */
+function figures(runs: (Timed | Skipped)[], bytes: number): Figures {
+  const skipped = runs.find((r): r is Skipped => "skipped" in r);
+  if (skipped) return skipped;
+  const ms = (runs as Timed[]).map((r) => r.ms);
+  return {
+    ms: median(ms),
+    minMs: Math.min(...ms),
+    maxMs: Math.max(...ms),
+    outBytes: (runs[0] as Timed).outBytes,
+    mibPerSecond: bytes / (1 << 20) / (median(ms) / 1000),
+  };
 }
 
 /**
@@ -45,153 +137,103 @@ function hex(crc: number): string {
  * ```
  */
 export async function demo(argv: string[]): Promise<number> {
-  const { values, positionals } = parse(argv, DEMO_SPEC);
-  if (values.help) {
+  const s = settings(argv);
+  if (!s) {
     console.log(helpText(DEMO_SPEC));
     return 0;
   }
-  if (positionals.length > 1) {
-    throw new CliError(
-      `demo takes at most one PATH, got ${positionals.length}`,
-      2,
-    );
-  }
-  const choice = readSourceChoice(values.source);
-  const workers = intOption(values, "workers", navigator.hardwareConcurrency);
-  const block = sizeOption(values, "block", 256 << 10);
-  if (block % 4096) {
-    throw new CliError(`--block must be a multiple of 4K, got ${block}`, 2);
-  }
-  const depth = intOption(values, "depth", 32);
-  const size = sizeOption(values, "size", 64 << 20);
-  const json = values.json === true;
-  const log = json ? () => {} : (s: string) => console.log(s);
+  const { choice } = s;
+  const log = s.json ? () => {} : (line: string) => console.log(line);
+  const tty = !s.json && Deno.stderr.isTerminal();
 
-  let target = positionals[0];
-  if (target === undefined) {
-    target = samplePath(size);
-    log(
-      `efdpool demo: no PATH given, using a generated ${
-        mib(size)
-      } file: ${target}`,
-    );
-    ensureSampleFile(target, size);
+  // Everything the user typed is checked before anything is written.
+  let input = s.input;
+  const generated = input === undefined;
+  if (input !== undefined && !statReadable(input).isFile) {
+    throw new CliError(`${input}: not a regular file (the demo compresses one file; efdpool crc32 takes trees)`);
   }
-  const paths = listFiles(target);
-  if (paths.length === 0) {
-    throw new CliError(`${target}: no regular files to checksum`);
-  }
-
-  const { source, notes } = pickReadSource(choice, {
-    depth,
-    blockSize: block,
-  });
-  const via = sourceLabel(source.backend);
-  for (const n of notes) log(n);
-  const total = paths.reduce((a, p) => a + Deno.statSync(p).size, 0);
-  log(
-    `checksumming ${paths.length} file${paths.length > 1 ? "s" : ""}, ${
-      mib(total)
-    }: ` +
-      `${via} reads of ${
-        block >> 10
-      } KiB, ${depth} in flight, ${workers} workers`,
-  );
-
-  const bar = new ProgressBar(
-    total,
-    `parallel via ${via}`,
-    !json && Deno.stderr.isTerminal(),
-  );
-  let parallel: ChecksumRun;
-  {
-    await using pool = new WorkerPool({ workers, name: "demo" });
-    parallel = await checksumParallel(paths, source, pool, {
-      direct: values.direct === true,
-      onProgress: (done) => bar.update(done, mib(done)),
-    });
+  const output = s.output ??
+    (generated ? `${samplePath(s.size)}.gz` : `${input}.gz`);
+  if (input === undefined) {
+    // The demo's own input and output: regenerated and overwritten freely.
+    checkOutput(output, undefined, true);
+    const bar = new ProgressBar(s.size, "generating log-like text", tty);
+    input = ensureSample(s.size, (done) => bar.update(done, `${(done / (1 << 20)).toFixed(0)} MiB`));
     bar.finish();
+    log(`efdpool demo: no PATH given, using generated log-like text: ${input}`);
+  } else {
+    checkOutput(output, input, s.force);
   }
-  const sequential = checksumSequential(paths, block);
 
-  const mismatches = parallel.files.filter((f, i) =>
-    f.crc !== sequential.files[i].crc
-  );
-  if (json) {
-    console.log(JSON.stringify({
-      source: source.backend,
-      notes,
-      files: parallel.files.map((f, i) => ({
-        ...f,
-        crc: hex(f.crc),
-        sequentialCrc: hex(sequential.files[i].crc),
-      })),
-      bytes: parallel.bytes,
-      parallel: {
-        ms: parallel.ms,
-        warmupMs: parallel.warmupMs,
-        workers,
-        perWorker: parallel.perWorker,
-        direct: parallel.direct,
-        ...(parallel.directFallback
-          ? { directFallback: parallel.directFallback }
-          : {}),
-      },
-      sequential: { ms: sequential.ms },
-      match: mismatches.length === 0,
-    }));
-    return mismatches.length ? 1 : 0;
-  }
-  if (values.direct) {
-    log(
-      parallel.direct
-        ? "reads: O_DIRECT (page cache bypassed)"
-        : `reads: buffered (${parallel.directFallback})`,
-    );
-  }
-  const shown = parallel.files.slice(0, 10);
-  for (const f of shown) {
-    log(`  ${hex(f.crc)}  ${String(f.size).padStart(12)}  ${f.path}`);
-  }
-  if (parallel.files.length > shown.length) {
-    log(`  … and ${parallel.files.length - shown.length} more files`);
-  }
-  const label = paths.length === 1
-    ? `crc32 ${hex(parallel.files[0].crc)}`
-    : `${paths.length} CRCs`;
-  const seqLabel = paths.length === 1
-    ? `crc32 ${hex(sequential.files[0].crc)}`
-    : `${paths.length} CRCs`;
+  const { source: first, notes } = pickReadSource(choice, {
+    depth: s.depth,
+    blockSize: s.block + WINDOW,
+  });
+  const backend = first.backend;
+  for (const n of notes) log(n);
+  const bytes = Deno.statSync(input).size;
   log(
-    `parallel   (${workers} workers, ${via}): ${label}  in ${
-      parallel.ms.toFixed(0).padStart(5)
-    } ms  (${speed(parallel)})`,
+    `gzip -${s.level} of ${(bytes / (1 << 20)).toFixed(1)} MiB: ${sourceLabel(backend)} reads of ${
+      s.block >> 10
+    } KiB blocks (+32 KiB of dictionary), ${s.depth} in flight, ${s.workers} workers → ${output}`,
   );
-  log(
-    `sequential (1 thread, read()): ${
-      " ".repeat(
-        Math.max(0, via.length + String(workers).length - 4),
-      )
-    }${seqLabel}  in ${sequential.ms.toFixed(0).padStart(5)} ms  (${
-      speed(sequential)
-    })`,
-  );
-  const shares = (parallel.perWorker ?? []).map((n, i) => `w${i} ${n}`).join(
-    ", ",
-  );
-  log(
-    `blocks per worker: ${shares}; pool start-up before the clock: ${
-      parallel.warmupMs.toFixed(0)
-    } ms`,
-  );
-  if (mismatches.length) {
-    log(`MISMATCH in ${mismatches.length} file(s), e.g. ${mismatches[0].path}`);
-    return 1;
+
+  const ours: GzipRun[] = [];
+  const zlib: Timed[] = [];
+  const gzip: (Timed | Skipped)[] = [];
+  const pigz: (Timed | Skipped)[] = [];
+  {
+    await using pool = new WorkerPool({ workers: s.workers, name: "demo" });
+    await using stats = s.stats ? serveStats(pool) : undefined;
+    if (stats) log(`stats: efdpool watch ${Deno.pid}   (socket ${stats.path})`);
+    // Runs take turns, so load from elsewhere hits every contender alike.
+    for (let r = 0; r < s.runs; r++) {
+      const source = r === 0 ? first : pickReadSource(choice, {
+        depth: s.depth,
+        blockSize: s.block + WINDOW,
+      }).source;
+      const bar = new ProgressBar(bytes, `efdpool, ${s.workers} workers`, tty);
+      ours.push(
+        await gzipParallel(input, output, source, pool, {
+          level: s.level,
+          block: s.block,
+          onProgress: (done) => bar.update(done, `${(done / (1 << 20)).toFixed(0)} MiB`),
+        }),
+      );
+      bar.finish();
+      zlib.push(zlibOneThread(input, s.level));
+      gzip.push(await externalGzip("gzip", [`-${s.level}`], input));
+      pigz.push(
+        await externalGzip("pigz", ["-p", String(s.workers), `-${s.level}`], input),
+      );
+    }
   }
-  log(
-    `match: yes — speed-up ×${
-      (sequential.ms / parallel.ms).toFixed(2)
-    } over one thread`,
-  );
-  return 0;
+  const verified = await verifyGzip(output, input);
+  const result = summarize({
+    input,
+    output,
+    generated,
+    bytes,
+    level: s.level,
+    workers: s.workers,
+    block: s.block,
+    depth: s.depth,
+    source: backend,
+    notes,
+    runs: s.runs,
+    efdpool: {
+      ...figures(ours, bytes),
+      outBytes: ours[0].outBytes,
+      warmupMs: ours[0].warmupMs,
+      perWorker: ours[0].perWorker,
+      crc: ours[0].crc,
+    },
+    zlib: figures(zlib, bytes),
+    gzip: figures(gzip, bytes),
+    pigz: figures(pigz, bytes),
+    verified,
+  });
+  if (s.json) console.log(JSON.stringify(result));
+  else for (const line of render(result)) console.log(line);
+  return result.ok ? 0 : 1;
 }
