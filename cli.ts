@@ -7,12 +7,7 @@
  */
 
 import { type CommandSpec, describeError, exitCodeOf } from "./cli/args.ts";
-import {
-  BENCH_SPEC,
-  CRC32_SPEC,
-  DEMO_SPEC,
-  WATCH_SPEC,
-} from "./cli/specs.ts";
+import { BENCH_SPEC, CRC32_SPEC, DEMO_SPEC, WATCH_SPEC } from "./cli/specs.ts";
 
 type Command = (argv: string[]) => Promise<number>;
 

@@ -91,7 +91,12 @@ export function parse(argv: string[], spec: CommandSpec): Parsed {
   const values: Parsed["values"] = {};
   const positionals: string[] = [];
   const see = `see efdpool ${spec.name} --help`;
-  const take = (name: string, shown: string, inline: string | undefined, i: number): number => {
+  const take = (
+    name: string,
+    shown: string,
+    inline: string | undefined,
+    i: number,
+  ): number => {
     const o = options[name];
     if (o.type === "boolean") {
       if (inline !== undefined) {
@@ -102,7 +107,10 @@ export function parse(argv: string[], spec: CommandSpec): Parsed {
     }
     const v = inline ?? argv[i + 1];
     if (v === undefined) {
-      throw new CliError(`${shown} needs a value (${o.value ?? "VALUE"}); ${see}`, 2);
+      throw new CliError(
+        `${shown} needs a value (${o.value ?? "VALUE"}); ${see}`,
+        2,
+      );
     }
     values[name] = v;
     return inline === undefined ? i + 1 : i;
@@ -150,7 +158,11 @@ export function parse(argv: string[], spec: CommandSpec): Parsed {
  * atMost(["a"], 1, "PATH"); // fine
  * ```
  */
-export function atMost(positionals: string[], most: number, what: string): void {
+export function atMost(
+  positionals: string[],
+  most: number,
+  what: string,
+): void {
   if (positionals.length <= most) return;
   const extra = positionals.slice(most).map((p) => `"${p}"`).join(" ");
   throw new CliError(
@@ -263,7 +275,12 @@ export function sizeOption(
  * ```
  */
 export function formatSize(n: number): string {
-  for (const [u, b] of [["T", 2 ** 40], ["G", 2 ** 30], ["M", 2 ** 20], ["K", 1024]] as const) {
+  for (
+    const [u, b] of [["T", 2 ** 40], ["G", 2 ** 30], ["M", 2 ** 20], [
+      "K",
+      1024,
+    ]] as const
+  ) {
     if (n >= b && n % b === 0) return `${n / b}${u}`;
   }
   return String(n);

@@ -51,7 +51,9 @@ function whyNot(e: unknown, tool: string): Skipped {
 async function runTool(
   tool: string,
   args: string[],
-): Promise<{ ms: number; stdout: Uint8Array; ok: boolean; stderr: string } | Skipped> {
+): Promise<
+  { ms: number; stdout: Uint8Array; ok: boolean; stderr: string } | Skipped
+> {
   const start = performance.now();
   try {
     const out = await new Deno.Command(tool, {

@@ -33,7 +33,13 @@ export async function crc32Command(argv: string[]): Promise<number> {
     throw new CliError("needs at least one PATH (a file or a directory)", 2);
   }
   const choice = readSourceChoice(values.source);
-  const workers = intOption(values, "workers", navigator.hardwareConcurrency, 1, 256);
+  const workers = intOption(
+    values,
+    "workers",
+    navigator.hardwareConcurrency,
+    1,
+    256,
+  );
   const block = sizeOption(values, "block", 256 << 10, 4096, 16 << 20);
   if (block % 4096) {
     throw new CliError(`--block must be a multiple of 4K, got ${block}`, 2);
@@ -42,10 +48,11 @@ export async function crc32Command(argv: string[]): Promise<number> {
   const json = values.json === true;
   const paths = positionals.flatMap((p) => listFiles(p));
   if (paths.length === 0) {
-    throw new CliError(`${positionals.join(", ")}: no regular files to checksum`);
+    throw new CliError(
+      `${positionals.join(", ")}: no regular files to checksum`,
+    );
   }
   const { source, notes } = pickReadSource(choice, { depth, blockSize: block });
-  if (!json) for (const n of notes) console.error(n);
   let run;
   {
     await using pool = new WorkerPool({ workers, name: "crc32" });
@@ -56,6 +63,7 @@ export async function crc32Command(argv: string[]): Promise<number> {
   if (json) {
     console.log(JSON.stringify({
       source: source.backend,
+      notes,
       files: run.files.map((f) => ({ ...f, crc: hex(f.crc) })),
       bytes: run.bytes,
       ms: run.ms,
@@ -66,6 +74,8 @@ export async function crc32Command(argv: string[]): Promise<number> {
     }));
     return 0;
   }
-  for (const f of run.files) console.log(`${hex(f.crc)}  ${String(f.size).padStart(12)}  ${f.path}`);
+  for (const f of run.files) {
+    console.log(`${hex(f.crc)}  ${String(f.size).padStart(12)}  ${f.path}`);
+  }
   return 0;
 }

@@ -84,8 +84,15 @@ function settings(argv: string[]): Settings | null {
  * Refuses, before any work, an output Deno may not write, the input itself,
  * or (without -f) one that exists. `input` undefined: the demo's own files.
  */
-function checkOutput(output: string, input: string | undefined, force: boolean): void {
-  if (Deno.permissions.querySync({ name: "write", path: output }).state !== "granted") {
+function checkOutput(
+  output: string,
+  input: string | undefined,
+  force: boolean,
+): void {
+  if (
+    Deno.permissions.querySync({ name: "write", path: output }).state !==
+      "granted"
+  ) {
     const dir = output.replace(/\/[^/]*$/, "") || "/";
     throw new CliError(
       `${output}: Deno has no write permission for it; run with --allow-write=${dir}, or pick -o under /tmp (deno task demo may write only there)`,
@@ -150,7 +157,9 @@ export async function demo(argv: string[]): Promise<number> {
   let input = s.input;
   const generated = input === undefined;
   if (input !== undefined && !statReadable(input).isFile) {
-    throw new CliError(`${input}: not a regular file (the demo compresses one file; efdpool crc32 takes trees)`);
+    throw new CliError(
+      `${input}: not a regular file (the demo compresses one file; efdpool crc32 takes trees)`,
+    );
   }
   const output = s.output ??
     (generated ? `${samplePath(s.size)}.gz` : `${input}.gz`);
@@ -158,7 +167,10 @@ export async function demo(argv: string[]): Promise<number> {
     // The demo's own input and output: regenerated and overwritten freely.
     checkOutput(output, undefined, true);
     const bar = new ProgressBar(s.size, "generating log-like text", tty);
-    input = ensureSample(s.size, (done) => bar.update(done, `${(done / (1 << 20)).toFixed(0)} MiB`));
+    input = ensureSample(
+      s.size,
+      (done) => bar.update(done, `${(done / (1 << 20)).toFixed(0)} MiB`),
+    );
     bar.finish();
     log(`efdpool demo: no PATH given, using generated log-like text: ${input}`);
   } else {
@@ -173,7 +185,9 @@ export async function demo(argv: string[]): Promise<number> {
   for (const n of notes) log(n);
   const bytes = Deno.statSync(input).size;
   log(
-    `gzip -${s.level} of ${(bytes / (1 << 20)).toFixed(1)} MiB: ${sourceLabel(backend)} reads of ${
+    `gzip -${s.level} of ${(bytes / (1 << 20)).toFixed(1)} MiB: ${
+      sourceLabel(backend)
+    } reads of ${
       s.block >> 10
     } KiB blocks (+32 KiB of dictionary), ${s.depth} in flight, ${s.workers} workers → ${output}`,
   );
@@ -197,14 +211,19 @@ export async function demo(argv: string[]): Promise<number> {
         await gzipParallel(input, output, source, pool, {
           level: s.level,
           block: s.block,
-          onProgress: (done) => bar.update(done, `${(done / (1 << 20)).toFixed(0)} MiB`),
+          onProgress: (done) =>
+            bar.update(done, `${(done / (1 << 20)).toFixed(0)} MiB`),
         }),
       );
       bar.finish();
       zlib.push(zlibOneThread(input, s.level));
       gzip.push(await externalGzip("gzip", [`-${s.level}`], input));
       pigz.push(
-        await externalGzip("pigz", ["-p", String(s.workers), `-${s.level}`], input),
+        await externalGzip(
+          "pigz",
+          ["-p", String(s.workers), `-${s.level}`],
+          input,
+        ),
       );
     }
   }

@@ -100,7 +100,8 @@ function row(label: string, f: Figures, bytes: number, runs: number): string {
   } ${mib(f.outBytes).padStart(11)} ${r.padStart(7)}`;
 }
 
-const x = (v: number | null, digits = 2) => v === null ? "—" : `×${v.toFixed(digits)}`;
+const x = (v: number | null, digits = 2) =>
+  v === null ? "—" : `×${v.toFixed(digits)}`;
 const mark = (v: boolean | Skipped) =>
   v === true ? "✓" : v === false ? "✗ MISMATCH" : `(${v.skipped})`;
 
@@ -115,9 +116,9 @@ const mark = (v: boolean | Skipped) =>
 export function render(r: DemoResult): string[] {
   const med = r.runs > 1 ? `median of ${r.runs} (min–max)` : "time";
   const lines = [
-    `${"".padEnd(22)} ${med.padStart(r.runs > 1 ? 20 : 9)} ${"MiB/s".padStart(8)} ${
-      "size".padStart(11)
-    } ${"ratio".padStart(7)}`,
+    `${"".padEnd(22)} ${med.padStart(r.runs > 1 ? 20 : 9)} ${
+      "MiB/s".padStart(8)
+    } ${"size".padStart(11)} ${"ratio".padStart(7)}`,
     row(`efdpool, ${r.workers} workers`, r.efdpool, r.bytes, r.runs),
     row("node:zlib, 1 thread", r.zlib, r.bytes, r.runs),
     row(`gzip -${r.level}`, r.gzip, r.bytes, r.runs),
@@ -141,7 +142,9 @@ export function render(r: DemoResult): string[] {
   lines.push(
     `check: node:zlib gunzip ${mark(r.verified.zlib)}, gunzip ${
       mark(r.verified.gunzip)
-    } (crc32 ${r.efdpool.crc.toString(16).padStart(8, "0")}, ${r.bytes} bytes) → ${r.output}`,
+    } (crc32 ${
+      r.efdpool.crc.toString(16).padStart(8, "0")
+    }, ${r.bytes} bytes) → ${r.output}`,
   );
   return lines;
 }

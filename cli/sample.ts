@@ -8,8 +8,27 @@
  * @module
  */
 
-const LEVELS = ["INFO", "INFO", "INFO", "INFO", "INFO", "DEBUG", "DEBUG", "WARN", "ERROR"];
-const SERVICES = ["api-gw", "auth", "orders", "billing", "search", "cart", "inventory", "notify"];
+const LEVELS = [
+  "INFO",
+  "INFO",
+  "INFO",
+  "INFO",
+  "INFO",
+  "DEBUG",
+  "DEBUG",
+  "WARN",
+  "ERROR",
+];
+const SERVICES = [
+  "api-gw",
+  "auth",
+  "orders",
+  "billing",
+  "search",
+  "cart",
+  "inventory",
+  "notify",
+];
 const METHODS = ["GET", "GET", "GET", "GET", "POST", "POST", "PUT", "DELETE"];
 const PATHS = [
   "/api/v1/users/{id}",
@@ -22,7 +41,24 @@ const PATHS = [
   "/static/app.{hex}.js",
   "/api/v1/billing/invoices/{id}/pdf",
 ];
-const STATUS = [200, 200, 200, 200, 200, 200, 201, 204, 301, 304, 400, 401, 404, 404, 500, 503];
+const STATUS = [
+  200,
+  200,
+  200,
+  200,
+  200,
+  200,
+  201,
+  204,
+  301,
+  304,
+  400,
+  401,
+  404,
+  404,
+  500,
+  503,
+];
 const AGENTS = [
   "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0",
   "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36",
@@ -32,7 +68,20 @@ const AGENTS = [
   "Go-http-client/2.0",
   "python-requests/2.31.0",
 ];
-const WORDS = ["shoes", "red", "laptop", "usb-c", "cable", "garden", "chair", "lamp", "kettle", "book", "phone", "case"];
+const WORDS = [
+  "shoes",
+  "red",
+  "laptop",
+  "usb-c",
+  "cable",
+  "garden",
+  "chair",
+  "lamp",
+  "kettle",
+  "book",
+  "phone",
+  "case",
+];
 const MESSAGES = [
   "cache miss for key session:{hex}",
   "db: slow query on orders (rows={n}) took {n}ms",
@@ -72,15 +121,26 @@ export function generateLog(
   const pick = <T>(a: readonly T[]): T => a[Math.floor(r() * a.length)];
   const int = (n: number) => Math.floor(r() * n);
   const hex = () => int(0x100000000).toString(16).padStart(8, "0");
-  const ips = Array.from({ length: 300 }, () => `10.${int(8)}.${int(256)}.${1 + int(254)}`);
+  const ips = Array.from(
+    { length: 300 },
+    () => `10.${int(8)}.${int(256)}.${1 + int(254)}`,
+  );
   const fill = (t: string) =>
-    t.replace(/\{(id|n|d|hex|word|svc)\}/g, (_, k: string) =>
-      k === "id" ? String(1000 + int(90000))
-      : k === "n" ? String(int(2000))
-      : k === "d" ? String(1 + int(9))
-      : k === "hex" ? hex()
-      : k === "word" ? pick(WORDS)
-      : pick(SERVICES));
+    t.replace(
+      /\{(id|n|d|hex|word|svc)\}/g,
+      (_, k: string) =>
+        k === "id"
+          ? String(1000 + int(90000))
+          : k === "n"
+          ? String(int(2000))
+          : k === "d"
+          ? String(1 + int(9))
+          : k === "hex"
+          ? hex()
+          : k === "word"
+          ? pick(WORDS)
+          : pick(SERVICES),
+    );
   const encoder = new TextEncoder();
   let clock = Date.UTC(2026, 10, 30, 6, 0, 0);
   let done = 0;
@@ -96,13 +156,18 @@ export function generateLog(
       let line: string;
       if (r() < 0.75) {
         const status = pick(STATUS);
-        line = `${ts} ${level.padEnd(5)} ${svc}[${pid}]: ${pick(ips)} ${pick(METHODS)} ${
-          fill(pick(PATHS))
-        } ${status} ${int(40000)}B ${(r() * 300).toFixed(1)}ms "${pick(AGENTS)}" req=${hex()}`;
+        line = `${ts} ${level.padEnd(5)} ${svc}[${pid}]: ${pick(ips)} ${
+          pick(METHODS)
+        } ${fill(pick(PATHS))} ${status} ${int(40000)}B ${
+          (r() * 300).toFixed(1)
+        }ms "${pick(AGENTS)}" req=${hex()}`;
       } else {
-        line = `${ts} ${level.padEnd(5)} ${svc}[${pid}]: ${fill(pick(MESSAGES))}`;
+        line = `${ts} ${level.padEnd(5)} ${svc}[${pid}]: ${
+          fill(pick(MESSAGES))
+        }`;
         if (level === "ERROR") {
-          line += `\nError: ${fill(pick(MESSAGES))}\n` + TRACE.map(fill).join("\n");
+          line += `\nError: ${fill(pick(MESSAGES))}\n` +
+            TRACE.map(fill).join("\n");
         }
       }
       lines.push(line);
@@ -146,7 +211,9 @@ export function ensureSample(
   try {
     using f = Deno.openSync(tmp, { write: true, create: true, truncate: true });
     generateLog(size, (chunk) => {
-      for (let at = 0; at < chunk.length;) at += f.writeSync(chunk.subarray(at));
+      for (let at = 0; at < chunk.length;) {
+        at += f.writeSync(chunk.subarray(at));
+      }
     }, onProgress);
     Deno.renameSync(tmp, path);
   } catch (e) {

@@ -56,7 +56,8 @@ export const DEMO_SPEC: CommandSpec = {
       type: "string",
       short: "b",
       value: "SIZE",
-      description: "uncompressed bytes per block, 32K..16M (default 128K, as pigz's)",
+      description:
+        "uncompressed bytes per block, 32K..16M (default 128K, as pigz's)",
     },
     source: {
       type: "string",
@@ -113,7 +114,8 @@ export const CRC32_SPEC: CommandSpec = {
       type: "string",
       short: "b",
       value: "SIZE",
-      description: "read size per block, a multiple of 4K up to 16M (default 256K)",
+      description:
+        "read size per block, a multiple of 4K up to 16M (default 256K)",
     },
     depth: {
       type: "string",
@@ -193,13 +195,15 @@ export const WATCH_SPEC: CommandSpec = {
       type: "string",
       short: "w",
       value: "N",
-      description: "with --synthetic: pool workers, 1..256 (default: CPU count)",
+      description:
+        "with --synthetic: pool workers, 1..256 (default: CPU count)",
     },
     duration: {
       type: "string",
       short: "d",
       value: "TIME",
-      description: "stop after TIME (default: until the process ends; 10s with --synthetic)",
+      description:
+        "stop after TIME (default: until the process ends; 10s with --synthetic)",
     },
     interval: {
       type: "string",

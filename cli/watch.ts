@@ -9,13 +9,7 @@
 
 import { readStats, StatsUnavailableError } from "../stats/serve.ts";
 import type { PoolStats } from "../workers/types.ts";
-import {
-  atMost,
-  CliError,
-  durationOption,
-  helpText,
-  parse,
-} from "./args.ts";
+import { atMost, CliError, durationOption, helpText, parse } from "./args.ts";
 import { WATCH_SPEC } from "./specs.ts";
 import { renderBar } from "./progress.ts";
 import { startSynthetic } from "./watch_load.ts";
@@ -82,18 +76,24 @@ function toSample(
 }
 
 const ms = (x: { p50: number; p99: number; max: number }) =>
-  `p50 ${x.p50.toFixed(2)}  p99 ${x.p99.toFixed(2)}  max ${x.max.toFixed(2)} ms`;
+  `p50 ${x.p50.toFixed(2)}  p99 ${x.p99.toFixed(2)}  max ${
+    x.max.toFixed(2)
+  } ms`;
 
 function frame(s: WatchSample, title: string): string[] {
   return [
     `${title}  ${s.t.toFixed(1)} s`,
-    `  units/s ${Math.round(s.perSecond).toString().padStart(9)}   total ${s.units}`,
+    `  units/s ${
+      Math.round(s.perSecond).toString().padStart(9)
+    }   total ${s.units}`,
     `  queue: ${s.queued} tasks waiting, ${s.running} running; ${s.sourceBacklog} source units in handlers`,
     `  wait (run → taken)  ${ms(s.wait)}`,
     `  handler time        ${ms(s.run)}`,
     `  restarts ${s.restarts}   redelivered ${s.redelivered}`,
     ...s.shares.map((x, i) =>
-      `  w${i} share ${renderBar(x, 10)}  busy ${renderBar(s.utilization[i] ?? 0, 10)}`
+      `  w${i} share ${renderBar(x, 10)}  busy ${
+        renderBar(s.utilization[i] ?? 0, 10)
+      }`
     ),
   ];
 }
@@ -119,15 +119,24 @@ export async function watch(argv: string[]): Promise<number> {
   if (!synthetic) {
     const raw = positionals[0];
     if (raw === undefined) {
-      throw new CliError("needs the PID of a process to watch, or --synthetic", 2);
+      throw new CliError(
+        "needs the PID of a process to watch, or --synthetic",
+        2,
+      );
     }
     pid = /^\d+$/.test(raw) ? Number(raw) : 0;
     if (!(pid > 0 && pid < 2 ** 31)) {
-      throw new CliError(`PID must be a process id (a positive integer), got "${raw}"`, 2);
+      throw new CliError(
+        `PID must be a process id (a positive integer), got "${raw}"`,
+        2,
+      );
     }
     for (const k of ["source", "workers", "depth", "block"]) {
       if (values[k] !== undefined) {
-        throw new CliError(`--${k} goes with --synthetic; a PID's pool is what it is`, 2);
+        throw new CliError(
+          `--${k} goes with --synthetic; a PID's pool is what it is`,
+          2,
+        );
       }
     }
   }
@@ -162,7 +171,9 @@ export async function watch(argv: string[]): Promise<number> {
       const wait = Math.min(interval, duration - (performance.now() - t0));
       if (wait <= 0) break;
       let timer: ReturnType<typeof setTimeout> | undefined;
-      const tick = new Promise<boolean>((r) => timer = setTimeout(() => r(true), wait));
+      const tick = new Promise<boolean>((r) =>
+        timer = setTimeout(() => r(true), wait)
+      );
       const go = await Promise.race([tick, stopped.then(() => false)]);
       clearTimeout(timer);
       if (!go) break;

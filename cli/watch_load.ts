@@ -40,7 +40,13 @@ export async function startSynthetic(
   quiet: boolean,
 ): Promise<SyntheticLoad> {
   const choice = sourceChoice(values.source);
-  const workers = intOption(values, "workers", navigator.hardwareConcurrency, 1, 256);
+  const workers = intOption(
+    values,
+    "workers",
+    navigator.hardwareConcurrency,
+    1,
+    256,
+  );
   const depth = intOption(values, "depth", 32, 1, 1024);
   const block = sizeOption(values, "block", 64 << 10, 4096, 16 << 20);
   if (path === undefined) path = ensureSample(32 << 20);
@@ -53,7 +59,7 @@ export async function startSynthetic(
     throw new CliError(`${path}: the file is empty; nothing to read`);
   }
   const { source, notes } = pickSource(choice, { depth, blockSize: block });
-  if (!quiet) for (const n of notes) console.log(n);
+  if (!quiet) { for (const n of notes) console.log(n); }
   const pool = new WorkerPool({ workers, name: "watch" });
   source.attach(pool, {
     handler: new URL("./checksum_worker.ts", import.meta.url),
@@ -62,7 +68,9 @@ export async function startSynthetic(
   let running = true;
   const load: SyntheticLoad = {
     pool,
-    title: `synthetic: ${source.backend} reads of ${block >> 10} KiB, ${workers} workers`,
+    title: `synthetic: ${source.backend} reads of ${
+      block >> 10
+    } KiB, ${workers} workers`,
     async stop() {
       running = false;
       await loop;

@@ -96,9 +96,10 @@ export function statsSocketDirs(): string[] {
  */
 export function statsSocketPath(pid = Deno.pid): string {
   const dirs = statsSocketDirs();
-  const dir = dirs.find((d) =>
-    Deno.permissions.querySync({ name: "write", path: d }).state === "granted"
-  ) ?? dirs.at(-1)!;
+  const dir =
+    dirs.find((d) =>
+      Deno.permissions.querySync({ name: "write", path: d }).state === "granted"
+    ) ?? dirs.at(-1)!;
   return `${dir}/efdpool-${pid}.sock`;
 }
 
@@ -118,13 +119,18 @@ export function statsWanted(): boolean {
 }
 
 async function writeAll(conn: Deno.Conn, bytes: Uint8Array): Promise<void> {
-  for (let at = 0; at < bytes.length;) at += await conn.write(bytes.subarray(at));
+  for (let at = 0; at < bytes.length;) {
+    at += await conn.write(bytes.subarray(at));
+  }
 }
 
 function removeIfStale(path: string): void {
   try {
     if (!Deno.lstatSync(path).isSocket) {
-      throw new StatsServeError(path, "a file that is not a socket is in the way");
+      throw new StatsServeError(
+        path,
+        "a file that is not a socket is in the way",
+      );
     }
   } catch (e) {
     if (e instanceof Deno.errors.NotFound) return;

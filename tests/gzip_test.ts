@@ -62,7 +62,10 @@ const SOURCES = {
   io_uring: () => IoUringSource.create({ depth: 4, blockSize: BLOCK + WINDOW }),
   aio: () => AioSource.create({ depth: 4, blockSize: BLOCK + WINDOW }),
   "module slots": () =>
-    ModuleSource.create({ depth: 3, blockSize: BLOCK + WINDOW }, new UserNotifier()),
+    ModuleSource.create(
+      { depth: 3, blockSize: BLOCK + WINDOW },
+      new UserNotifier(),
+    ),
 };
 
 Deno.test("gzip: crc32Combine joins node:zlib CRCs of any split", () => {
@@ -70,7 +73,11 @@ Deno.test("gzip: crc32Combine joins node:zlib CRCs of any split", () => {
   for (const cut of [0, 1, 4095, 50_000, 99_999, 100_000]) {
     const a = crc32(data.subarray(0, cut));
     const b = crc32(data.subarray(cut));
-    assert.equal(crc32Combine(a, b, data.length - cut), crc32(data), `cut ${cut}`);
+    assert.equal(
+      crc32Combine(a, b, data.length - cut),
+      crc32(data),
+      `cut ${cut}`,
+    );
   }
 });
 
@@ -87,7 +94,11 @@ Deno.test("gzip: every size and source round-trips byte for byte; blocks counted
         `gzip of ${name} via ${via}`,
       );
       const gz = Deno.readFileSync(output);
-      assert.deepEqual(gunzipSync(gz), Buffer.from(content), `${name} via ${via}`);
+      assert.deepEqual(
+        gunzipSync(gz),
+        Buffer.from(content),
+        `${name} via ${via}`,
+      );
       assert.equal(run.outBytes, gz.length);
       assert.equal(run.crc, crc32(content));
       const blocks = Math.ceil(content.length / BLOCK);
@@ -111,10 +122,16 @@ Deno.test("gzip: the dictionary keeps the ratio of one stream (within 1%)", asyn
   Deno.writeFileSync(input, text);
   await using pool = new WorkerPool({ workers: 2, name: "gzip-ratio" });
   const run = await deadline(
-    gzipParallel(input, `${input}.gz`, IoUringSource.create({
-      depth: 8,
-      blockSize: BLOCK + WINDOW,
-    }), pool, { level: 6, block: BLOCK }),
+    gzipParallel(
+      input,
+      `${input}.gz`,
+      IoUringSource.create({
+        depth: 8,
+        blockSize: BLOCK + WINDOW,
+      }),
+      pool,
+      { level: 6, block: BLOCK },
+    ),
     20_000,
     "gzip of the ratio file",
   );

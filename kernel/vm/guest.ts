@@ -281,37 +281,45 @@ await check("throughput ratio: module→pool vs module→C reader", async () => 
 // --allow-run: gzip and pigz are not timed here): with the module loaded it
 // must pick the efd_notify source, and its .gz must decompress to the input.
 // 4 MiB in 64 KiB blocks at level 1 keeps it short under TCG.
-await check("demo: efd_notify kernel module source, the .gz round-trips", async () => {
-  const t0 = performance.now();
-  const out = await sh(
-    Deno.execPath(),
-    "run",
-    "--cached-only",
-    "--allow-ffi",
-    "--allow-read",
-    "--allow-write=/tmp",
-    "--allow-env=EFDPOOL_LIBC,EFDPOOL_STATS,XDG_RUNTIME_DIR",
-    new URL("../../main.ts", import.meta.url).pathname,
-    "--size",
-    "4M",
-    "--block",
-    "64K",
-    "--level",
-    "1",
-    "--json",
-  );
-  const r = JSON.parse(out);
-  const blocks = r.efdpool.perWorker.reduce((a: number, b: number) => a + b, 0);
-  const crc = zlibCrc32(Deno.readFileSync(r.input));
-  assert(
-    r.source === "efd_notify" && r.verified.zlib === true &&
-      r.efdpool.crc === crc && blocks === 64,
-    `want the module source, a .gz that round-trips, crc32 ${crc}, 64 blocks: ${out}`,
-  );
-  return `efd_notify source, ${r.efdpool.ms.toFixed(0)} ms, blocks per worker ${
-    r.efdpool.perWorker.join("/")
-  }; demo process ${(performance.now() - t0).toFixed(0)} ms`;
-});
+await check(
+  "demo: efd_notify kernel module source, the .gz round-trips",
+  async () => {
+    const t0 = performance.now();
+    const out = await sh(
+      Deno.execPath(),
+      "run",
+      "--cached-only",
+      "--allow-ffi",
+      "--allow-read",
+      "--allow-write=/tmp",
+      "--allow-env=EFDPOOL_LIBC,EFDPOOL_STATS,XDG_RUNTIME_DIR",
+      new URL("../../main.ts", import.meta.url).pathname,
+      "--size",
+      "4M",
+      "--block",
+      "64K",
+      "--level",
+      "1",
+      "--json",
+    );
+    const r = JSON.parse(out);
+    const blocks = r.efdpool.perWorker.reduce(
+      (a: number, b: number) => a + b,
+      0,
+    );
+    const crc = zlibCrc32(Deno.readFileSync(r.input));
+    assert(
+      r.source === "efd_notify" && r.verified.zlib === true &&
+        r.efdpool.crc === crc && blocks === 64,
+      `want the module source, a .gz that round-trips, crc32 ${crc}, 64 blocks: ${out}`,
+    );
+    return `efd_notify source, ${
+      r.efdpool.ms.toFixed(0)
+    } ms, blocks per worker ${r.efdpool.perWorker.join("/")}; demo process ${
+      (performance.now() - t0).toFixed(0)
+    } ms`;
+  },
+);
 
 // The examples, run as their headers state (flags, repository root as the
 // working directory), with fewer units than on a host: Deno under TCG is slow.
