@@ -31,6 +31,8 @@ export interface CommandSpec {
   details?: string;
   /** Options besides --help and --json, which every command has. */
   options: Record<string, OptionSpec>;
+  /** How to run it, for help and hints (default: `efdpool NAME`). */
+  program?: string;
 }
 
 /** A failure the CLI reports as one line and an exit code (2: bad usage, 1: the rest). */
@@ -90,7 +92,7 @@ export function parse(argv: string[], spec: CommandSpec): Parsed {
   );
   const values: Parsed["values"] = {};
   const positionals: string[] = [];
-  const see = `see efdpool ${spec.name} --help`;
+  const see = `see ${spec.program ?? `efdpool ${spec.name}`} --help`;
   const take = (
     name: string,
     shown: string,
@@ -192,7 +194,7 @@ export function helpText(spec: CommandSpec): string {
   return [
     `${spec.summary}`,
     "",
-    `Usage: efdpool ${spec.name} ${spec.usage}`.trimEnd(),
+    `Usage: ${spec.program ?? `efdpool ${spec.name}`} ${spec.usage}`.trimEnd(),
     ...(spec.details ? ["", spec.details] : []),
     "",
     "Options:",
