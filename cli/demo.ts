@@ -71,7 +71,7 @@ function settings(argv: string[]): Settings | null {
       1,
       256,
     ),
-    block: sizeOption(values, "block", 128 << 10, 32 << 10, 16 << 20),
+    block: sizeOption(values, "block", 256 << 10, 32 << 10, 16 << 20),
     depth: intOption(values, "depth", 16, 1, 1024),
     size: sizeOption(values, "size", 32 << 20, 1, 4 * 2 ** 30),
     runs: intOption(values, "runs", 1, 1, 99),

@@ -70,6 +70,7 @@ interface ZlibEngine {
       outOff: number,
       outLen: number,
     ): void;
+    params(level: number, strategy: number): void;
   };
   /** [output bytes left free, input bytes left unread] after a write. */
   _writeState?: Uint32Array;
@@ -89,7 +90,11 @@ const scratch = new Uint8Array(64 << 10);
  * the way node:zlib's own sync path does (`_handle.writeSync`): the
  * dictionary is compressed first with a sync flush and its output dropped —
  * the window then holds it, as `deflateSetDictionary` would arrange — and
- * the body follows in the same stream.
+ * the body follows in the same stream. Behind blocks of 128 KiB and more,
+ * the dictionary is compressed at level 1, a fraction of the cost (the
+ * priming would otherwise add a quarter to an eighth of the work); the
+ * ratio stays within 0.3% of priming at `level` (measured on the demo's
+ * log text). Smaller blocks lean on the dictionary more: primed at `level`.
  *
  * @example
  * ```ts
@@ -108,7 +113,10 @@ export function deflateBlock(
   level: number,
   out: Uint8Array,
 ): number {
-  const z = createDeflateRaw({ level }) as unknown as ZlibEngine;
+  const prime = body.length >= 4 * WINDOW ? 1 : level;
+  const z = createDeflateRaw({
+    level: dict.length ? prime : level,
+  }) as unknown as ZlibEngine;
   const { _handle: engine, _writeState: state } = z;
   if (!engine || !state) {
     throw new Error(
@@ -131,6 +139,9 @@ export function deflateBlock(
       at += left - state[1];
       left = state[1];
       if (state[0] !== 0) break;
+    }
+    if (dict.length && prime !== level) {
+      engine.params(level, constants.Z_DEFAULT_STRATEGY);
     }
     const flush = last ? constants.Z_FINISH : constants.Z_SYNC_FLUSH;
     engine.writeSync(flush, body, 0, body.length, out, 0, out.length);

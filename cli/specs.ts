@@ -56,8 +56,7 @@ export const DEMO_SPEC: CommandSpec = {
       type: "string",
       short: "b",
       value: "SIZE",
-      description:
-        "uncompressed bytes per block, 32K..16M (default 128K, as pigz's)",
+      description: "uncompressed bytes per block, 32K..16M (default 256K)",
     },
     source: {
       type: "string",
