@@ -233,6 +233,19 @@ export function intOption(
 }
 
 /**
+ * Reads `--workers`: 1..256, by default the CPU count.
+ *
+ * @example
+ * ```ts
+ * import { workersOption } from "./args.ts";
+ * console.log(workersOption({ workers: "3" })); // 3
+ * ```
+ */
+export function workersOption(values: Parsed["values"]): number {
+  return intOption(values, "workers", navigator.hardwareConcurrency, 1, 256);
+}
+
+/**
  * Reads a size like `64M`, `512K`, `1G` or `4096` (bytes), within
  * `min..max`, or `fallback` when absent.
  *

@@ -12,7 +12,14 @@ import { openForRead, type ReadFile } from "../io/file.ts";
 import type { IoSource } from "../io/source.ts";
 import { IoUringSource } from "../io/uring.ts";
 import { WorkerPool } from "../workers/pool.ts";
-import { atMost, CliError, helpText, intOption, parse } from "./args.ts";
+import {
+  atMost,
+  CliError,
+  helpText,
+  intOption,
+  parse,
+  workersOption,
+} from "./args.ts";
 import { ensureSample } from "./sample.ts";
 import { BENCH_SPEC } from "./specs.ts";
 import { ProgressBar } from "./progress.ts";
@@ -139,13 +146,7 @@ export async function bench(argv: string[]): Promise<number> {
   atMost(positionals, 0, "");
   const backends = backendList(values.source);
   const n = intOption(values, "ops", 20000, 1, 1e9);
-  const workers = intOption(
-    values,
-    "workers",
-    navigator.hardwareConcurrency,
-    1,
-    256,
-  );
+  const workers = workersOption(values);
   const depth = intOption(values, "depth", 128, 1, 4096);
   const json = values.json === true;
 

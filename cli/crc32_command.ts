@@ -6,7 +6,14 @@
  */
 
 import { WorkerPool } from "../workers/pool.ts";
-import { CliError, helpText, intOption, parse, sizeOption } from "./args.ts";
+import {
+  CliError,
+  helpText,
+  intOption,
+  parse,
+  sizeOption,
+  workersOption,
+} from "./args.ts";
 import { checksumParallel } from "./checksum.ts";
 import { listFiles } from "./files.ts";
 import { CRC32_SPEC } from "./specs.ts";
@@ -33,13 +40,7 @@ export async function crc32Command(argv: string[]): Promise<number> {
     throw new CliError("needs at least one PATH (a file or a directory)", 2);
   }
   const choice = readSourceChoice(values.source);
-  const workers = intOption(
-    values,
-    "workers",
-    navigator.hardwareConcurrency,
-    1,
-    256,
-  );
+  const workers = workersOption(values);
   const block = sizeOption(values, "block", 256 << 10, 4096, 16 << 20);
   if (block % 4096) {
     throw new CliError(`--block must be a multiple of 4K, got ${block}`, 2);

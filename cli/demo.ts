@@ -16,6 +16,7 @@ import {
   intOption,
   parse,
   sizeOption,
+  workersOption,
 } from "./args.ts";
 import {
   externalGzip,
@@ -64,13 +65,7 @@ function settings(argv: string[]): Settings | null {
     output: values.output as string | undefined,
     force: values.force === true,
     level: intOption(values, "level", 6, 1, 9),
-    workers: intOption(
-      values,
-      "workers",
-      navigator.hardwareConcurrency,
-      1,
-      256,
-    ),
+    workers: workersOption(values),
     block: sizeOption(values, "block", 256 << 10, 32 << 10, 16 << 20),
     depth: intOption(values, "depth", 16, 1, 1024),
     size: sizeOption(values, "size", 32 << 20, 1, 4 * 2 ** 30),

@@ -6,7 +6,15 @@
  * @module
  */
 
-import type { CommandSpec } from "./args.ts";
+import type { CommandSpec, OptionSpec } from "./args.ts";
+
+/** `--workers`, as every command that starts a pool takes it. */
+const WORKERS: OptionSpec = {
+  type: "string",
+  short: "w",
+  value: "N",
+  description: "pool workers, 1..256 (default: CPU count)",
+};
 
 /** The demo's command line. */
 export const DEMO_SPEC: CommandSpec = {
@@ -46,12 +54,7 @@ export const DEMO_SPEC: CommandSpec = {
       value: "N",
       description: "compression level 1..9 (default 6, as gzip's)",
     },
-    workers: {
-      type: "string",
-      short: "w",
-      value: "N",
-      description: "pool workers, 1..256 (default: CPU count)",
-    },
+    workers: WORKERS,
     block: {
       type: "string",
       short: "b",
@@ -103,12 +106,7 @@ export const CRC32_SPEC: CommandSpec = {
       value: "NAME",
       description: "auto (default), io_uring, aio or efd_notify",
     },
-    workers: {
-      type: "string",
-      short: "w",
-      value: "N",
-      description: "pool workers, 1..256 (default: CPU count)",
-    },
+    workers: WORKERS,
     block: {
       type: "string",
       short: "b",
@@ -151,12 +149,7 @@ export const BENCH_SPEC: CommandSpec = {
       value: "N",
       description: "completions per case (default 20000)",
     },
-    workers: {
-      type: "string",
-      short: "w",
-      value: "N",
-      description: "pool workers (default: CPU count)",
-    },
+    workers: WORKERS,
     depth: {
       type: "string",
       value: "N",
@@ -191,11 +184,8 @@ export const WATCH_SPEC: CommandSpec = {
       description: "with --synthetic: auto (default), io_uring or aio",
     },
     workers: {
-      type: "string",
-      short: "w",
-      value: "N",
-      description:
-        "with --synthetic: pool workers, 1..256 (default: CPU count)",
+      ...WORKERS,
+      description: `with --synthetic: ${WORKERS.description}`,
     },
     duration: {
       type: "string",

@@ -7,7 +7,13 @@
 
 import { openForRead } from "../io/file.ts";
 import { WorkerPool } from "../workers/pool.ts";
-import { CliError, intOption, type Parsed, sizeOption } from "./args.ts";
+import {
+  CliError,
+  intOption,
+  type Parsed,
+  sizeOption,
+  workersOption,
+} from "./args.ts";
 import { statReadable } from "./files.ts";
 import { ensureSample } from "./sample.ts";
 import { pickSource, sourceChoice } from "./sources.ts";
@@ -40,13 +46,7 @@ export async function startSynthetic(
   quiet: boolean,
 ): Promise<SyntheticLoad> {
   const choice = sourceChoice(values.source);
-  const workers = intOption(
-    values,
-    "workers",
-    navigator.hardwareConcurrency,
-    1,
-    256,
-  );
+  const workers = workersOption(values);
   const depth = intOption(values, "depth", 32, 1, 1024);
   const block = sizeOption(values, "block", 64 << 10, 4096, 16 << 20);
   if (path === undefined) path = ensureSample(32 << 20);
