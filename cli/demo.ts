@@ -100,8 +100,11 @@ function checkOutput(
     if (!(e instanceof Deno.errors.NotFound)) throw e;
     exists = false;
   }
-  if (!exists || input === undefined) return;
-  if (Deno.realPathSync(output) === Deno.realPathSync(input)) {
+  if (!exists) return;
+  if (
+    input !== undefined &&
+    Deno.realPathSync(output) === Deno.realPathSync(input)
+  ) {
     throw new CliError(`${output}: the output would overwrite the input`);
   }
   if (!force) {
@@ -159,8 +162,9 @@ export async function demo(argv: string[]): Promise<number> {
   const output = s.output ??
     (generated ? `${samplePath(s.size)}.gz` : `${input}.gz`);
   if (input === undefined) {
-    // The demo's own input and output: regenerated and overwritten freely.
-    checkOutput(output, undefined, true);
+    // The demo's own input and output: regenerated and overwritten freely
+    // (an -o of the user's still needs -f).
+    checkOutput(output, undefined, s.force || s.output === undefined);
     const bar = new ProgressBar(s.size, "generating log-like text", tty);
     input = ensureSample(
       s.size,
@@ -192,7 +196,14 @@ export async function demo(argv: string[]): Promise<number> {
   const gzip: (Timed | Skipped)[] = [];
   const pigz: (Timed | Skipped)[] = [];
   {
-    await using pool = new WorkerPool({ workers: s.workers, name: "demo" });
+    // The pool's handler is the block handler, so every worker has loaded
+    // it (and node:zlib) before the clock starts, not on its first block.
+    await using pool = new WorkerPool({
+      workers: s.workers,
+      name: "demo",
+      handler: new URL("./gzip_worker.ts", import.meta.url),
+    });
+    await pool.started();
     await using stats = s.stats ? serveStats(pool) : undefined;
     if (stats) log(`stats: efdpool watch ${Deno.pid}   (socket ${stats.path})`);
     // Runs take turns, so load from elsewhere hits every contender alike.
