@@ -5,7 +5,11 @@
  * @module
  */
 
+import process from "node:process";
 import type { Skipped, Verified } from "./baselines.ts";
+
+// Deno's node:zlib is zlib-ng: same format, its own trade-offs per level.
+const zlibVersion = process.versions.zlib;
 
 /** A contender's medians over the runs, with spread; or why it did not run. */
 export type Figures = {
@@ -53,6 +57,8 @@ export interface DemoResult extends DemoFacts {
   vsPigz: number | null;
   /** efdpool's size ÷ pigz's − 1. */
   sizeVsPigz: number | null;
+  /** efdpool's size ÷ one node:zlib stream's − 1: what splitting into blocks costs. */
+  sizeVsZlib: number | null;
   /** Every check passed. */
   ok: boolean;
 }
@@ -73,14 +79,17 @@ function ratio(a: Figures, b: Figures, bytes: number): number | null {
  * ```
  */
 export function summarize(f: DemoFacts): DemoResult {
-  const { pigz, efdpool } = f;
+  const { pigz, efdpool, zlib } = f;
+  const size = (other: Figures) =>
+    ran(other) && ran(efdpool) && f.bytes > 0
+      ? efdpool.outBytes / other.outBytes - 1
+      : null;
   return {
     ...f,
     speedup: ratio(efdpool, f.zlib, f.bytes),
     vsPigz: ratio(efdpool, pigz, f.bytes),
-    sizeVsPigz: ran(pigz) && ran(efdpool) && f.bytes > 0
-      ? efdpool.outBytes / pigz.outBytes - 1
-      : null,
+    sizeVsPigz: size(pigz),
+    sizeVsZlib: size(zlib),
     ok: f.verified.zlib && f.verified.gunzip !== false,
   };
 }
@@ -128,13 +137,15 @@ export function render(r: DemoResult): string[] {
     }; pool start-up before the clock ${r.efdpool.warmupMs.toFixed(0)} ms`,
   ];
   if (r.bytes > 0) {
-    const size = r.sizeVsPigz === null
-      ? "—"
-      : `${r.sizeVsPigz >= 0 ? "+" : ""}${(r.sizeVsPigz * 100).toFixed(1)}%`;
+    const pct = (v: number | null) =>
+      v === null ? "—" : `${v >= 0 ? "+" : ""}${(v * 100).toFixed(1)}%`;
     lines.push(
       `speed-up ${x(r.speedup)} over one node:zlib thread; throughput ${
         x(r.vsPigz)
-      } of pigz -p ${r.workers}'s; size ${size} against pigz's`,
+      } of pigz -p ${r.workers}'s`,
+      `size ${pct(r.sizeVsPigz)} against pigz's (zlib ${r.level}), ${
+        pct(r.sizeVsZlib)
+      } against one node:zlib stream (zlib-ng ${r.level})`,
     );
   } else {
     lines.push("empty input: a valid empty .gz, nothing to time");
