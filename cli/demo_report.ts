@@ -8,7 +8,8 @@
 import process from "node:process";
 import type { Skipped, Verified } from "./baselines.ts";
 
-// Deno's node:zlib is zlib-ng: same format, its own trade-offs per level.
+// Deno's node:zlib is its own zlib build, not the system's that gzip and pigz
+// use: the same format, other matches found at a given level.
 const zlibVersion = process.versions.zlib;
 
 /** A contender's medians over the runs, with spread; or why it did not run. */
