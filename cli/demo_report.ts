@@ -144,9 +144,9 @@ export function render(r: DemoResult): string[] {
       `speed-up ${x(r.speedup)} over one node:zlib thread; throughput ${
         x(r.vsPigz)
       } of pigz -p ${r.workers}'s`,
-      `size ${pct(r.sizeVsPigz)} against pigz's (zlib ${r.level}), ${
+      `size ${pct(r.sizeVsPigz)} against pigz's, ${
         pct(r.sizeVsZlib)
-      } against one node:zlib stream (zlib-ng ${r.level})`,
+      } against one node:zlib stream (node:zlib is zlib ${zlibVersion})`,
     );
   } else {
     lines.push("empty input: a valid empty .gz, nothing to time");
