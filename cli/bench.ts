@@ -12,14 +12,8 @@ import { openForRead, type ReadFile } from "../io/file.ts";
 import type { IoSource } from "../io/source.ts";
 import { IoUringSource } from "../io/uring.ts";
 import { WorkerPool } from "../workers/pool.ts";
-import {
-  atMost,
-  CliError,
-  helpText,
-  intOption,
-  parse,
-  workersOption,
-} from "./args.ts";
+import { atMost, CliError, helpText, parse } from "./args.ts";
+import { intOption, workersOption } from "./options.ts";
 import { ensureSample } from "./sample.ts";
 import { BENCH_SPEC } from "./specs.ts";
 import { ProgressBar } from "./progress.ts";

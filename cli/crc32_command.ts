@@ -6,14 +6,8 @@
  */
 
 import { WorkerPool } from "../workers/pool.ts";
-import {
-  CliError,
-  helpText,
-  intOption,
-  parse,
-  sizeOption,
-  workersOption,
-} from "./args.ts";
+import { CliError, helpText, parse } from "./args.ts";
+import { intOption, sizeOption, workersOption } from "./options.ts";
 import { checksumParallel } from "./checksum.ts";
 import { listFiles } from "./files.ts";
 import { CRC32_SPEC } from "./specs.ts";

@@ -9,15 +9,8 @@
  */
 
 import { WorkerPool } from "../workers/pool.ts";
-import {
-  atMost,
-  CliError,
-  helpText,
-  intOption,
-  parse,
-  sizeOption,
-  workersOption,
-} from "./args.ts";
+import { atMost, CliError, helpText, parse } from "./args.ts";
+import { intOption, sizeOption, workersOption } from "./options.ts";
 import {
   externalGzip,
   type Skipped,

@@ -9,7 +9,8 @@
 
 import { readStats, StatsUnavailableError } from "../stats/serve.ts";
 import type { PoolStats } from "../workers/types.ts";
-import { atMost, CliError, durationOption, helpText, parse } from "./args.ts";
+import { atMost, CliError, helpText, parse } from "./args.ts";
+import { durationOption } from "./options.ts";
 import { WATCH_SPEC } from "./specs.ts";
 import { renderBar } from "./progress.ts";
 import { startSynthetic } from "./watch_load.ts";

@@ -7,13 +7,8 @@
 
 import { openForRead } from "../io/file.ts";
 import { WorkerPool } from "../workers/pool.ts";
-import {
-  CliError,
-  intOption,
-  type Parsed,
-  sizeOption,
-  workersOption,
-} from "./args.ts";
+import { CliError, type Parsed } from "./args.ts";
+import { intOption, sizeOption, workersOption } from "./options.ts";
 import { statReadable } from "./files.ts";
 import { ensureSample } from "./sample.ts";
 import { pickSource, sourceChoice } from "./sources.ts";

@@ -15,11 +15,11 @@ import {
   atMost,
   CliError,
   helpText,
-  intOption,
   type OptionSpec,
   parse,
   type Parsed,
 } from "../cli/args.ts";
+import { intOption } from "../cli/options.ts";
 
 /** Typed readers of an example's parsed options; each exits 2 on bad input. */
 export interface ExampleArgs {
