@@ -215,8 +215,17 @@ export async function demo(argv: string[]): Promise<number> {
         }),
       );
       bar.finish();
+      // The others take seconds with nothing to draw: say who runs.
+      const who = (name: string) => {
+        if (tty) {
+          new ProgressBar(s.runs, `run ${r + 1}/${s.runs}:`).update(r, name);
+        }
+      };
+      who("node:zlib, 1 thread");
       zlib.push(zlibOneThread(input, s.level));
+      who(`gzip -${s.level}`);
       gzip.push(await externalGzip("gzip", [`-${s.level}`], input));
+      who(`pigz -p ${s.workers}`);
       pigz.push(
         await externalGzip(
           "pigz",
@@ -226,7 +235,9 @@ export async function demo(argv: string[]): Promise<number> {
       );
     }
   }
+  if (tty) new ProgressBar(1, "checking: node:zlib and gunzip").update(0);
   const verified = await verifyGzip(output, input);
+  if (tty) new ProgressBar(1, "").finish();
   const result = summarize({
     input,
     output,
