@@ -31,6 +31,30 @@ export interface ExampleArgs {
   choice<T extends string>(name: string, choices: readonly T[]): T;
 }
 
+/**
+ * A `--name N` option: a count.
+ *
+ * @example
+ * ```ts ignore
+ * exampleArgs("x.ts", "…", { units: countSpec("units to produce (default 100)") });
+ * ```
+ */
+export function countSpec(description: string): OptionSpec {
+  return { type: "string", value: "N", description };
+}
+
+/**
+ * `-w, --workers N`, as every example that starts a pool takes it.
+ *
+ * @example
+ * ```ts ignore
+ * exampleArgs("x.ts", "…", { workers: workersSpec(4) });
+ * ```
+ */
+export function workersSpec(fallback: number): OptionSpec {
+  return { ...countSpec(`pool workers (default ${fallback})`), short: "w" };
+}
+
 function usageError(file: string, e: unknown): never {
   if (!(e instanceof CliError)) throw e;
   console.error(`${file}: ${e.message}`);

@@ -15,7 +15,7 @@
  * @module
  */
 
-import { exampleArgs } from "./args.ts";
+import { countSpec, exampleArgs, workersSpec } from "./args.ts";
 import { WorkerPool } from "../mod.ts";
 import { SharedRing } from "./shared_ring.ts";
 import { Tally } from "./tally.ts";
@@ -24,27 +24,10 @@ const args = exampleArgs(
   "bounded_buffer.ts",
   "A bounded buffer: producer threads block when the ring is full, workers drain it",
   {
-    items: {
-      type: "string",
-      value: "N",
-      description: "items to pass (default 2000)",
-    },
-    capacity: {
-      type: "string",
-      value: "N",
-      description: "ring slots (default 8)",
-    },
-    producers: {
-      type: "string",
-      value: "N",
-      description: "producer threads (default 2)",
-    },
-    workers: {
-      type: "string",
-      short: "w",
-      value: "N",
-      description: "pool workers (default 3)",
-    },
+    items: countSpec("items to pass (default 2000)"),
+    capacity: countSpec("ring slots (default 8)"),
+    producers: countSpec("producer threads (default 2)"),
+    workers: workersSpec(3),
   },
 );
 const items = args.int("items", 2000, 1);

@@ -15,7 +15,7 @@
  * @module
  */
 
-import { exampleArgs } from "./args.ts";
+import { countSpec, exampleArgs } from "./args.ts";
 import { EventFd, WorkerPool } from "../mod.ts";
 import {
   DevicePermissionError,
@@ -28,16 +28,8 @@ const args = exampleArgs(
   "kernel_module.ts",
   "A pool fed by the efd_notify kernel module: a workqueue burst, then hrtimer ticks",
   {
-    burst: {
-      type: "string",
-      value: "N",
-      description: "units in the burst (default 20000)",
-    },
-    ticks: {
-      type: "string",
-      value: "N",
-      description: "timer ticks of 4 units (default 500)",
-    },
+    burst: countSpec("units in the burst (default 20000)"),
+    ticks: countSpec("timer ticks of 4 units (default 500)"),
   },
 );
 const burst = args.int("burst", 20000, 0, 1e9);

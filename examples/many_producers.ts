@@ -13,7 +13,7 @@
  * @module
  */
 
-import { exampleArgs } from "./args.ts";
+import { countSpec, exampleArgs, workersSpec } from "./args.ts";
 import { EventFd, WorkerPool } from "../mod.ts";
 import { allowAnyTracer } from "./pidfd.ts";
 import { Tally } from "./tally.ts";
@@ -22,27 +22,10 @@ const args = exampleArgs(
   "many_producers.ts",
   "Many producers (threads and processes) and many consumers on one eventfd",
   {
-    threads: {
-      type: "string",
-      value: "N",
-      description: "producer threads (default 3)",
-    },
-    processes: {
-      type: "string",
-      value: "N",
-      description: "producer processes (default 2)",
-    },
-    units: {
-      type: "string",
-      value: "N",
-      description: "units per producer (default 5000)",
-    },
-    workers: {
-      type: "string",
-      short: "w",
-      value: "N",
-      description: "pool workers (default 4)",
-    },
+    threads: countSpec("producer threads (default 3)"),
+    processes: countSpec("producer processes (default 2)"),
+    units: countSpec("units per producer (default 5000)"),
+    workers: workersSpec(4),
   },
 );
 const threads = args.int("threads", 3, 0, 64);

@@ -16,7 +16,7 @@
  * @module
  */
 
-import { exampleArgs } from "./args.ts";
+import { countSpec, exampleArgs } from "./args.ts";
 import { WorkerPool } from "../mod.ts";
 import type { StageData } from "./handlers/pipeline_stage.ts";
 import { SharedRing } from "./shared_ring.ts";
@@ -26,16 +26,8 @@ const args = exampleArgs(
   "pipeline.ts",
   "A three-stage pipeline of pools joined by bounded rings",
   {
-    items: {
-      type: "string",
-      value: "N",
-      description: "items through the pipeline (default 1000)",
-    },
-    capacity: {
-      type: "string",
-      value: "N",
-      description: "slots per ring (default 4)",
-    },
+    items: countSpec("items through the pipeline (default 1000)"),
+    capacity: countSpec("slots per ring (default 4)"),
   },
 );
 const items = args.int("items", 1000, 1);

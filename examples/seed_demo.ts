@@ -19,7 +19,7 @@
  * @module
  */
 
-import { exampleArgs } from "./args.ts";
+import { countSpec, exampleArgs } from "./args.ts";
 import { EventFd, pollAsync, POLLIN } from "../mod.ts";
 import { allowAnyTracer } from "./pidfd.ts";
 import { doneLine } from "./tally.ts";
@@ -32,11 +32,7 @@ const args = exampleArgs(
       type: "boolean",
       description: "spawn the user-space twin (seed_twin.ts)",
     },
-    expect: {
-      type: "string",
-      value: "N",
-      description: "units to wait for (default 3)",
-    },
+    expect: countSpec("units to wait for (default 3)"),
   },
 );
 const expect = BigInt(args.int("expect", 3, 1));

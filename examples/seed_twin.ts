@@ -13,7 +13,7 @@
  * @module
  */
 
-import { exampleArgs } from "./args.ts";
+import { countSpec, exampleArgs } from "./args.ts";
 import { NotAnEventFdError } from "../mod.ts";
 import { grabEventFd, GrabFdError } from "./pidfd.ts";
 
@@ -31,16 +31,8 @@ const args = exampleArgs(
       value: "FD",
       description: "its eventfd's number there (required)",
     },
-    units: {
-      type: "string",
-      value: "N",
-      description: "units to add (default 1)",
-    },
-    each: {
-      type: "string",
-      value: "N",
-      description: "units per write (default: all at once)",
-    },
+    units: countSpec("units to add (default 1)"),
+    each: countSpec("units per write (default: all at once)"),
   },
 );
 const pid = args.int("pid", undefined, 1);

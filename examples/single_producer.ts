@@ -13,7 +13,7 @@
  * @module
  */
 
-import { exampleArgs } from "./args.ts";
+import { countSpec, exampleArgs, workersSpec } from "./args.ts";
 import { EventFd, WorkerPool } from "../mod.ts";
 import { Tally } from "./tally.ts";
 
@@ -21,17 +21,8 @@ const args = exampleArgs(
   "single_producer.ts",
   "One producer, many consumers: one semaphore eventfd is the queue",
   {
-    units: {
-      type: "string",
-      value: "N",
-      description: "units to produce (default 20000)",
-    },
-    workers: {
-      type: "string",
-      short: "w",
-      value: "N",
-      description: "pool workers (default 4)",
-    },
+    units: countSpec("units to produce (default 20000)"),
+    workers: workersSpec(4),
   },
 );
 const units = args.int("units", 20000, 1);
