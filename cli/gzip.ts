@@ -8,7 +8,7 @@
  * @module
  */
 
-import { openForRead } from "../io/file.ts";
+import { openForRead, type ReadFile } from "../io/file.ts";
 import type { PoolLike } from "../io/source.ts";
 import type { BlockSource } from "./checksum.ts";
 import { crc32Combine } from "./crc32.ts";
@@ -123,13 +123,34 @@ export async function gzipParallel(
     );
   }
   using file = openForRead(input, { direct: false });
-  const size = file.size;
-  const count = Math.ceil(size / block);
   using out = Deno.openSync(output, {
     write: true,
     create: true,
     truncate: true,
   });
+  try {
+    return await compress(file, out, source, pool, level, block, options);
+  } catch (e) {
+    // No half-written .gz is left to pass for the real thing.
+    try {
+      Deno.removeSync(output);
+    } catch { /* gone already */ }
+    throw e;
+  }
+}
+
+async function compress(
+  file: ReadFile,
+  out: Deno.FsFile,
+  source: BlockSource,
+  pool: PoolLike,
+  level: number,
+  block: number,
+  options: GzipOptions,
+): Promise<GzipRun> {
+  const input = file.path;
+  const size = file.size;
+  const count = Math.ceil(size / block);
   const pending = new Map<number, GzipBlock>();
   const perWorker: number[] = [];
   // Block k's output waits in region k mod regions until written; block

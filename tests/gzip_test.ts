@@ -159,6 +159,7 @@ Deno.test("gzip: a failed read fails the run with the file and block named", asy
     deadline(running, 20_000, "gzip of a shrinking file"),
     /shrinks: block \d+: short read/,
   );
+  assert.throws(() => Deno.statSync(`${input}.gz`), Deno.errors.NotFound);
 });
 
 Deno.test("gzip: cleanup", () => {
