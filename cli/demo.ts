@@ -48,8 +48,16 @@ interface Settings {
   stats: boolean;
 }
 
+/** gzip's `-1` … `-9` are `--level N` here. */
+function gzipLevels(argv: string[]): string[] {
+  const end = argv.indexOf("--");
+  return argv.map((a, i) =>
+    (end < 0 || i < end) && /^-[1-9]$/.test(a) ? `--level=${a[1]}` : a
+  );
+}
+
 function settings(argv: string[]): Settings | null {
-  const { values, positionals } = parse(argv, DEMO_SPEC);
+  const { values, positionals } = parse(gzipLevels(argv), DEMO_SPEC);
   if (values.help) return null;
   atMost(positionals, 1, "PATH");
   return {

@@ -52,7 +52,7 @@ export const DEMO_SPEC: CommandSpec = {
       type: "string",
       short: "l",
       value: "N",
-      description: "compression level 1..9 (default 6, as gzip's)",
+      description: "compression level 1..9, or -1 … -9 (default 6, as gzip's)",
     },
     workers: WORKERS,
     block: {

@@ -103,8 +103,7 @@ Deno.test("demo: the table a user sees, through io_uring and AIO", async () => {
       source,
       "-b",
       "64K",
-      "--level",
-      "1",
+      "-1",
     ]);
     assert.equal(r.code, 0, r.stderr);
     assert.match(
