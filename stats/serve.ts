@@ -124,7 +124,16 @@ async function writeAll(conn: Deno.Conn, bytes: Uint8Array): Promise<void> {
   }
 }
 
+/** Socket paths this process serves on. */
+const serving = new Set<string>();
+
 function removeIfStale(path: string): void {
+  if (serving.has(path)) {
+    throw new StatsServeError(
+      path,
+      "this process serves a pool there already; give each pool its own path",
+    );
+  }
   try {
     if (!Deno.lstatSync(path).isSocket) {
       throw new StatsServeError(
@@ -136,7 +145,7 @@ function removeIfStale(path: string): void {
     if (e instanceof Deno.errors.NotFound) return;
     throw e;
   }
-  // Left by a process that ended without closing: our pid is ours now.
+  // Left by a process that ended without closing (our pid, reused).
   Deno.removeSync(path);
 }
 
@@ -170,8 +179,9 @@ export function serveStats(
   }
   Deno.chmodSync(path, 0o600);
   listener.unref();
+  serving.add(path);
   const encoder = new TextEncoder();
-  const serving = (async () => {
+  const loop = (async () => {
     try {
       for await (const conn of listener) {
         const snap: StatsSnapshot = {
@@ -199,8 +209,9 @@ export function serveStats(
     closed ??= (async () => {
       globalThis.removeEventListener("unload", unlink);
       listener.close();
-      await serving;
+      await loop;
       unlink();
+      serving.delete(path);
     })();
   return { path, close, [Symbol.asyncDispose]: close };
 }

@@ -5,7 +5,12 @@
  */
 
 import assert from "node:assert/strict";
-import { statsSocketPath } from "../mod.ts";
+import {
+  serveStats,
+  StatsServeError,
+  statsSocketPath,
+  WorkerPool,
+} from "../mod.ts";
 import { deadline } from "./_deadline.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
@@ -150,4 +155,25 @@ Deno.test("watch PID: nothing to watch is one line, exit 1", async () => {
   assert.equal(out.code, 1);
   assert.equal(err.split("\n").length, 1, err);
   assert.match(err, /no pool stats for process 2147483646 .*EFDPOOL_STATS=1/);
+});
+
+Deno.test("serveStats: a snapshot per connection; a second endpoint on the path is refused; close removes the socket", async () => {
+  await using pool = new WorkerPool({ workers: 1, name: "served" });
+  const path = `/tmp/efdpool-stats-test-${Deno.pid}.sock`;
+  const server = serveStats(pool, { path, name: "served" });
+  try {
+    assert.throws(() => serveStats(pool, { path }), StatsServeError);
+    for (let i = 0; i < 2; i++) {
+      const conn = await Deno.connect({ transport: "unix", path });
+      const snap = JSON.parse(
+        await deadline(new Response(conn.readable).text(), 5_000, "a snapshot"),
+      );
+      assert.equal(snap.pid, Deno.pid);
+      assert.equal(snap.name, "served");
+      assert.equal(snap.stats.workers.length, 1);
+    }
+  } finally {
+    await server.close();
+  }
+  assert.throws(() => Deno.statSync(path), Deno.errors.NotFound);
 });
