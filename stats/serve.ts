@@ -152,7 +152,8 @@ function removeIfStale(path: string): void {
 /**
  * Serves `pool.stats()` on a Unix socket until closed: each connection gets
  * one JSON line ({@linkcode StatsSnapshot}) and is closed. Needs
- * `--allow-read` and `--allow-write` for the socket's directory. The
+ * `--allow-read` and `--allow-write` for the socket's directory, and
+ * `--allow-net` (Deno counts Unix sockets as network). The
  * listener does not keep the process alive, and the socket is removed when
  * the process unloads.
  *
@@ -175,7 +176,10 @@ export function serveStats(
   try {
     listener = Deno.listen({ transport: "unix", path });
   } catch (e) {
-    throw new StatsServeError(path, (e as Error).message, { cause: e });
+    const why = e instanceof Deno.errors.NotCapable
+      ? "Deno counts Unix sockets as network: run with --allow-net (or -A)"
+      : (e as Error).message;
+    throw new StatsServeError(path, why, { cause: e });
   }
   Deno.chmodSync(path, 0o600);
   listener.unref();

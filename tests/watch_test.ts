@@ -60,9 +60,15 @@ async function startPool(): Promise<Child> {
   };
 }
 
+/** `deno task cli`'s permissions, as deno.json defines them. */
+const TASK_PERMS: string[] = JSON.parse(
+  Deno.readTextFileSync(`${ROOT}deno.json`),
+).tasks.cli.split(/\s+/).filter((a: string) => a.startsWith("--allow"));
+
+/** `deno task cli watch …`, with the task's permissions. */
 function watch(args: string[]): Deno.ChildProcess {
   return new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", `${ROOT}cli.ts`, "watch", ...args],
+    args: ["run", ...TASK_PERMS, `${ROOT}cli.ts`, "watch", ...args],
     stdout: "piped",
     stderr: "piped",
   }).spawn();
@@ -147,7 +153,7 @@ Deno.test("watch PID: samples a pool in another process; ends with it; Ctrl-C pr
 
 Deno.test("watch PID: nothing to watch is one line, exit 1", async () => {
   const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", `${ROOT}cli.ts`, "watch", "2147483646"],
+    args: ["run", ...TASK_PERMS, `${ROOT}cli.ts`, "watch", "2147483646"],
     stdout: "piped",
     stderr: "piped",
   }).output();
