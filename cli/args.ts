@@ -33,6 +33,8 @@ export interface CommandSpec {
   options: Record<string, OptionSpec>;
   /** How to run it, for help and hints (default: `efdpool NAME`). */
   program?: string;
+  /** The option that gzip-style `-1` … `-9` set, if any (e.g. "level"). */
+  digits?: string;
 }
 
 /** A failure the CLI reports as one line and an exit code (2: bad usage, 1: the rest). */
@@ -130,6 +132,8 @@ export function parse(argv: string[], spec: CommandSpec): Parsed {
         throw new CliError(`unknown option --${name}; ${see}`, 2);
       }
       i = take(name, `--${name}`, eq < 0 ? undefined : a.slice(eq + 1), i);
+    } else if (spec.digits && /^-[1-9]$/.test(a)) {
+      values[spec.digits] = a[1];
     } else if (a.startsWith("-") && a.length > 1) {
       // Grouped one-letter flags; a value-taking one ends the group.
       for (let j = 1; j < a.length; j++) {

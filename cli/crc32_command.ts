@@ -40,6 +40,14 @@ export async function crc32Command(argv: string[]): Promise<number> {
     throw new CliError(`--block must be a multiple of 4K, got ${block}`, 2);
   }
   const depth = intOption(values, "depth", 32, 1, 1024);
+  if (depth * block > 2 ** 30) {
+    throw new CliError(
+      `--depth × --block is too much memory: ${depth} × ${
+        block >> 10
+      } KiB read buffers; keep it within 1 GiB`,
+      2,
+    );
+  }
   const json = values.json === true;
   const paths = positionals.flatMap((p) => listFiles(p));
   if (paths.length === 0) {

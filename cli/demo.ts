@@ -48,18 +48,23 @@ interface Settings {
   stats: boolean;
 }
 
-/** gzip's `-1` … `-9` are `--level N` here. */
-function gzipLevels(argv: string[]): string[] {
-  const end = argv.indexOf("--");
-  return argv.map((a, i) =>
-    (end < 0 || i < end) && /^-[1-9]$/.test(a) ? `--level=${a[1]}` : a
-  );
-}
-
 function settings(argv: string[]): Settings | null {
-  const { values, positionals } = parse(gzipLevels(argv), DEMO_SPEC);
+  const { values, positionals } = parse(argv, DEMO_SPEC);
   if (values.help) return null;
   atMost(positionals, 1, "PATH");
+  const block = sizeOption(values, "block", 256 << 10, 32 << 10, 16 << 20);
+  const depth = intOption(values, "depth", 16, 1, 1024);
+  // Each block in flight has a read buffer and, twice over, an output region.
+  if (3 * depth * block > 2 ** 30) {
+    throw new CliError(
+      `--depth × --block is too much memory: ${depth} × ${
+        block >> 10
+      } KiB blocks need ${
+        Math.ceil(3 * depth * block / 2 ** 20)
+      } MiB of buffers; keep it within 1 GiB`,
+      2,
+    );
+  }
   return {
     choice: readSourceChoice(values.source),
     input: positionals[0],
@@ -67,8 +72,8 @@ function settings(argv: string[]): Settings | null {
     force: values.force === true,
     level: intOption(values, "level", 6, 1, 9),
     workers: workersOption(values),
-    block: sizeOption(values, "block", 256 << 10, 32 << 10, 16 << 20),
-    depth: intOption(values, "depth", 16, 1, 1024),
+    block,
+    depth,
     size: sizeOption(values, "size", 32 << 20, 1, 4 * 2 ** 30),
     runs: intOption(values, "runs", 1, 1, 99),
     json: values.json === true,

@@ -45,6 +45,11 @@ export interface GzipOptions {
   level?: number;
   /** Uncompressed bytes per block (default: the source's blockSize − 32 KiB). */
   block?: number;
+  /**
+   * Most blocks read and not yet written out (default: twice the source's
+   * depth), so a block that lags does not stall the reads behind it at once.
+   */
+  window?: number;
   /** Called as blocks are written, with the input bytes done. */
   onProgress?: (bytesDone: number) => void;
 }
@@ -155,7 +160,7 @@ async function compress(
   const perWorker: number[] = [];
   // Block k's output waits in region k mod regions until written; block
   // k + regions is read only after that.
-  const regions = source.depth;
+  const regions = options.window ?? 2 * source.depth;
   const regionBytes = deflateBound(block);
   const arena = new SharedArrayBuffer(regions * regionBytes);
   let advanced = Promise.withResolvers<void>();

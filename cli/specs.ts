@@ -22,6 +22,7 @@ export const DEMO_SPEC: CommandSpec = {
   summary:
     "Gzip a file in parallel from kernel-completed reads, checked and timed against node:zlib, gzip and pigz",
   usage: "[PATH]",
+  digits: "level",
   details:
     "Without PATH, compresses a generated log-like text file in /tmp (see --size).\n" +
     "The kernel completes the block reads (io_uring, else AIO; with /dev/efd_notify\n" +

@@ -118,6 +118,10 @@ const USAGE_ERRORS: [string[], RegExp][] = [
     /--size must be a size from 1 to 4G .*got "lots"$/,
   ],
   [["demo", "--runs", "0"], /--runs must be an integer from 1 to 99, got "0"$/],
+  [
+    ["demo", "--depth", "1024", "--block", "16M"],
+    /^efdpool demo: --depth × --block is too much memory: 1024 × 16384 KiB blocks need 49152 MiB of buffers; keep it within 1 GiB$/,
+  ],
   [["demo", "a", "b"], /^efdpool demo: takes at most 1 PATH, got extra "b"$/],
   [
     ["demo", "--source", "nope"],
