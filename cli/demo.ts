@@ -31,7 +31,12 @@ import {
   sourceLabel,
 } from "./sources.ts";
 import { serveStats, statsWanted } from "../stats/serve.ts";
-import { type Figures, render, summarize } from "./demo_report.ts";
+import {
+  type Figures,
+  render,
+  summarize,
+  workersLabel,
+} from "./demo_report.ts";
 
 interface Settings {
   choice: ReadSourceChoice;
@@ -194,7 +199,9 @@ export async function demo(argv: string[]): Promise<number> {
       sourceLabel(backend)
     } reads of ${
       s.block >> 10
-    } KiB blocks (+32 KiB of dictionary), ${s.depth} in flight, ${s.workers} workers → ${output}`,
+    } KiB blocks (+32 KiB of dictionary), ${s.depth} in flight, ${
+      workersLabel(s.workers)
+    } → ${output}`,
   );
 
   const ours: GzipRun[] = [];
@@ -218,7 +225,11 @@ export async function demo(argv: string[]): Promise<number> {
         depth: s.depth,
         blockSize: s.block + WINDOW,
       }).source;
-      const bar = new ProgressBar(bytes, `efdpool, ${s.workers} workers`, tty);
+      const bar = new ProgressBar(
+        bytes,
+        `efdpool, ${workersLabel(s.workers)}`,
+        tty,
+      );
       ours.push(
         await gzipParallel(input, output, source, pool, {
           level: s.level,

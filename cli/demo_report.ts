@@ -12,6 +12,18 @@ import type { Skipped, Verified } from "./baselines.ts";
 // use: the same format, other matches found at a given level.
 const zlibVersion = process.versions.zlib;
 
+/**
+ * "1 worker", "2 workers".
+ *
+ * @example
+ * ```ts ignore
+ * console.log(workersLabel(1)); // 1 worker
+ * ```
+ */
+export function workersLabel(n: number): string {
+  return `${n} worker${n === 1 ? "" : "s"}`;
+}
+
 /** A contender's medians over the runs, with spread; or why it did not run. */
 export type Figures = {
   /** Median wall time, ms. */
@@ -129,7 +141,7 @@ export function render(r: DemoResult): string[] {
     `${"".padEnd(22)} ${med.padStart(r.runs > 1 ? 20 : 9)} ${
       "MiB/s".padStart(8)
     } ${"size".padStart(11)} ${"ratio".padStart(7)}`,
-    row(`efdpool, ${r.workers} workers`, r.efdpool, r.bytes, r.runs),
+    row(`efdpool, ${workersLabel(r.workers)}`, r.efdpool, r.bytes, r.runs),
     row("node:zlib, 1 thread", r.zlib, r.bytes, r.runs),
     row(`gzip -${r.level}`, r.gzip, r.bytes, r.runs),
     row(`pigz -p ${r.workers} -${r.level}`, r.pigz, r.bytes, r.runs),
