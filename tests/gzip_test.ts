@@ -162,6 +162,18 @@ Deno.test("gzip: a failed read fails the run with the file and block named", asy
   assert.throws(() => Deno.statSync(`${input}.gz`), Deno.errors.NotFound);
 });
 
+Deno.test("gzip: the generated input is the same bytes every run, log-like, compressible as logs are", () => {
+  const a = logText(300_000);
+  assert.deepEqual(a, logText(300_000));
+  const line = new TextDecoder().decode(a.subarray(0, 300)).split("\n")[0];
+  assert.match(
+    line,
+    /^20\d\d-\d\d-\d\dT[\d:.]+Z (INFO |DEBUG|WARN |ERROR) [a-z-]+\[\d+\]: /,
+  );
+  const ratio = a.length / gzipSync(a, { level: 6 }).length;
+  assert.ok(ratio > 3 && ratio < 10, `ratio ${ratio}`);
+});
+
 Deno.test("gzip: cleanup", () => {
   Deno.removeSync(dir, { recursive: true });
 });
