@@ -1,12 +1,14 @@
 /**
  * What the demo's parallel gzip is compared with and checked by, in the
- * same run: one thread of `node:zlib`, the system's `gzip` and `pigz`, and
- * decompression with `node:zlib` and the system's `gunzip`.
+ * same run: one thread of `node:zlib` (as a user would call it, and on the
+ * pool's own blocks), the system's `gzip` and `pigz`, and decompression with
+ * `node:zlib` and the system's `gunzip`.
  *
  * @module
  */
 
-import { gunzipSync, gzipSync } from "node:zlib";
+import { crc32, gunzipSync, gzipSync } from "node:zlib";
+import { deflateBlock, deflateBound, WINDOW } from "./gzip_worker.ts";
 
 /** One timed compression by a contender. */
 export interface Timed {
@@ -36,6 +38,42 @@ export function zlibOneThread(path: string, level: number): Timed {
   const start = performance.now();
   const out = gzipSync(Deno.readFileSync(path), { level });
   return { ms: performance.now() - start, outBytes: out.length };
+}
+
+/**
+ * Compresses the file on this thread the way the pool's workers do — the
+ * same blocks, dictionaries and zlib engine — one block after another
+ * (reading it included): what the pool's speed-up is from parallelism
+ * alone. Returns the size a .gz would have (18 bytes of header and trailer).
+ *
+ * @example
+ * ```ts ignore
+ * import { blocksOneThread } from "./baselines.ts";
+ * console.log(blocksOneThread("/etc/hostname", 6, 256 << 10).outBytes);
+ * ```
+ */
+export function blocksOneThread(
+  path: string,
+  level: number,
+  block: number,
+): Timed & { crc: number } {
+  const start = performance.now();
+  const data = Deno.readFileSync(path);
+  const out = new Uint8Array(deflateBound(block));
+  let outBytes = data.length === 0 ? 2 + 18 : 18;
+  let crc = 0;
+  for (let at = 0; at < data.length; at += block) {
+    const body = data.subarray(at, at + block);
+    crc = crc32(body, crc);
+    outBytes += deflateBlock(
+      data.subarray(Math.max(0, at - WINDOW), at),
+      body,
+      at + block >= data.length,
+      level,
+      out,
+    );
+  }
+  return { ms: performance.now() - start, outBytes, crc };
 }
 
 function whyNot(e: unknown, tool: string): Skipped {

@@ -12,6 +12,7 @@ import { WorkerPool } from "../workers/pool.ts";
 import { atMost, CliError, helpText, parse } from "./args.ts";
 import { intOption, sizeOption, workersOption } from "./options.ts";
 import {
+  blocksOneThread,
   externalGzip,
   type Skipped,
   type Timed,
@@ -206,6 +207,7 @@ export async function demo(argv: string[]): Promise<number> {
 
   const ours: GzipRun[] = [];
   const zlib: Timed[] = [];
+  const blocks: Timed[] = [];
   const gzip: (Timed | Skipped)[] = [];
   const pigz: (Timed | Skipped)[] = [];
   {
@@ -247,6 +249,8 @@ export async function demo(argv: string[]): Promise<number> {
       };
       who("node:zlib, 1 thread");
       zlib.push(zlibOneThread(input, s.level));
+      who("same blocks, 1 thread");
+      blocks.push(blocksOneThread(input, s.level, s.block));
       who(`gzip -${s.level}`);
       gzip.push(await externalGzip("gzip", [`-${s.level}`], input));
       who(`pigz -p ${s.workers}`);
@@ -282,6 +286,7 @@ export async function demo(argv: string[]): Promise<number> {
       crc: ours[0].crc,
     },
     zlib: figures(zlib, bytes),
+    blocks: figures(blocks, bytes),
     gzip: figures(gzip, bytes),
     pigz: figures(pigz, bytes),
     verified,

@@ -57,6 +57,8 @@ export interface DemoFacts {
     crc: number;
   };
   zlib: Figures;
+  /** The pool's blocks, compressed one after another on one thread. */
+  blocks: Figures;
   gzip: Figures;
   pigz: Figures;
   verified: Verified;
@@ -66,6 +68,8 @@ export interface DemoFacts {
 export interface DemoResult extends DemoFacts {
   /** One node:zlib thread's time ÷ efdpool's. */
   speedup: number | null;
+  /** The same blocks on one thread ÷ efdpool's: the gain from parallelism alone. */
+  parallelSpeedup: number | null;
   /** efdpool's throughput ÷ pigz -p W's. */
   vsPigz: number | null;
   /** efdpool's size ÷ pigz's − 1. */
@@ -100,6 +104,7 @@ export function summarize(f: DemoFacts): DemoResult {
   return {
     ...f,
     speedup: ratio(efdpool, f.zlib, f.bytes),
+    parallelSpeedup: ratio(efdpool, f.blocks, f.bytes),
     vsPigz: ratio(efdpool, pigz, f.bytes),
     sizeVsPigz: size(pigz),
     sizeVsZlib: size(zlib),
@@ -143,6 +148,7 @@ export function render(r: DemoResult): string[] {
     } ${"size".padStart(11)} ${"ratio".padStart(7)}`,
     row(`efdpool, ${workersLabel(r.workers)}`, r.efdpool, r.bytes, r.runs),
     row("node:zlib, 1 thread", r.zlib, r.bytes, r.runs),
+    row("same blocks, 1 thread", r.blocks, r.bytes, r.runs),
     row(`gzip -${r.level}`, r.gzip, r.bytes, r.runs),
     row(`pigz -p ${r.workers} -${r.level}`, r.pigz, r.bytes, r.runs),
     `efdpool: blocks per worker ${
@@ -153,7 +159,9 @@ export function render(r: DemoResult): string[] {
     const pct = (v: number | null) =>
       v === null ? "—" : `${v >= 0 ? "+" : ""}${(v * 100).toFixed(1)}%`;
     lines.push(
-      `speed-up ${x(r.speedup)} over one node:zlib thread; throughput ${
+      `speed-up ${x(r.speedup)} over one node:zlib thread, ${
+        x(r.parallelSpeedup)
+      } over the same blocks on one thread; throughput ${
         x(r.vsPigz)
       } of pigz -p ${r.workers}'s`,
       `size ${pct(r.sizeVsPigz)} against pigz's, ${

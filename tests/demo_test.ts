@@ -85,7 +85,9 @@ Deno.test("demo: no PATH: gzips generated log text; node:zlib and gunzip give it
     );
     assert.ok(out.vsPigz > 0);
   }
-  assert.ok(out.speedup > 0);
+  assert.ok(out.speedup > 0 && out.parallelSpeedup > 0);
+  // One thread on the pool's own blocks writes exactly as many bytes.
+  assert.equal(out.blocks.outBytes, out.efdpool.outBytes);
   assert.match(out.notes[0], /kernel module: (not loaded|efd_notify found)/);
 });
 
@@ -115,10 +117,11 @@ Deno.test("demo: the table a user sees, through io_uring and AIO", async () => {
       /^efdpool, \d+ workers? +\d+ ms +[\d.]+ +[\d.]+ MiB +[\d.]+×$/m,
     );
     assert.match(r.stdout, /^node:zlib, 1 thread +\d+ ms/m);
+    assert.match(r.stdout, /^same blocks, 1 thread +\d+ ms/m);
     assert.match(r.stdout, /^gzip -1 +\d+ ms/m);
     assert.match(
       r.stdout,
-      /^speed-up ×[\d.]+ over one node:zlib thread; throughput /m,
+      /^speed-up ×[\d.]+ over one node:zlib thread, ×[\d.]+ over the same blocks on one thread; throughput /m,
     );
     assert.match(
       r.stdout,
