@@ -302,7 +302,10 @@ await check(
       "1",
       "--json",
     );
-    const r = JSON.parse(out);
+    // sh() joins stdout and stderr: the result is the JSON line.
+    const r = JSON.parse(
+      out.split("\n").findLast((l) => l.startsWith("{")) ?? out,
+    );
     const blocks = r.efdpool.perWorker.reduce(
       (a: number, b: number) => a + b,
       0,
