@@ -32,12 +32,7 @@ import {
   sourceLabel,
 } from "./sources.ts";
 import { serveStats, statsWanted } from "../stats/serve.ts";
-import {
-  type Figures,
-  render,
-  summarize,
-  workersLabel,
-} from "./demo_report.ts";
+import { figures, render, summarize, workersLabel } from "./demo_report.ts";
 
 interface Settings {
   choice: ReadSourceChoice;
@@ -124,26 +119,6 @@ function checkOutput(
   }
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
-
-/** Medians and spread of a contender's runs (or why it did not run). */
-function figures(runs: (Timed | Skipped)[], bytes: number): Figures {
-  const skipped = runs.find((r): r is Skipped => "skipped" in r);
-  if (skipped) return skipped;
-  const ms = (runs as Timed[]).map((r) => r.ms);
-  return {
-    ms: median(ms),
-    minMs: Math.min(...ms),
-    maxMs: Math.max(...ms),
-    outBytes: (runs[0] as Timed).outBytes,
-    mibPerSecond: bytes / (1 << 20) / (median(ms) / 1000),
-  };
-}
-
 /**
  * Runs the demo with `argv` (after the subcommand); returns the exit code.
  *
@@ -205,12 +180,17 @@ export async function demo(argv: string[]): Promise<number> {
     } → ${output}`,
   );
 
+  // The demo's own output is written aside and renamed once checked, so
+  // demos running at once never read each other's half-written file.
+  const written = generated && s.output === undefined
+    ? `${output}.${Deno.pid}.tmp`
+    : output;
   const ours: GzipRun[] = [];
   const zlib: Timed[] = [];
   const blocks: Timed[] = [];
   const gzip: (Timed | Skipped)[] = [];
   const pigz: (Timed | Skipped)[] = [];
-  {
+  try {
     // The pool's handler is the block handler, so every worker has loaded
     // it (and node:zlib) before the clock starts, not on its first block.
     await using pool = new WorkerPool({
@@ -233,7 +213,7 @@ export async function demo(argv: string[]): Promise<number> {
         tty,
       );
       ours.push(
-        await gzipParallel(input, output, source, pool, {
+        await gzipParallel(input, written, source, pool, {
           level: s.level,
           block: s.block,
           onProgress: (done) =>
@@ -262,9 +242,17 @@ export async function demo(argv: string[]): Promise<number> {
         ),
       );
     }
+  } catch (e) {
+    if (written !== output) {
+      try {
+        Deno.removeSync(written);
+      } catch { /* never written, or removed by the failed run */ }
+    }
+    throw e;
   }
   if (tty) new ProgressBar(1, "checking: node:zlib and gunzip").update(0);
-  const verified = await verifyGzip(output, input);
+  const verified = await verifyGzip(written, input);
+  if (written !== output) Deno.renameSync(written, output);
   if (tty) new ProgressBar(1, "").finish();
   const result = summarize({
     input,

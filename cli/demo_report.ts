@@ -6,7 +6,7 @@
  */
 
 import process from "node:process";
-import type { Skipped, Verified } from "./baselines.ts";
+import type { Skipped, Timed, Verified } from "./baselines.ts";
 
 // Deno's node:zlib is its own zlib build, not the system's that gzip and pigz
 // use: the same format, other matches found at a given level.
@@ -78,6 +78,33 @@ export interface DemoResult extends DemoFacts {
   sizeVsZlib: number | null;
   /** Every check passed. */
   ok: boolean;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+/**
+ * Medians and spread of a contender's runs (or why it did not run).
+ *
+ * @example
+ * ```ts ignore
+ * const f = figures([{ ms: 10, outBytes: 5 }, { ms: 12, outBytes: 5 }], 1 << 20);
+ * ```
+ */
+export function figures(runs: (Timed | Skipped)[], bytes: number): Figures {
+  const skipped = runs.find((r): r is Skipped => "skipped" in r);
+  if (skipped) return skipped;
+  const ms = (runs as Timed[]).map((r) => r.ms);
+  return {
+    ms: median(ms),
+    minMs: Math.min(...ms),
+    maxMs: Math.max(...ms),
+    outBytes: (runs[0] as Timed).outBytes,
+    mibPerSecond: bytes / (1 << 20) / (median(ms) / 1000),
+  };
 }
 
 const ran = (f: Figures): f is Exclude<Figures, Skipped> => !("skipped" in f);
