@@ -23,7 +23,7 @@ import { statReadable } from "./files.ts";
 import { gzipParallel, type GzipRun } from "./gzip.ts";
 import { WINDOW } from "./gzip_worker.ts";
 import { ProgressBar } from "./progress.ts";
-import { ensureSample, samplePath } from "./sample.ts";
+import { ensureSample, samplePath, sampleReady } from "./sample.ts";
 import { DEMO_SPEC } from "./specs.ts";
 import {
   pickReadSource,
@@ -152,6 +152,13 @@ export async function demo(argv: string[]): Promise<number> {
     // The demo's own input and output: regenerated and overwritten freely
     // (an -o of the user's still needs -f).
     checkOutput(output, undefined, s.force || s.output === undefined);
+    if (!sampleReady(s.size)) {
+      log(
+        `efdpool demo: generating ${
+          (s.size / (1 << 20)).toFixed(1)
+        } MiB of log-like text (once; it is kept in /tmp)`,
+      );
+    }
     const bar = new ProgressBar(s.size, "generating log-like text", tty);
     input = ensureSample(
       s.size,

@@ -187,6 +187,24 @@ export function samplePath(size: number): string {
 }
 
 /**
+ * Whether the generated input of `size` bytes is there already.
+ *
+ * @example
+ * ```ts ignore
+ * import { sampleReady } from "./sample.ts";
+ * console.log(sampleReady(1 << 20));
+ * ```
+ */
+export function sampleReady(size: number): boolean {
+  try {
+    return Deno.statSync(samplePath(size)).size === size;
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return false;
+    throw e;
+  }
+}
+
+/**
  * Makes the generated input of `size` bytes, or reuses it when a file of
  * that size is already there; returns its path. Written to a temporary name
  * and renamed, so an interrupted run leaves no half file behind.
@@ -202,11 +220,7 @@ export function ensureSample(
   onProgress?: (done: number) => void,
 ): string {
   const path = samplePath(size);
-  try {
-    if (Deno.statSync(path).size === size) return path;
-  } catch (e) {
-    if (!(e instanceof Deno.errors.NotFound)) throw e;
-  }
+  if (sampleReady(size)) return path;
   const tmp = `${path}.${Deno.pid}.tmp`;
   try {
     using f = Deno.openSync(tmp, { write: true, create: true, truncate: true });
