@@ -188,15 +188,27 @@ export function serveStats(
   const loop = (async () => {
     try {
       for await (const conn of listener) {
-        const snap: StatsSnapshot = {
-          pid: Deno.pid,
-          name,
-          at: performance.timeOrigin + performance.now(),
-          stats: pool.stats(),
+        // Whatever happens to one watcher's connection (it hangs up, the
+        // pool is gone), the serving process must not see it.
+        const done = () => {
+          try {
+            conn.close();
+          } catch { /* closed already */ }
         };
-        writeAll(conn, encoder.encode(JSON.stringify(snap) + "\n"))
-          .catch(() => {}) // the watcher hung up: its loss
-          .finally(() => conn.close());
+        let text: string;
+        try {
+          const snap: StatsSnapshot = {
+            pid: Deno.pid,
+            name,
+            at: performance.timeOrigin + performance.now(),
+            stats: pool.stats(),
+          };
+          text = JSON.stringify(snap) + "\n";
+        } catch {
+          done();
+          continue;
+        }
+        writeAll(conn, encoder.encode(text)).catch(() => {}).finally(done);
       }
     } catch {
       // The listener was closed.
