@@ -7,7 +7,7 @@
  */
 
 import { type CommandSpec, describeError, exitCodeOf } from "./cli/args.ts";
-import { BENCH_SPEC, DEMO_SPEC, WATCH_SPEC } from "./cli/specs.ts";
+import { BENCH_SPEC, CRC32_SPEC, DEMO_SPEC, WATCH_SPEC } from "./cli/specs.ts";
 
 type Command = (argv: string[]) => Promise<number>;
 
@@ -20,6 +20,10 @@ const COMMANDS: Record<
   demo: {
     spec: DEMO_SPEC,
     load: async () => (await import("./cli/demo.ts")).demo,
+  },
+  crc32: {
+    spec: CRC32_SPEC,
+    load: async () => (await import("./cli/crc32_command.ts")).crc32Command,
   },
   bench: {
     spec: BENCH_SPEC,

@@ -1,9 +1,12 @@
 /**
- * The efdpool demo (`deno task demo [PATH]`): checksum a file or directory
- * tree in parallel — the kernel signals an eventfd for each block (the
- * efd_notify module when /dev/efd_notify is there, else io_uring or AIO read
- * completions), a pool of workers checksums the blocks — and check the result
- * against a single-threaded run. Same as `deno task cli demo`.
+ * The efdpool demo (`deno task demo [PATH]`): gzip a file in parallel, as
+ * pigz does — the kernel completes the block reads and signals the pool
+ * (io_uring, else AIO; the efd_notify module when /dev/efd_notify is
+ * there), the pool's workers deflate the blocks, this thread writes one
+ * standard gzip member — then check the output with node:zlib and gunzip
+ * and time the same job by one node:zlib thread, gzip and pigz, side by
+ * side. Without PATH it compresses generated log-like text. Same as
+ * `deno task cli demo`.
  *
  * @module
  */

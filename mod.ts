@@ -40,3 +40,4 @@ export type {
 } from "./workers/types.ts";
 export * from "./kernel/mod.ts";
 export * from "./io/mod.ts";
+export * from "./stats/serve.ts";

@@ -5,7 +5,6 @@
  * @module
  */
 
-import { parseArgs } from "node:util";
 import { ErrnoError } from "../ffi/errno.ts";
 
 /** One option of a subcommand. */
@@ -32,6 +31,10 @@ export interface CommandSpec {
   details?: string;
   /** Options besides --help and --json, which every command has. */
   options: Record<string, OptionSpec>;
+  /** How to run it, for help and hints (default: `efdpool NAME`). */
+  program?: string;
+  /** The option that gzip-style `-1` … `-9` set, if any (e.g. "level"). */
+  digits?: string;
 }
 
 /** A failure the CLI reports as one line and an exit code (2: bad usage, 1: the rest). */
@@ -71,8 +74,11 @@ export interface Parsed {
 }
 
 /**
- * Parses `argv` for `spec`; throws `CliError` (exit code 2) naming the bad
- * flag.
+ * Parses `argv` for `spec` the way getopt does: `--name value`,
+ * `--name=value`, `-n value`, `-nvalue`, grouped flags (`-kf`), `--` ends
+ * the options. A value-taking option takes the next argument even if it
+ * starts with "-" (so `-w -3` reports -3 as a bad count). Throws
+ * `CliError` (exit code 2) with one line in our own words.
  *
  * @example
  * ```ts
@@ -83,27 +89,94 @@ export interface Parsed {
  */
 export function parse(argv: string[], spec: CommandSpec): Parsed {
   const options = { ...COMMON, ...spec.options };
-  try {
-    const { values, positionals } = parseArgs({
-      args: argv,
-      options: Object.fromEntries(
-        Object.entries(options).map((
-          [k, o],
-        ) => [
-          k,
-          o.short ? { type: o.type, short: o.short } : { type: o.type },
-        ]),
-      ),
-      allowPositionals: true,
-      strict: true,
-    });
-    return { values: values as Parsed["values"], positionals };
-  } catch (e) {
-    throw new CliError(
-      `${spec.name}: ${(e as Error).message.split("\n")[0]} (see --help)`,
-      2,
-    );
+  const byShort = new Map(
+    Object.entries(options).flatMap(([k, o]) => o.short ? [[o.short, k]] : []),
+  );
+  const values: Parsed["values"] = {};
+  const positionals: string[] = [];
+  const see = `see ${spec.program ?? `efdpool ${spec.name}`} --help`;
+  const take = (
+    name: string,
+    shown: string,
+    inline: string | undefined,
+    i: number,
+  ): number => {
+    const o = options[name];
+    if (o.type === "boolean") {
+      if (inline !== undefined) {
+        throw new CliError(`${shown} takes no value, got "${inline}"`, 2);
+      }
+      values[name] = true;
+      return i;
+    }
+    const v = inline ?? argv[i + 1];
+    if (v === undefined) {
+      throw new CliError(
+        `${shown} needs a value (${o.value ?? "VALUE"}); ${see}`,
+        2,
+      );
+    }
+    values[name] = v;
+    return inline === undefined ? i + 1 : i;
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === "--") {
+      positionals.push(...argv.slice(i + 1));
+      break;
+    }
+    if (a.startsWith("--")) {
+      const eq = a.indexOf("=");
+      const name = eq < 0 ? a.slice(2) : a.slice(2, eq);
+      if (!Object.hasOwn(options, name)) {
+        throw new CliError(`unknown option --${name}; ${see}`, 2);
+      }
+      i = take(name, `--${name}`, eq < 0 ? undefined : a.slice(eq + 1), i);
+    } else if (spec.digits && /^-[1-9]$/.test(a)) {
+      values[spec.digits] = a[1];
+    } else if (a.startsWith("-") && a.length > 1) {
+      // Grouped one-letter flags; a value-taking one ends the group.
+      for (let j = 1; j < a.length; j++) {
+        const name = byShort.get(a[j]);
+        if (name === undefined) {
+          throw new CliError(`unknown option -${a[j]}; ${see}`, 2);
+        }
+        const rest = a.slice(j + 1);
+        if (options[name].type === "string") {
+          i = take(name, `-${a[j]}`, rest === "" ? undefined : rest, i);
+          break;
+        }
+        take(name, `-${a[j]}`, undefined, i);
+      }
+    } else {
+      positionals.push(a);
+    }
   }
+  return { values, positionals };
+}
+
+/**
+ * Throws a usage error when there are more than `most` positionals.
+ *
+ * @example
+ * ```ts
+ * import { atMost } from "./args.ts";
+ * atMost(["a"], 1, "PATH"); // fine
+ * ```
+ */
+export function atMost(
+  positionals: string[],
+  most: number,
+  what: string,
+): void {
+  if (positionals.length <= most) return;
+  const extra = positionals.slice(most).map((p) => `"${p}"`).join(" ");
+  throw new CliError(
+    most === 0
+      ? `takes no arguments, got ${extra}`
+      : `takes at most ${most} ${what}, got extra ${extra}`,
+    2,
+  );
 }
 
 /**
@@ -125,99 +198,12 @@ export function helpText(spec: CommandSpec): string {
   return [
     `${spec.summary}`,
     "",
-    `Usage: efdpool ${spec.name} ${spec.usage}`.trimEnd(),
+    `Usage: ${spec.program ?? `efdpool ${spec.name}`} ${spec.usage}`.trimEnd(),
     ...(spec.details ? ["", spec.details] : []),
     "",
     "Options:",
     ...rows.map(([f, d]) => `  ${f.padEnd(w)}  ${d}`),
   ].join("\n");
-}
-
-/**
- * Reads a positive integer option, or `fallback` when absent.
- *
- * @example
- * ```ts
- * import { intOption } from "./args.ts";
- * console.log(intOption({ workers: "4" }, "workers", 2)); // 4
- * ```
- */
-export function intOption(
-  values: Parsed["values"],
-  name: string,
-  fallback: number,
-  min = 1,
-): number {
-  const raw = values[name];
-  if (raw === undefined) return fallback;
-  const n = Number(raw);
-  if (typeof raw !== "string" || !Number.isSafeInteger(n) || n < min) {
-    throw new CliError(
-      `--${name} must be an integer >= ${min}, got "${raw}"`,
-      2,
-    );
-  }
-  return n;
-}
-
-/**
- * Reads a size like `64M`, `512K`, `1G` or `4096` (bytes).
- *
- * @example
- * ```ts
- * import { sizeOption } from "./args.ts";
- * console.log(sizeOption({ size: "64M" }, "size", 0)); // 67108864
- * ```
- */
-export function sizeOption(
-  values: Parsed["values"],
-  name: string,
-  fallback: number,
-): number {
-  const raw = values[name];
-  if (raw === undefined) return fallback;
-  const m = typeof raw === "string" && /^(\d+)([KMG]i?B?)?$/i.exec(raw.trim());
-  const unit = m ? (m[2] ?? "").charAt(0).toUpperCase() : "";
-  const n = m
-    ? Number(m[1]) * ({ "": 1, K: 1024, M: 1 << 20, G: 1 << 30 }[unit] ?? NaN)
-    : NaN;
-  if (!Number.isSafeInteger(n) || n <= 0) {
-    throw new CliError(
-      `--${name} must be a size like 4096, 256K, 64M or 1G, got "${raw}"`,
-      2,
-    );
-  }
-  return n;
-}
-
-/**
- * Reads a duration like `10s`, `500ms` or `2m`, in milliseconds.
- *
- * @example
- * ```ts
- * import { durationOption } from "./args.ts";
- * console.log(durationOption({ duration: "1.5s" }, "duration", 0)); // 1500
- * ```
- */
-export function durationOption(
-  values: Parsed["values"],
-  name: string,
-  fallback: number,
-): number {
-  const raw = values[name];
-  if (raw === undefined) return fallback;
-  const m = typeof raw === "string" &&
-    /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(raw.trim());
-  const ms = m
-    ? Number(m[1]) * { ms: 1, s: 1000, m: 60000 }[m[2] ?? "s"]!
-    : NaN;
-  if (!(ms > 0)) {
-    throw new CliError(
-      `--${name} must be a duration like 500ms, 10s or 2m, got "${raw}"`,
-      2,
-    );
-  }
-  return ms;
 }
 
 /**
@@ -231,9 +217,7 @@ export function durationOption(
  */
 export function describeError(e: unknown): string {
   const first = (m: string) => m.split("\n")[0];
-  if (e instanceof Deno.errors.NotCapable) {
-    return `no permission: ${first(e.message)}`;
-  }
+  if (e instanceof Deno.errors.NotCapable) return permissionCause(e.message);
   if (!(e instanceof Error)) return String(e);
   // A wrapped errno is worth showing when the message does not name it.
   const c = e.cause;
@@ -241,6 +225,30 @@ export function describeError(e: unknown): string {
     ? ` [${c.message}]`
     : "";
   return first(e.message) + errno;
+}
+
+/**
+ * Deno's "Requires X access to P" in our words, naming the flag that is
+ * really missing: paths under /proc, /dev (e.g. /dev/shm) and /sys need
+ * `--allow-all`, whatever `--allow-read`/`--allow-write` say.
+ *
+ * @example
+ * ```ts
+ * import { permissionCause } from "./args.ts";
+ * console.log(permissionCause('Requires all access to "/proc/x", run again with the --allow-all flag'));
+ * ```
+ */
+export function permissionCause(message: string): string {
+  const m = /Requires (\w+) access to "?([^",]*)"?/.exec(message);
+  if (!m) return `no permission: ${message.split("\n")[0]}`;
+  const [, kind, what] = m;
+  if (kind === "all") {
+    return `${what}: Deno guards paths under /proc, /dev and /sys behind --allow-all (-A); --allow-read/--allow-write are not enough there`;
+  }
+  const flag = kind === "write" || kind === "read"
+    ? `--allow-${kind}=${what.replace(/\/[^/]*$/, "") || "/"}`
+    : `--allow-${kind}`;
+  return `${what}: Deno has no ${kind} permission for it; run with ${flag} (or -A)`;
 }
 
 /** Exit code for an error: a `CliError`'s own, else 1. */

@@ -12,8 +12,9 @@ import { openForRead, type ReadFile } from "../io/file.ts";
 import type { IoSource } from "../io/source.ts";
 import { IoUringSource } from "../io/uring.ts";
 import { WorkerPool } from "../workers/pool.ts";
-import { CliError, helpText, intOption, parse } from "./args.ts";
-import { ensureSampleFile } from "./files.ts";
+import { atMost, CliError, helpText, parse } from "./args.ts";
+import { intOption, workersOption } from "./options.ts";
+import { ensureSample } from "./sample.ts";
 import { BENCH_SPEC } from "./specs.ts";
 import { ProgressBar } from "./progress.ts";
 
@@ -131,19 +132,19 @@ function backendList(raw: unknown): Backend[] {
  * ```
  */
 export async function bench(argv: string[]): Promise<number> {
-  const { values } = parse(argv, BENCH_SPEC);
+  const { values, positionals } = parse(argv, BENCH_SPEC);
   if (values.help) {
     console.log(helpText(BENCH_SPEC));
     return 0;
   }
+  atMost(positionals, 0, "");
   const backends = backendList(values.source);
-  const n = intOption(values, "ops", 20000);
-  const workers = intOption(values, "workers", navigator.hardwareConcurrency);
-  const depth = intOption(values, "depth", 128);
+  const n = intOption(values, "ops", 20000, 1, 1e9);
+  const workers = workersOption(values);
+  const depth = intOption(values, "depth", 128, 1, 4096);
   const json = values.json === true;
 
-  const path = "/tmp/efdpool-bench-4k.bin";
-  ensureSampleFile(path, 1 << 20);
+  const path = ensureSample(1 << 20);
   using file: ReadFile = openForRead(path, { direct: false });
   using ready = EventFd.create(); // always writable: a poll for POLLOUT completes at once
   const read4k: Submit = (s, i) =>

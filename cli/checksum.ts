@@ -1,8 +1,7 @@
 /**
- * The demo's job: the CRC-32 of every file in a list, computed two ways —
- * in parallel (the kernel completes block reads, a pool's workers checksum
- * the blocks, `crc32Combine` joins them) and sequentially on one thread —
- * so the results can be compared and timed.
+ * `efdpool crc32`'s job: the CRC-32 of every file in a list, in parallel —
+ * the kernel completes block reads, a pool's workers checksum the blocks
+ * with `node:zlib`'s `crc32()`, `crc32Combine` joins them.
  *
  * @module
  */
@@ -14,7 +13,7 @@ import type {
   ReadOptions,
 } from "../io/source.ts";
 import type { BlockResult } from "./checksum_worker.ts";
-import { crc32, crc32Combine } from "./crc32.ts";
+import { crc32Combine } from "./crc32.ts";
 
 /** One file's checksum. */
 export interface FileSum {
@@ -315,48 +314,5 @@ export async function checksumParallel(
     perWorker: Array.from(perWorker, (n) => n ?? 0),
     direct: direct ?? false,
     ...(directFallback ? { directFallback } : {}),
-  };
-}
-
-/**
- * Checksums `paths` on this thread alone: plain blocking reads of
- * `blockSize` bytes, the same CRC code.
- *
- * @example
- * ```ts
- * import { checksumSequential } from "./checksum.ts";
- * const run = checksumSequential(["/etc/hostname"], 65536);
- * console.log(run.files[0].size > 0);
- * ```
- */
-export function checksumSequential(
-  paths: string[],
-  blockSize: number,
-): ChecksumRun {
-  const buf = new Uint8Array(blockSize);
-  const files: FileSum[] = [];
-  let blocks = 0;
-  const warmupStart = performance.now();
-  crc32(buf); // the JIT warm-up the parallel run's workers get from its warm-up block
-  const start = performance.now();
-  for (const path of paths) {
-    using f = Deno.openSync(path);
-    let crc = 0;
-    let size = 0;
-    for (;;) {
-      const n = f.readSync(buf);
-      if (n === null || n === 0) break;
-      crc = crc32(buf.subarray(0, n), crc);
-      size += n;
-      blocks++;
-    }
-    files.push({ path, size, crc });
-  }
-  return {
-    files,
-    bytes: files.reduce((a, s) => a + s.size, 0),
-    ms: performance.now() - start,
-    warmupMs: start - warmupStart,
-    blocks,
   };
 }

@@ -5,7 +5,7 @@
  */
 
 import type { Completion } from "../io/completion.ts";
-import { crc32 } from "./crc32.ts";
+import { crc32 } from "node:zlib";
 
 /** A block's CRC and length, or why its read failed. */
 export type BlockResult = { crc: number; n: number } | {

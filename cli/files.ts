@@ -1,14 +1,37 @@
 /**
- * Input files for the demo: walking a directory tree, and the generated
- * default file.
+ * Input files for the CLI: walking a directory tree, with Deno's permission
+ * errors told in our words.
  *
  * @module
  */
 
 import { FileOpenError } from "../io/errors.ts";
 import { statPath } from "../io/file.ts";
+import { CliError, permissionCause } from "./args.ts";
 
 const EACCES = 13;
+
+/**
+ * `statPath`, but a path Deno guards behind `--allow-all` (under /proc,
+ * /dev, /sys) fails with a `CliError` that says so, instead of asking for
+ * the `--allow-read` the process may well have.
+ *
+ * @example
+ * ```ts
+ * import { statReadable } from "./files.ts";
+ * console.log(statReadable("/etc").isDirectory); // true
+ * ```
+ */
+export function statReadable(path: string): Deno.FileInfo {
+  try {
+    return Deno.statSync(path);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotCapable) {
+      throw new CliError(permissionCause(e.message));
+    }
+    return statPath(path); // missing, not permitted by the OS: its typed errors
+  }
+}
 
 /**
  * The regular files under `path` (itself, if it is one), sorted, symlinks
@@ -21,7 +44,7 @@ const EACCES = 13;
  * ```
  */
 export function listFiles(path: string): string[] {
-  const info = statPath(path);
+  const info = statReadable(path);
   if (info.isFile) return [path];
   if (!info.isDirectory) return [];
   const out: string[] = [];
@@ -41,43 +64,4 @@ export function listFiles(path: string): string[] {
     else if (e.isDirectory) out.push(...listFiles(p));
   }
   return out;
-}
-
-/**
- * Makes (or reuses, if it has the right size) a file of `size` bytes of
- * deterministic pseudo-random content.
- *
- * @example
- * ```ts ignore
- * import { ensureSampleFile } from "./files.ts";
- * ensureSampleFile("/tmp/sample.bin", 1 << 20);
- * ```
- */
-export function ensureSampleFile(path: string, size: number): void {
-  try {
-    if (Deno.statSync(path).size === size) return;
-  } catch (e) {
-    if (!(e instanceof Deno.errors.NotFound)) throw e;
-  }
-  const chunk = new Uint32Array(1 << 20);
-  let x = 0x9e3779b9;
-  using f = Deno.openSync(path, { write: true, create: true, truncate: true });
-  for (let done = 0; done < size;) {
-    for (let i = 0; i < chunk.length; i++) {
-      // xorshift32: fast, and the same bytes on every run.
-      x ^= x << 13;
-      x ^= x >>> 17;
-      x ^= x << 5;
-      chunk[i] = x;
-    }
-    const bytes = new Uint8Array(
-      chunk.buffer,
-      0,
-      Math.min(chunk.byteLength, size - done),
-    );
-    for (let off = 0; off < bytes.length;) {
-      off += f.writeSync(bytes.subarray(off));
-    }
-    done += bytes.length;
-  }
 }

@@ -1,86 +1,111 @@
 /**
- * `efdpool watch`: run a source under load and show it live — units/s,
- * per-worker shares, queue depth, latency percentiles — from `pool.stats()`
- * and the source's own counters.
+ * `efdpool watch`: live stats of a pool — another process's, through its
+ * stats endpoint (`efdpool watch PID`), or one of our own under a synthetic
+ * load (`--synthetic`) — redrawn on a terminal, one JSON line per interval
+ * otherwise, and a summary at the end (Ctrl-C included).
  *
  * @module
  */
 
-import { openForRead } from "../io/file.ts";
-import type { IoSourceStats } from "../io/source.ts";
-import { WorkerPool } from "../workers/pool.ts";
+import { readStats, StatsUnavailableError } from "../stats/serve.ts";
 import type { PoolStats } from "../workers/types.ts";
-import {
-  CliError,
-  durationOption,
-  helpText,
-  intOption,
-  parse,
-  sizeOption,
-} from "./args.ts";
-import { ensureSampleFile, listFiles } from "./files.ts";
+import { atMost, CliError, helpText, parse } from "./args.ts";
+import { durationOption } from "./options.ts";
 import { WATCH_SPEC } from "./specs.ts";
 import { renderBar } from "./progress.ts";
-import { pickSource, sourceChoice } from "./sources.ts";
-import { samplePath } from "./demo.ts";
+import { startSynthetic } from "./watch_load.ts";
 
-/** One refresh of the live view. */
+/** One refresh of the view. */
 export interface WatchSample {
-  /** Seconds since the start. */
+  /** Seconds since watching started. */
   t: number;
-  /** Completions handled per second over the last interval. */
+  /** Units (tasks and source units) handled per second over the interval. */
   perSecond: number;
-  /** Completions handled in total. */
-  handled: number;
+  /** Units handled in total since the pool started. */
+  units: number;
   /** Per-worker share of the interval's units, 0..1. */
   shares: number[];
-  /** Completions posted by the kernel, not yet taken by a worker. */
-  ready: number;
-  /** Operations submitted and not yet handled. */
-  inFlight: number;
-  /** Submit-to-result latency of the interval's completions, ms. */
-  latency: { p50: number; p99: number; max: number };
-  /** Time in the handler, ms (the pool's run-time histogram, since start). */
-  handler: { p50: number; p99: number; max: number };
+  /** Per-worker fraction of time in handlers since the pool started, 0..1. */
+  utilization: number[];
+  /** Tasks queued and not taken. */
+  queued: number;
+  /** Tasks running. */
+  running: number;
+  /** Source units taken and not yet handled. */
+  sourceBacklog: number;
+  /** run() to a worker taking the task, ms (since the pool started). */
+  wait: { p50: number; p99: number; max: number };
+  /** Time in handlers, ms (since the pool started). */
+  run: { p50: number; p99: number; max: number };
+  /** Workers that died and were replaced. */
+  restarts: number;
+  /** Source units re-delivered after their worker died. */
+  redelivered: number;
 }
 
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return 0;
-  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
+const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+
+function toSample(
+  p: PoolStats,
+  prev: { units: number[]; at: number } | undefined,
+  at: number,
+  t0: number,
+): WatchSample {
+  const units = p.workers.map((w) => w.units);
+  const delta = units.map((u, i) => u - (prev?.units[i] ?? u));
+  const d = sum(delta);
+  const dt = prev ? (at - prev.at) / 1000 : 0;
+  const pct = (x: { p50: number; p99: number; max: number }) => ({
+    p50: x.p50,
+    p99: x.p99,
+    max: x.max,
+  });
+  return {
+    t: (at - t0) / 1000,
+    perSecond: dt > 0 ? d / dt : 0,
+    units: sum(units),
+    shares: delta.map((x) => d > 0 ? x / d : 0),
+    utilization: p.workers.map((w) => w.utilization),
+    queued: p.queued,
+    running: p.running,
+    sourceBacklog: sum(p.sources.map((s) => s.taken - s.handled - s.failed)),
+    wait: pct(p.waitTime),
+    run: pct(p.runTime),
+    restarts: sum(p.workers.map((w) => w.restarts)),
+    redelivered: sum(p.sources.map((s) => s.redelivered)),
+  };
 }
 
-function render(
-  s: WatchSample,
-  fraction: number,
-  workers: number,
-  backend: string,
-): string[] {
-  const shares = s.shares.map((x, i) => `w${i} ${renderBar(x, 10)}`);
+const ms = (x: { p50: number; p99: number; max: number }) =>
+  `p50 ${x.p50.toFixed(2)}  p99 ${x.p99.toFixed(2)}  max ${
+    x.max.toFixed(2)
+  } ms`;
+
+function frame(s: WatchSample, title: string): string[] {
   return [
-    `${renderBar(fraction)}  ${
-      s.t.toFixed(1)
-    } s  source ${backend}, ${workers} workers`,
-    `  completions/s ${
-      Math.round(s.perSecond).toString().padStart(8)
-    }   handled ${s.handled}`,
-    `  queue: ${s.inFlight} in flight, ${s.ready} completed and waiting for a worker`,
-    `  latency submit→result  p50 ${s.latency.p50.toFixed(2)} ms  p99 ${
-      s.latency.p99.toFixed(2)
-    } ms  max ${s.latency.max.toFixed(2)} ms`,
-    `  handler time           p50 ${s.handler.p50.toFixed(2)} ms  p99 ${
-      s.handler.p99.toFixed(2)
-    } ms  max ${s.handler.max.toFixed(2)} ms`,
-    ...shares.map((l) => `  ${l}`),
+    `${title}  ${s.t.toFixed(1)} s`,
+    `  units/s ${
+      Math.round(s.perSecond).toString().padStart(9)
+    }   total ${s.units}`,
+    `  queue: ${s.queued} tasks waiting, ${s.running} running; ${s.sourceBacklog} source units in handlers`,
+    `  wait (run → taken)  ${ms(s.wait)}`,
+    `  handler time        ${ms(s.run)}`,
+    `  restarts ${s.restarts}   redelivered ${s.redelivered}`,
+    ...s.shares.map((x, i) =>
+      `  w${i} share ${renderBar(x, 10)}  busy ${
+        renderBar(s.utilization[i] ?? 0, 10)
+      }`
+    ),
   ];
 }
 
 /**
- * Runs the live view with `argv`; returns the exit code.
+ * Runs the view with `argv`; returns the exit code.
  *
  * @example
  * ```ts ignore
  * import { watch } from "./watch.ts";
- * Deno.exit(await watch(["--duration", "3s"]));
+ * Deno.exit(await watch(["--synthetic", "--duration", "3s"]));
  * ```
  */
 export async function watch(argv: string[]): Promise<number> {
@@ -89,122 +114,114 @@ export async function watch(argv: string[]): Promise<number> {
     console.log(helpText(WATCH_SPEC));
     return 0;
   }
-  if (positionals.length > 1) {
-    throw new CliError(
-      `watch takes at most one FILE, got ${positionals.length}`,
-      2,
-    );
-  }
-  const choice = sourceChoice(values.source);
-  const workers = intOption(values, "workers", navigator.hardwareConcurrency);
-  const duration = durationOption(values, "duration", 10_000);
-  const interval = durationOption(values, "interval", 500);
-  const depth = intOption(values, "depth", 32);
-  const block = sizeOption(values, "block", 64 << 10);
-  const json = values.json === true;
-  const tty = !json && Deno.stdout.isTerminal();
-
-  let path = positionals[0];
-  if (path === undefined) {
-    path = samplePath(64 << 20);
-    ensureSampleFile(path, 64 << 20);
-  } else if (listFiles(path)[0] !== path) {
-    throw new CliError(`${path}: watch needs a regular file`);
-  }
-  using file = openForRead(path, { direct: false });
-  if (file.size === 0) {
-    throw new CliError(`${path}: the file is empty; nothing to read`);
-  }
-  const { source, notes } = pickSource(choice, { depth, blockSize: block });
-  if (!json) { for (const n of notes) console.log(n); }
-
-  const submittedAt = new Map<number, number>();
-  let latencies: number[] = [];
-  await using pool = new WorkerPool({ workers, name: "watch" });
-  source.attach(pool, {
-    handler: new URL("./checksum_worker.ts", import.meta.url),
-    name: `watch/${source.backend}`,
-    onResult(_value, { id }) {
-      const t0 = submittedAt.get(id);
-      submittedAt.delete(id);
-      if (t0 !== undefined) latencies.push(performance.now() - t0);
-    },
-  });
-
-  const start = performance.now();
-  let last = { t: start, handled: 0, units: [] as number[] };
-  let drawn = 0;
-  const samples: WatchSample[] = [];
-  const sample = () => {
-    const now = performance.now();
-    const s: IoSourceStats = source.stats();
-    const p: PoolStats = pool.stats();
-    const units = p.workers.map((w) => w.units);
-    const delta = units.map((u, i) => u - (last.units[i] ?? 0));
-    const sum = delta.reduce((a, b) => a + b, 0) || 1;
-    const sorted = latencies.sort((a, b) => a - b);
-    latencies = [];
-    const out: WatchSample = {
-      t: (now - start) / 1000,
-      perSecond: (s.handled - last.handled) / ((now - last.t) / 1000),
-      handled: s.handled,
-      shares: delta.map((d) => d / sum),
-      ready: s.ready,
-      inFlight: s.inFlight,
-      latency: {
-        p50: percentile(sorted, 0.5),
-        p99: percentile(sorted, 0.99),
-        max: sorted.at(-1) ?? 0,
-      },
-      handler: { p50: p.runTime.p50, p99: p.runTime.p99, max: p.runTime.max },
-    };
-    last = { t: now, handled: s.handled, units };
-    samples.push(out);
-    if (json) console.log(JSON.stringify(out));
-    else {
-      const lines = render(
-        out,
-        Math.min(1, (now - start) / duration),
-        workers,
-        source.backend,
+  const synthetic = values.synthetic === true;
+  atMost(positionals, 1, synthetic ? "FILE" : "PID");
+  let pid = 0;
+  if (!synthetic) {
+    const raw = positionals[0];
+    if (raw === undefined) {
+      throw new CliError(
+        "needs the PID of a process to watch, or --synthetic",
+        2,
       );
-      // Redraw in place on a terminal; elsewhere, one block per interval.
-      if (tty && drawn) console.log(`\x1b[${drawn}A\x1b[J` + lines.join("\n"));
-      else console.log(lines.join("\n"));
-      drawn = lines.length;
     }
-  };
-  const timer = setInterval(sample, interval);
-  try {
-    let offset = 0;
-    while (performance.now() - start < duration) {
-      while (source.inFlight < source.depth) {
-        const id = source.read(file, offset, {
-          length: Math.min(block, file.size - offset),
-        });
-        submittedAt.set(id, performance.now());
-        offset += block;
-        if (offset >= file.size) offset = 0;
+    pid = /^\d+$/.test(raw) ? Number(raw) : 0;
+    if (!(pid > 0 && pid < 2 ** 31)) {
+      throw new CliError(
+        `PID must be a process id (a positive integer), got "${raw}"`,
+        2,
+      );
+    }
+    for (const k of ["source", "workers", "depth", "block"]) {
+      if (values[k] !== undefined) {
+        throw new CliError(
+          `--${k} goes with --synthetic; a PID's pool is what it is`,
+          2,
+        );
       }
-      await source.ready();
     }
-    await source.close();
-  } finally {
-    clearInterval(timer);
   }
-  sample();
-  const total = source.stats().handled;
-  const secs = (performance.now() - start) / 1000;
-  if (json) {
+  const duration = values.duration === undefined && !synthetic
+    ? Infinity
+    : durationOption(values, "duration", 10_000);
+  const interval = durationOption(values, "interval", 500);
+  const json = values.json === true || !Deno.stdout.isTerminal();
+
+  const load = synthetic
+    ? await startSynthetic(positionals[0], values, json)
+    : undefined;
+  const fetch = load
+    ? () => Promise.resolve(load.pool.stats())
+    : async () => (await readStats(pid)).stats;
+  const title = load ? load.title : `pid ${pid}`;
+  // Fails now, with the reason, if there is nothing to watch.
+  let stats = await fetch();
+
+  let stop!: () => void;
+  const stopped = new Promise<void>((r) => stop = r);
+  const onInt = () => stop();
+  Deno.addSignalListener("SIGINT", onInt);
+  const t0 = performance.now();
+  const first = stats.workers.map((w) => w.units);
+  let prev = { units: first, at: t0 };
+  let drawn = 0;
+  let ended = "";
+  let last: WatchSample | undefined;
+  try {
+    for (;;) {
+      const wait = Math.min(interval, duration - (performance.now() - t0));
+      if (wait <= 0) break;
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const tick = new Promise<boolean>((r) =>
+        timer = setTimeout(() => r(true), wait)
+      );
+      const go = await Promise.race([tick, stopped.then(() => false)]);
+      clearTimeout(timer);
+      if (!go) break;
+      try {
+        stats = await fetch();
+      } catch (e) {
+        if (!(e instanceof StatsUnavailableError)) throw e;
+        ended = `process ${pid} ended (its stats endpoint is gone)`;
+        break;
+      }
+      const at = performance.now();
+      last = toSample(stats, prev, at, t0);
+      prev = { units: stats.workers.map((w) => w.units), at };
+      if (json) console.log(JSON.stringify(last));
+      else {
+        const lines = frame(last, title);
+        // Redraw in place.
+        console.log((drawn ? `\x1b[${drawn}A\x1b[J` : "") + lines.join("\n"));
+        drawn = lines.length;
+      }
+      if (load?.failure) throw load.failure;
+    }
+  } finally {
+    Deno.removeSignalListener("SIGINT", onInt);
+    await load?.stop();
+  }
+  const secs = (prev.at - t0) / 1000;
+  const handled = sum(prev.units) - sum(first);
+  const summary = {
+    summary: {
+      watched: title,
+      seconds: secs,
+      units: handled,
+      perSecond: secs > 0 ? handled / secs : 0,
+      restarts: last?.restarts ?? 0,
+      redelivered: last?.redelivered ?? 0,
+      ...(ended ? { ended } : {}),
+    },
+  };
+  if (json) console.log(JSON.stringify(summary));
+  else {
+    if (ended) console.log(ended);
     console.log(
-      JSON.stringify({
-        summary: { handled: total, seconds: secs, perSecond: total / secs },
-      }),
+      `summary: ${handled} units in ${secs.toFixed(1)} s (${
+        Math.round(summary.summary.perSecond)
+      }/s), ${summary.summary.restarts} restarts, ${summary.summary.redelivered} redelivered`,
     );
-  } else {console.log(
-      `done: ${total} completions in ${secs.toFixed(1)} s (${
-        Math.round(total / secs)
-      }/s)`,
-    );}
+  }
   return 0;
 }

@@ -15,26 +15,30 @@
  * @module
  */
 
-import { parseArgs } from "node:util";
+import { countSpec, exampleArgs, workersSpec } from "./args.ts";
 import { WorkerPool } from "../mod.ts";
 import { SharedRing } from "./shared_ring.ts";
 import { Tally } from "./tally.ts";
 
-const { values } = parseArgs({
-  options: {
-    items: { type: "string", default: "2000" },
-    capacity: { type: "string", default: "8" },
-    producers: { type: "string", default: "2" },
-    workers: { type: "string", default: "3" },
+const args = exampleArgs(
+  "bounded_buffer.ts",
+  "A bounded buffer: producer threads block when the ring is full, workers drain it",
+  {
+    items: countSpec("items to pass (default 2000)"),
+    capacity: countSpec("ring slots (default 8)"),
+    producers: countSpec("producer threads (default 2)"),
+    workers: workersSpec(3),
   },
-});
-const items = Number(values.items);
-const producers = Number(values.producers);
+);
+const items = args.int("items", 2000, 1);
+const producers = args.int("producers", 2, 1, 64);
+const capacity = args.int("capacity", 8, 1, 1 << 20);
+const workerCount = args.int("workers", 3, 1, 256);
 
-using ring = SharedRing.create(Number(values.capacity));
+using ring = SharedRing.create(capacity);
 const tally = new Tally(items);
 await using pool = new WorkerPool({
-  workers: Number(values.workers),
+  workers: workerCount,
   name: "consumers",
 });
 // Each unit of `filled` is one item: the pool is the consumer side.

@@ -14,7 +14,7 @@
  * @module
  */
 
-import { parseArgs } from "node:util";
+import { exampleArgs } from "./args.ts";
 import { WorkerPool } from "../mod.ts";
 import {
   AioSource,
@@ -26,9 +26,18 @@ import {
 import { fnv1a } from "./handlers/checksum.ts";
 import { mark, Tally } from "./tally.ts";
 
-const { values } = parseArgs({
-  options: { backend: { type: "string", default: "io_uring" } },
-});
+const args = exampleArgs(
+  "io_completions.ts",
+  "Kernel I/O completions (io_uring or AIO) checksummed by a pool, each block once",
+  {
+    backend: {
+      type: "string",
+      value: "NAME",
+      description: "io_uring (default) or aio",
+    },
+  },
+);
+const backend = args.choice("backend", ["io_uring", "aio"] as const);
 const BLOCK = 1024;
 
 // The files to read, and each block's checksum read the ordinary way.
@@ -49,7 +58,7 @@ for (const path of paths) {
 
 function openSource(): IoUringSource | AioSource {
   const options = { depth: 16, blockSize: BLOCK };
-  if (values.backend === "aio") return AioSource.create(options);
+  if (backend === "aio") return AioSource.create(options);
   try {
     return IoUringSource.create(options);
   } catch (e) {

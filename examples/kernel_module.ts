@@ -15,7 +15,7 @@
  * @module
  */
 
-import { parseArgs } from "node:util";
+import { countSpec, exampleArgs } from "./args.ts";
 import { EventFd, WorkerPool } from "../mod.ts";
 import {
   DevicePermissionError,
@@ -24,14 +24,16 @@ import {
 } from "../kernel/mod.ts";
 import { Tally } from "./tally.ts";
 
-const { values } = parseArgs({
-  options: {
-    burst: { type: "string", default: "20000" },
-    ticks: { type: "string", default: "500" },
+const args = exampleArgs(
+  "kernel_module.ts",
+  "A pool fed by the efd_notify kernel module: a workqueue burst, then hrtimer ticks",
+  {
+    burst: countSpec("units in the burst (default 20000)"),
+    ticks: countSpec("timer ticks of 4 units (default 500)"),
   },
-});
-const burst = Number(values.burst);
-const ticks = Number(values.ticks);
+);
+const burst = args.int("burst", 20000, 0, 1e9);
+const ticks = args.int("ticks", 500, 0, 1e7);
 const perTick = 4;
 const expected = burst + ticks * perTick;
 

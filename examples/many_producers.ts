@@ -13,26 +13,29 @@
  * @module
  */
 
-import { parseArgs } from "node:util";
+import { countSpec, exampleArgs, workersSpec } from "./args.ts";
 import { EventFd, WorkerPool } from "../mod.ts";
 import { allowAnyTracer } from "./pidfd.ts";
 import { Tally } from "./tally.ts";
 
-const { values } = parseArgs({
-  options: {
-    threads: { type: "string", default: "3" },
-    processes: { type: "string", default: "2" },
-    units: { type: "string", default: "5000" }, // per producer
-    workers: { type: "string", default: "4" },
+const args = exampleArgs(
+  "many_producers.ts",
+  "Many producers (threads and processes) and many consumers on one eventfd",
+  {
+    threads: countSpec("producer threads (default 3)"),
+    processes: countSpec("producer processes (default 2)"),
+    units: countSpec("units per producer (default 5000)"),
+    workers: workersSpec(4),
   },
-});
-const threads = Number(values.threads);
-const processes = Number(values.processes);
-const each = Number(values.units);
+);
+const threads = args.int("threads", 3, 0, 64);
+const processes = args.int("processes", 2, 0, 64);
+const each = args.int("units", 5000, 1);
+const workerCount = args.int("workers", 4, 1, 256);
 const expected = (threads + processes) * each;
 
 await using pool = new WorkerPool({
-  workers: Number(values.workers),
+  workers: workerCount,
   name: "consumers",
 });
 using jobs = EventFd.create({ semaphore: true });

@@ -16,20 +16,22 @@
  * @module
  */
 
-import { parseArgs } from "node:util";
+import { countSpec, exampleArgs } from "./args.ts";
 import { WorkerPool } from "../mod.ts";
 import type { StageData } from "./handlers/pipeline_stage.ts";
 import { SharedRing } from "./shared_ring.ts";
 import { Tally } from "./tally.ts";
 
-const { values } = parseArgs({
-  options: {
-    items: { type: "string", default: "1000" },
-    capacity: { type: "string", default: "4" },
+const args = exampleArgs(
+  "pipeline.ts",
+  "A three-stage pipeline of pools joined by bounded rings",
+  {
+    items: countSpec("items through the pipeline (default 1000)"),
+    capacity: countSpec("slots per ring (default 4)"),
   },
-});
-const items = Number(values.items);
-const capacity = Number(values.capacity);
+);
+const items = args.int("items", 1000, 1);
+const capacity = args.int("capacity", 4, 1, 1 << 20);
 const tally = new Tally(items);
 const handler = new URL("./handlers/pipeline_stage.ts", import.meta.url);
 

@@ -19,18 +19,23 @@
  * @module
  */
 
-import { parseArgs } from "node:util";
+import { countSpec, exampleArgs } from "./args.ts";
 import { EventFd, pollAsync, POLLIN } from "../mod.ts";
 import { allowAnyTracer } from "./pidfd.ts";
 import { doneLine } from "./tally.ts";
 
-const { values } = parseArgs({
-  options: {
-    twin: { type: "boolean", default: false },
-    expect: { type: "string", default: "3" },
+const args = exampleArgs(
+  "seed_demo.ts",
+  "The seed demo: wait for units on an eventfd that insmod (or the twin) signals",
+  {
+    twin: {
+      type: "boolean",
+      description: "spawn the user-space twin (seed_twin.ts)",
+    },
+    expect: countSpec("units to wait for (default 3)"),
   },
-});
-const expect = BigInt(values.expect);
+);
+const expect = BigInt(args.int("expect", 3, 1));
 
 // Like the seed's eventfd(0, 0): a plain counter, so one read takes every
 // unit signalled so far.
@@ -51,7 +56,7 @@ console.log("waiting in poll()...");
 // The twin's failure (no ptrace rights, say) must end our wait, or we would
 // wait forever for a signal that cannot come.
 const gaveUp = new AbortController();
-const twin = values.twin ? spawnTwin(expect) : undefined;
+const twin = args.flag("twin") ? spawnTwin(expect) : undefined;
 twin?.status.then((s) => {
   if (!s.success) gaveUp.abort(new Error(`the twin exited with ${s.code}`));
 });

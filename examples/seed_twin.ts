@@ -13,31 +13,32 @@
  * @module
  */
 
-import { parseArgs } from "node:util";
+import { countSpec, exampleArgs } from "./args.ts";
 import { NotAnEventFdError } from "../mod.ts";
 import { grabEventFd, GrabFdError } from "./pidfd.ts";
 
-const { values } = parseArgs({
-  options: {
-    pid: { type: "string" },
-    efd: { type: "string" },
-    units: { type: "string", default: "1" },
-    each: { type: "string" },
+const args = exampleArgs(
+  "seed_twin.ts",
+  "The module's seed mode in user space: add units to another process's eventfd",
+  {
+    pid: {
+      type: "string",
+      value: "PID",
+      description: "the process holding the eventfd (required)",
+    },
+    efd: {
+      type: "string",
+      value: "FD",
+      description: "its eventfd's number there (required)",
+    },
+    units: countSpec("units to add (default 1)"),
+    each: countSpec("units per write (default: all at once)"),
   },
-});
-const pid = Number(values.pid);
-const fd = Number(values.efd);
-const units = Number(values.units);
-const each = Number(values.each ?? units);
-if (
-  !Number.isInteger(pid) || pid <= 0 || !Number.isInteger(fd) || fd < 0 ||
-  !Number.isInteger(units) || units < 1 || !Number.isInteger(each) || each < 1
-) {
-  console.error(
-    "usage: seed_twin.ts --pid PID --efd FD [--units N] [--each K]",
-  );
-  Deno.exit(2);
-}
+);
+const pid = args.int("pid", undefined, 1);
+const fd = args.int("efd", undefined, 0);
+const units = args.int("units", 1, 1);
+const each = args.int("each", units, 1);
 
 try {
   using efd = grabEventFd(pid, fd);

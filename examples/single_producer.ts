@@ -13,18 +13,20 @@
  * @module
  */
 
-import { parseArgs } from "node:util";
+import { countSpec, exampleArgs, workersSpec } from "./args.ts";
 import { EventFd, WorkerPool } from "../mod.ts";
 import { Tally } from "./tally.ts";
 
-const { values } = parseArgs({
-  options: {
-    units: { type: "string", default: "20000" },
-    workers: { type: "string", default: "4" },
+const args = exampleArgs(
+  "single_producer.ts",
+  "One producer, many consumers: one semaphore eventfd is the queue",
+  {
+    units: countSpec("units to produce (default 20000)"),
+    workers: workersSpec(4),
   },
-});
-const units = Number(values.units);
-const workers = Number(values.workers);
+);
+const units = args.int("units", 20000, 1);
+const workers = args.int("workers", 4, 1, 256);
 
 const pool = new WorkerPool({ workers, name: "consumers" });
 await pool.started();

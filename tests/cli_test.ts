@@ -59,8 +59,13 @@ const contents: Record<string, Uint8Array> = {
 };
 for (const [p, c] of Object.entries(contents)) Deno.writeFileSync(p, c);
 
+/** `deno task cli`'s permissions, as deno.json defines them. */
+const TASK_PERMS: string[] = JSON.parse(
+  Deno.readTextFileSync(`${ROOT}deno.json`),
+).tasks.cli.split(/\s+/).filter((a: string) => a.startsWith("--allow"));
+
 Deno.test("cli: --help on every command, usage without one", async () => {
-  for (const cmd of ["demo", "bench", "watch"]) {
+  for (const cmd of ["demo", "crc32", "bench", "watch"]) {
     const r = await cli([cmd, "--help"]);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, new RegExp(`Usage: efdpool ${cmd}`));
@@ -72,51 +77,160 @@ Deno.test("cli: --help on every command, usage without one", async () => {
   assert.equal((await cli(["--help"])).code, 0);
 });
 
-Deno.test("cli: bad commands, flags and values exit 2 with a one-line cause", async () => {
-  const unknown = await cli(["frobnicate"]);
-  assert.equal(unknown.code, 2);
-  assert.match(oneLine(unknown), /unknown command "frobnicate"/);
-  const flag = await cli(["demo", "--bogus"]);
-  assert.equal(flag.code, 2);
-  assert.match(oneLine(flag), /--bogus/);
-  const value = await cli(["bench", "--workers", "0"]);
-  assert.equal(value.code, 2);
-  assert.match(oneLine(value), /--workers must be an integer >= 1, got "0"/);
-  const source = await cli(["demo", "--source", "nope", "--json"]);
-  assert.equal(source.code, 2);
-  assert.match(oneLine(source), /--source must be one of auto, io_uring, aio/);
-  assert.match(JSON.parse(source.stdout).error, /--source/);
+// Every usage error: exit 2 and one line of our own words, prefixed once.
+const USAGE_ERRORS: [string[], RegExp][] = [
+  [["frobnicate"], /^efdpool: unknown command "frobnicate" \(commands: /],
+  [
+    ["demo", "--bogus"],
+    /^efdpool demo: unknown option --bogus; see efdpool demo --help$/,
+  ],
+  [
+    ["demo", "-x"],
+    /^efdpool demo: unknown option -x; see efdpool demo --help$/,
+  ],
+  [
+    ["demo", "-w", "-3"],
+    /^efdpool demo: --workers must be an integer from 1 to 256, got "-3"$/,
+  ],
+  [
+    ["demo", "--workers"],
+    /^efdpool demo: --workers needs a value \(N\); see efdpool demo --help$/,
+  ],
+  [["demo", "--json=yes"], /^efdpool demo: --json takes no value, got "yes"$/],
+  [
+    ["demo", "--depth", "0"],
+    /^efdpool demo: --depth must be an integer from 1 to 1024, got "0"$/,
+  ],
+  [
+    ["demo", "--depth", "99999"],
+    /--depth must be an integer from 1 to 1024, got "99999"$/,
+  ],
+  [
+    ["demo", "--level", "10"],
+    /^efdpool demo: --level must be an integer from 1 to 9, got "10"$/,
+  ],
+  [
+    ["demo", "--block", "1K"],
+    /^efdpool demo: --block must be a size from 32K to 16M \(like 256K, 64M\), got "1K"$/,
+  ],
+  [
+    ["demo", "--size", "lots"],
+    /--size must be a size from 1 to 4G .*got "lots"$/,
+  ],
+  [["demo", "--runs", "0"], /--runs must be an integer from 1 to 99, got "0"$/],
+  [
+    ["demo", "--depth", "1024", "--block", "16M"],
+    /^efdpool demo: --depth × --block is too much memory: 1024 × 16384 KiB blocks need 49152 MiB of buffers; keep it within 1 GiB$/,
+  ],
+  [["demo", "a", "b"], /^efdpool demo: takes at most 1 PATH, got extra "b"$/],
+  [
+    ["demo", "--source", "nope"],
+    /^efdpool demo: --source must be one of auto, io_uring, aio, efd_notify, got "nope"$/,
+  ],
+  [
+    ["crc32"],
+    /^efdpool crc32: needs at least one PATH \(a file or a directory\)$/,
+  ],
+  [
+    ["crc32", "/etc", "--depth", "2000"],
+    /--depth must be an integer from 1 to 1024/,
+  ],
+  [
+    ["crc32", "/etc", "--block", "5000"],
+    /--block must be a multiple of 4K, got 5000$/,
+  ],
+  [["bench", "extra"], /^efdpool bench: takes no arguments, got "extra"$/],
+  [
+    ["bench", "--workers", "0"],
+    /--workers must be an integer from 1 to 256, got "0"$/,
+  ],
+  [
+    ["watch"],
+    /^efdpool watch: needs the PID of a process to watch, or --synthetic$/,
+  ],
+  [
+    ["watch", "abc"],
+    /^efdpool watch: PID must be a process id \(a positive integer\), got "abc"$/,
+  ],
+  [
+    ["watch", "12", "34"],
+    /^efdpool watch: takes at most 1 PID, got extra "34"$/,
+  ],
+  [
+    ["watch", "12", "--workers", "2"],
+    /^efdpool watch: --workers goes with --synthetic/,
+  ],
+  [
+    ["watch", "--synthetic", "-d", "soon"],
+    /--duration must be a duration like 500ms, 10s or 2m, got "soon"$/,
+  ],
+];
+
+Deno.test("cli: every usage error exits 2 with one line in our own words", async () => {
+  const runs = await Promise.all(USAGE_ERRORS.map(([args]) => cli(args)));
+  runs.forEach((r, i) => {
+    const [args, want] = USAGE_ERRORS[i];
+    assert.equal(r.code, 2, `${args.join(" ")}: ${r.stderr}`);
+    assert.match(oneLine(r), want, args.join(" "));
+  });
+  const json = await cli(["demo", "--source", "nope", "--json"]);
+  assert.equal(json.code, 2);
+  assert.match(JSON.parse(json.stdout).error, /--source/);
 });
 
-Deno.test("cli: a missing file, and a directory where a file is expected, exit 1 naming the path", async () => {
+Deno.test("cli: a missing file, a directory for the demo, an empty tree: exit 1 naming the path", async () => {
   const missing = await cli(["demo", `${dir}/nope`]);
   assert.equal(missing.code, 1);
   assert.match(oneLine(missing), /nope: ENOENT \(no such file\)/);
-  const notFile = await cli(["watch", `${dir}/tree`, "--duration", "1s"]);
+  const tree = await cli(["demo", `${dir}/tree`]);
+  assert.equal(tree.code, 1);
+  assert.match(oneLine(tree), /tree: not a regular file/);
+  const notFile = await cli(["watch", "--synthetic", `${dir}/tree`]);
   assert.equal(notFile.code, 1);
-  assert.match(oneLine(notFile), /tree: watch needs a regular file/);
+  assert.match(
+    oneLine(notFile),
+    /tree: watch --synthetic needs a regular file/,
+  );
   const emptyDir = Deno.makeTempDirSync({ dir });
-  const nothing = await cli(["demo", emptyDir]);
+  const nothing = await cli(["crc32", emptyDir]);
   assert.equal(nothing.code, 1);
   assert.match(oneLine(nothing), /no regular files/);
 });
 
-Deno.test("cli: missing Deno permissions are one-line causes naming the flag", async () => {
-  const read = await cli(["demo", `${dir}/tree/a.bin`], [
+Deno.test("cli: missing Deno permissions are one-line causes naming the flag really missing", async () => {
+  const read = await cli(["crc32", `${dir}/tree/a.bin`], [
     "--allow-ffi",
     `--allow-read=${ROOT}`,
   ]);
   assert.equal(read.code, 1);
-  assert.match(oneLine(read), /a\.bin: EACCES .*--allow-read/);
-  const ffi = await cli(["demo", `${dir}/tree/a.bin`], ["--allow-read"]);
+  assert.match(
+    oneLine(read),
+    /a\.bin: Deno has no read permission for it; run with --allow-read=/,
+  );
+  const ffi = await cli(["crc32", `${dir}/tree/a.bin`], ["--allow-read"]);
   assert.equal(ffi.code, 1);
   assert.match(oneLine(ffi), /--allow-ffi/);
+  // --allow-read does not reach /proc or /dev: Deno wants --allow-all there.
+  const shm = `/dev/shm/efdpool-cli-${Deno.pid}`;
+  Deno.writeFileSync(shm, new Uint8Array(10));
+  try {
+    for (const args of [["demo", "/proc/cpuinfo"], ["crc32", shm]]) {
+      const r = await cli(args, TASK_PERMS);
+      assert.equal(r.code, 1, r.stderr);
+      assert.match(
+        oneLine(r),
+        /: Deno guards paths under \/proc, \/dev and \/sys behind --allow-all \(-A\)/,
+      );
+    }
+  } finally {
+    Deno.removeSync(shm);
+  }
 });
 
-Deno.test("cli: demo checksums a directory tree; every CRC matches zlib's, through both sources", async () => {
+Deno.test("cli: crc32 of a directory tree; every CRC matches zlib's, through both sources", async () => {
   for (const source of ["aio", "io_uring"]) {
     const r = await cli([
-      "demo",
+      "crc32",
       `${dir}/tree`,
       "--source",
       source,
@@ -129,7 +243,6 @@ Deno.test("cli: demo checksums a directory tree; every CRC matches zlib's, throu
     assert.equal(r.code, 0, r.stderr);
     const out = JSON.parse(r.stdout);
     assert.equal(out.source, source);
-    assert.equal(out.match, true);
     assert.deepEqual(
       out.files.map((f: { path: string; crc: string }) => [f.path, f.crc]),
       Object.entries(contents).sort(([a], [b]) => a < b ? -1 : 1).map((
@@ -137,6 +250,15 @@ Deno.test("cli: demo checksums a directory tree; every CRC matches zlib's, throu
       ) => [p, crc32(c).toString(16).padStart(8, "0")]),
     );
   }
+  const text = await cli(["crc32", `${dir}/tree/a.bin`, `${dir}/tree/empty`]);
+  assert.equal(text.code, 0, text.stderr);
+  assert.equal(
+    text.stdout,
+    `${
+      crc32(contents[`${dir}/tree/a.bin`]).toString(16).padStart(8, "0")
+    }         65536  ${dir}/tree/a.bin\n` +
+      `00000000             0  ${dir}/tree/empty\n`,
+  );
 });
 
 Deno.test("cli: bench reports completions/s through the pool for each source", async () => {
@@ -161,35 +283,42 @@ Deno.test("cli: bench reports completions/s through the pool for each source", a
   }
 });
 
-Deno.test("cli: watch prints one JSON sample per interval, then a summary", async () => {
+Deno.test("cli: watch --synthetic, piped: one JSON line per interval, then the summary, no extra frame", async () => {
   const r = await cli([
     "watch",
+    "--synthetic",
     `${dir}/tree/sub/b.bin`,
+    "-w",
+    "2",
     "--duration",
     "1s",
     "--interval",
     "250ms",
-    "--json",
   ]);
   assert.equal(r.code, 0, r.stderr);
   const lines = r.stdout.trim().split("\n").map((l) => JSON.parse(l));
   const summary = lines.pop();
-  assert.ok(lines.length >= 2, `samples: ${lines.length}`);
+  assert.ok(lines.length >= 2 && lines.length <= 4, `samples: ${lines.length}`);
   for (const s of lines) {
     for (
       const k of [
         "perSecond",
-        "handled",
+        "units",
         "shares",
-        "ready",
-        "inFlight",
-        "latency",
-        "handler",
+        "utilization",
+        "queued",
+        "running",
+        "sourceBacklog",
+        "wait",
+        "run",
+        "restarts",
+        "redelivered",
       ]
     ) assert.ok(k in s, k);
+    assert.equal(s.shares.length, 2);
   }
-  assert.ok(summary.summary.handled > 0);
-  assert.equal(summary.summary.handled, lines.at(-1).handled);
+  assert.ok(summary.summary.units > 0, JSON.stringify(summary));
+  assert.match(summary.summary.watched, /^synthetic: /);
 });
 
 // strace's fault injection makes the kernel answer as a locked-down or old
@@ -223,14 +352,14 @@ Deno.test({
   async fn() {
     const file = `${dir}/tree/a.bin`;
     const eperm = await cli(
-      ["demo", file, "--source", "io_uring"],
+      ["crc32", file, "--source", "io_uring"],
       ["-A"],
       inject("io_uring_setup", "EPERM"),
     );
     assert.equal(eperm.code, 1);
     assert.match(oneLine(eperm), /io_uring is unavailable: .*EPERM/);
     const enosys = await cli(
-      ["demo", file, "--source", "io_uring"],
+      ["crc32", file, "--source", "io_uring"],
       ["-A"],
       inject("io_uring_setup", "ENOSYS"),
     );
@@ -238,7 +367,7 @@ Deno.test({
     assert.match(oneLine(enosys), /this kernel has no io_uring/);
     // The probe is the second io_uring_register: without it, as before 5.6, there is no read.
     const old = await cli(
-      ["demo", file, "--source", "io_uring"],
+      ["crc32", file, "--source", "io_uring"],
       ["-A"],
       inject("io_uring_register", "EINVAL", "2"),
     );
@@ -248,13 +377,12 @@ Deno.test({
       /does not support io_uring read \(needs Linux 5\.6/,
     );
     const auto = await cli(
-      ["demo", file],
+      ["crc32", file, "--json"],
       ["-A"],
       inject("io_uring_setup", "EPERM"),
     );
     assert.equal(auto.code, 0, auto.stderr);
-    assert.match(auto.stdout, /falling back to AIO/);
-    assert.match(auto.stdout, /parallel .*aio/);
+    assert.equal(JSON.parse(auto.stdout).source, "aio");
   },
 });
 
@@ -262,7 +390,7 @@ Deno.test({
   name: "cli: AIO limit reached (io_setup EAGAIN) names fs.aio-max-nr",
   ignore: !strace,
   async fn() {
-    const r = await cli(["demo", `${dir}/tree/a.bin`, "--source", "aio"], [
+    const r = await cli(["crc32", `${dir}/tree/a.bin`, "--source", "aio"], [
       "-A",
     ], inject("io_setup", "EAGAIN"));
     assert.equal(r.code, 1);
