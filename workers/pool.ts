@@ -373,7 +373,7 @@ export class WorkerPool extends EventTarget {
       queued: this.#tasks.queued,
       unsettled: this.#tasks.unsettled,
       outcomes: this.#tasks.outcomes,
-      restarts: this.#sup.restarts(),
+      slots: this.#sup.slots(),
       sources: this.#sources.all(),
     });
   }
@@ -398,6 +398,7 @@ export class WorkerPool extends EventTarget {
     this.#state = poolMove(this.#state, "closing");
     this.#closing = (async () => {
       await this.#tasks.idle();
+      if (this.#destroying) return this.#destroying;
       await Promise.all(
         this.#sources.keys().map((k) => this.#sources.detach(k)),
       );

@@ -6,6 +6,7 @@
  */
 
 import { bucketLimit, BUCKETS, type Shared } from "./layout.ts";
+import type { SlotState } from "./states.ts";
 import type { Percentiles, PoolStats, SourceStats } from "./types.ts";
 
 /** What the snapshot needs besides shared memory. */
@@ -15,7 +16,7 @@ export interface StatsInput {
   queued: number;
   unsettled: number;
   outcomes: PoolStats["tasks"];
-  restarts: number[];
+  slots: { state: SlotState; restarts: number }[];
   sources: SourceStats[];
 }
 
@@ -28,7 +29,7 @@ export function snapshot(input: StatsInput): PoolStats {
   let maxRun = 0;
   let total = 0;
   const elapsed = performance.now() - input.startedAt;
-  const workers = input.restarts.map((restarts, id) => {
+  const workers = input.slots.map(({ state, restarts }, id) => {
     const c = shared.counters(id);
     shared.addHistograms(id, wait, run);
     maxWait = Math.max(maxWait, c.maxWait);
@@ -40,6 +41,7 @@ export function snapshot(input: StatsInput): PoolStats {
       tasks: c.tasks,
       share: 0,
       restarts,
+      state,
       utilization: elapsed > 0 ? Math.min(1, c.busyMs / elapsed) : 0,
     };
   });

@@ -111,9 +111,9 @@ export class Supervisor {
     }
   }
 
-  /** Times each slot's worker was replaced. */
-  restarts(): number[] {
-    return this.#slots.map((s) => s.restarts);
+  /** Each slot's state and the times its worker was replaced. */
+  slots(): { state: SlotState; restarts: number }[] {
+    return this.#slots.map(({ state, restarts }) => ({ state, restarts }));
   }
 
   /** Hands every published result to the pool; returns how many. */

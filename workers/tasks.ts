@@ -209,6 +209,7 @@ export class Tasks {
       Deno.unrefTimer(grace);
     }
     this.#settle(task, false, reason, outcome);
+    this.#hooks.poke(); // close() may wait for this task; ready() for room.
   }
 
   #settle(task: Task, ok: boolean, value: unknown, outcome: Outcome): void {
@@ -233,6 +234,7 @@ export class Tasks {
   lost(id: number, slot: number, cause: Error): void {
     const t = this.#tasks.get(id);
     if (t) this.#settle(t, false, new WorkerDiedError(slot, cause), "failed");
+    this.#hooks.poke(); // close() may wait for this task.
   }
 
   /** Rejects every task (destroy, failed start). */
@@ -242,6 +244,7 @@ export class Tasks {
     }
     this.#backlog = [];
     this.#backlogHead = this.#backlogLive = 0;
+    this.#hooks.poke();
   }
 
   /** Resolves when the queue has room. */

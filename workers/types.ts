@@ -132,6 +132,11 @@ export interface WorkerStats {
   share: number;
   /** Times this slot's worker died and was replaced. */
   restarts: number;
+  /**
+   * Where the slot is in its life: "starting" (loading handlers), "serving",
+   * "backoff" (its worker died; a new one comes soon), "stopping", "gone".
+   */
+  state: "starting" | "serving" | "backoff" | "stopping" | "gone";
   /** Fraction of wall time spent in handlers since the pool started, 0..1. */
   utilization: number;
 }
