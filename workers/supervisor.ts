@@ -305,7 +305,9 @@ export class Supervisor {
    * Stops every worker. Those in their loop are woken with the stop flag
    * set and leave (terminate() cannot stop a thread inside epoll_wait);
    * with `now`, those holding a unit are killed and the unit given back.
-   * Workers still loading are in JavaScript, where terminate() works.
+   * Workers still loading are in JavaScript, where terminate() works. A
+   * worker whose "ready" is still on its way counts as in its loop: its
+   * ledger, not the message, decides.
    */
   async stop(now: boolean): Promise<void> {
     this.#stopping = true;
@@ -313,19 +315,23 @@ export class Supervisor {
     const waits: Promise<void>[] = [];
     for (const slot of this.#slots) {
       if (slot.state === "gone") continue;
-      if (slot.state === "backoff" || slot.state === "starting") {
-        // A starting worker may have just entered its loop: wake it too.
-        slot.control?.write(1);
+      if (slot.state === "backoff") {
         this.#end(slot);
         continue;
       }
-      if (slot.state === "serving") {
-        slot.state = slotMove(slot.state, "stopping");
+      if (slot.state === "starting" || slot.state === "serving") {
         slot.control!.write(1);
-        if (now && this.#cfg.shared.held(slot.index).kind !== Held.None) {
-          this.#died(slot, new Error("the pool was destroyed"));
+        // Still loading (its ledger says so, and the stop flag set above
+        // keeps it from entering its loop): in JavaScript, terminate() works.
+        if (!this.#cfg.shared.serving(slot.index)) {
+          this.#end(slot);
           continue;
         }
+        slot.state = slotMove(slot.state, "stopping");
+      }
+      if (now && this.#cfg.shared.held(slot.index).kind !== Held.None) {
+        this.#died(slot, new Error("the pool was destroyed"));
+        continue;
       }
       waits.push(new Promise<void>((r) => slot.exited.push(r)));
     }

@@ -105,8 +105,19 @@ class PoolWorker {
     };
   }
 
+  /**
+   * Loads the handlers first of all mail: a detach that overtook the init
+   * would find nothing to remove, and the init would then watch a source
+   * the pool has forgotten.
+   */
+  start(): Promise<void> {
+    const init = this.#init();
+    this.#mailChain = init.catch(() => {});
+    return init;
+  }
+
   /** Loads the handlers and joins the task eventfd; a source that fails to load is reported, not fatal. */
-  async init(): Promise<void> {
+  async #init(): Promise<void> {
     if (this.#m.handler) this.#taskFn = await loadHandler(this.#m.handler);
     this.#watch(this.#m.taskfd, TASK_TAG);
     for (const s of this.#m.sources) {
@@ -306,7 +317,7 @@ self.onmessage = async (ev: MessageEvent<InitMessage | MailMessage>) => {
   if (msg.type !== "init") return worker?.mail(msg);
   const w = worker = new PoolWorker(msg);
   try {
-    await w.init();
+    await w.start();
   } catch (error) {
     post({ type: "init-error", error });
     return;
