@@ -7,23 +7,22 @@
  * @module
  */
 
-import { EventFd } from "../ffi/eventfd.ts";
-import { eventFdInfo } from "../ffi/fdinfo.ts";
-import { encode, type Encoded } from "./codec.ts";
+import type { EventFd } from "../ffi/eventfd.ts";
+import { assemble } from "./assemble.ts";
+import type { Encoded } from "./codec.ts";
 import {
   type HandlerLoadError,
   PoolClosedError,
   QueueFullError,
 } from "./errors.ts";
-import { Held, Shared } from "./layout.ts";
-import { Pump } from "./pump.ts";
-import { TaskQueue } from "./ring.ts";
+import type { Pump } from "./pump.ts";
+import type { TaskQueue } from "./ring.ts";
 import { PoolSource, type SourceHost } from "./source.ts";
-import { Sources } from "./sources.ts";
+import type { Sources } from "./sources.ts";
 import { poolMove, type PoolState } from "./states.ts";
 import { snapshot } from "./stats.ts";
-import { Supervisor } from "./supervisor.ts";
-import { Tasks } from "./tasks.ts";
+import type { Supervisor } from "./supervisor.ts";
+import type { Tasks } from "./tasks.ts";
 import type {
   AttachOptions,
   PoolOptions,
@@ -31,18 +30,12 @@ import type {
   RunOptions,
 } from "./types.ts";
 import {
-  checkFunction,
-  checkHandler,
-  checkInt,
-  checkMs,
-  checkOptions,
-  checkSignal,
-  checkString,
-  checkTransfer,
-  show,
-} from "./validate.ts";
-
-const QUEUE_BYTES = 4 << 20;
+  checkAttach,
+  checkAttachable,
+  checkPoolOptions,
+  checkRunOptions,
+  encodePayload,
+} from "./checks.ts";
 
 /**
  * A pool of Web Workers fed by eventfds. Every unit on the pool's task
@@ -64,7 +57,6 @@ export class WorkerPool extends EventTarget {
   /** Number of worker slots. */
   readonly size: number;
   readonly #handler: string | null;
-  readonly #shared: Shared;
   readonly #queue: TaskQueue;
   readonly #taskFd: EventFd;
   readonly #tasks: Tasks;
@@ -95,93 +87,26 @@ export class WorkerPool extends EventTarget {
    */
   constructor(options: PoolOptions = {}) {
     super();
-    const o = checkOptions("options", options);
-    const workers = checkInt(
-      "options.workers",
-      o.workers ?? navigator.hardwareConcurrency,
-      1,
-      1024,
-    );
-    const maxQueue = checkInt(
-      "options.maxQueue",
-      o.maxQueue ?? 65536,
-      1,
-      2 ** 30,
-    );
-    const batch = checkInt("options.batch", o.batch ?? 32, 1, 2 ** 20);
-    const name = checkString("options.name", o.name ?? "efdpool");
-    const loadTimeout = checkMs("options.loadTimeout", o.loadTimeout ?? 30_000);
-    const grace = checkMs("options.timeoutGrace", o.timeoutGrace ?? 5_000);
-    this.#handler = o.handler === undefined
-      ? null
-      : checkHandler("options.handler", o.handler);
-    this.size = workers;
-    const shared = this.#shared = new Shared(workers);
-    this.#queue = TaskQueue.create(QUEUE_BYTES);
-    this.#taskFd = EventFd.create({ semaphore: true, nonblocking: true });
+    const cfg = checkPoolOptions(options);
+    this.size = cfg.workers;
+    this.#handler = cfg.handler;
     // A pool that fails to start rejects its tasks; `started()` reports the same.
     this.#started.promise.catch(() => {});
-    this.#pump = new Pump(shared, () => this.#step(), () => this.#busy());
-    const poke = () => this.#pump.poke();
-    this.#tasks = new Tasks({
-      shared,
-      queue: this.#queue,
-      taskFd: this.#taskFd,
-      size: workers,
-      maxQueue,
-      grace,
-    }, {
-      abortRunning: (id, reason) => {
-        for (const slot of this.#sup.holding(Held.Task, id)) {
-          void this.#sup.mail(slot, { type: "abort", id, reason });
-        }
-      },
-      killRunning: (id, cause) => {
-        for (const slot of this.#sup.holding(Held.Task, id)) {
-          this.#sup.replace(slot, cause);
-        }
-      },
-      poke,
+    const parts = assemble(cfg, {
+      report: (type, error, message) =>
+        this.dispatchEvent(new ErrorEvent(type, { error, message })),
+      started: () => this.#started.resolve(),
+      fail: (error) => this.#fail(error),
+      step: () => this.#step(),
+      busy: () => this.#busy(),
     });
-    this.#sources = new Sources(shared, loadTimeout, {
-      live: () => this.#sup.live(),
-      mail: (slot, body) => this.#sup.mail(slot, body),
-      replace: (slot, cause) => this.#sup.replace(slot, cause),
-      report: (error, message) => this.#report("error", error, message),
-      drain: () => this.#sup.drain(),
-      poke,
-    });
-    const sources = this.#sources;
-    this.#host = {
-      stats: (key) => sources.stats(key),
-      until: (key, count, signal) => sources.until(key, count, signal),
-      detach: (key) => sources.detach(key),
-      started: (key) => sources.started(key),
-      attached: (key) => sources.attached(key),
-    };
-    this.#sup = new Supervisor({
-      name,
-      size: workers,
-      handler: this.#handler,
-      batch,
-      loadTimeout,
-      shared,
-      queue: this.#queue,
-      taskFd: this.#taskFd,
-    }, {
-      sources: () => sources.specs(),
-      onRecord: (r) =>
-        r.id >= 0 ? this.#tasks.onRecord(r) : sources.onRecord(r),
-      onLost: (slot, kind, id, cause) => {
-        if (kind === Held.Task) this.#tasks.lost(id, slot, cause);
-        else if (kind === Held.Unit) sources.giveBack(id, slot);
-      },
-      onDeath: (slot, cause) =>
-        this.#report("workererror", cause, `worker ${slot} died`),
-      onAllServing: () => this.#started.resolve(),
-      onLoadFailure: (error) => this.#fail(error),
-      onSourceError: (index, error, load) => sources.fail(index, error, load),
-    });
+    this.#queue = parts.queue;
+    this.#taskFd = parts.taskFd;
+    this.#tasks = parts.tasks;
+    this.#sources = parts.sources;
+    this.#sup = parts.sup;
+    this.#pump = parts.pump;
+    this.#host = parts.host;
   }
 
   /**
@@ -197,10 +122,6 @@ export class WorkerPool extends EventTarget {
    */
   started(): Promise<void> {
     return this.#started.promise;
-  }
-
-  #report(type: string, error: unknown, message: string): void {
-    this.dispatchEvent(new ErrorEvent(type, { error, message }));
   }
 
   #fail(error: HandlerLoadError): void {
@@ -234,26 +155,11 @@ export class WorkerPool extends EventTarget {
     let encoded: Encoded;
     let opts: RunOptions;
     try {
-      opts = checkOptions("options", options);
-      checkSignal("options.signal", opts.signal);
-      if (opts.timeout !== undefined) checkMs("options.timeout", opts.timeout);
-      checkTransfer(opts.transfer);
+      opts = checkRunOptions(options);
       const refused = this.#refusal();
       if (refused) throw refused;
       if (opts.signal?.aborted) throw opts.signal.reason;
-      try {
-        encoded = encode(payload);
-      } catch (e) {
-        throw new TypeError(
-          `payload cannot be sent to a worker: ${(e as Error).message}`,
-        );
-      }
-      const size = encoded.bytes?.length ?? 0;
-      if (size > this.#queue.maxPayload) {
-        throw new RangeError(
-          `payload of ${size} bytes exceeds the ${this.#queue.maxPayload}-byte limit`,
-        );
-      }
+      encoded = encodePayload(payload, this.#queue.maxPayload);
       if (this.#tasks.full) throw new QueueFullError(this.#tasks.maxQueue);
     } catch (e) {
       return Promise.reject(e);
@@ -308,46 +214,17 @@ export class WorkerPool extends EventTarget {
    * ```
    */
   attach(eventfd: EventFd, options: AttachOptions = {}): PoolSource {
-    if (!(eventfd instanceof EventFd)) {
-      throw new TypeError(`eventfd must be an EventFd, got ${show(eventfd)}`);
-    }
-    const o = checkOptions("options", options);
-    const name = o.name === undefined
-      ? undefined
-      : checkString("options.name", o.name);
-    const handlerRef = o.handler ?? this.#handler;
-    if (handlerRef === null) {
-      throw new TypeError(
-        "attach needs a handler: pass options.handler here or handler to the pool",
-      );
-    }
-    const handler = checkHandler("options.handler", handlerRef);
-    checkFunction("options.onResult", o.onResult);
-    checkFunction("options.onError", o.onError);
-    checkFunction("options.onWorkerLost", o.onWorkerLost);
-    try {
-      structuredClone(o.data);
-    } catch (e) {
-      throw new TypeError(
-        `options.data cannot be sent to a worker: ${(e as Error).message}`,
-      );
-    }
+    const { opts, handler } = checkAttach(eventfd, options, this.#handler);
     const refused = this.#refusal();
     if (refused) throw refused;
-    if (eventfd.closed) throw new TypeError("eventfd is closed");
-    const info = eventFdInfo(eventfd.fd);
-    if ((info?.semaphore ?? eventfd.semaphore) === false) {
-      throw new TypeError(
-        `eventfd ${eventfd.fd} is not an EFD_SEMAPHORE eventfd: one read would hand a worker every unit at once`,
-      );
-    }
+    const info = checkAttachable(eventfd);
     const why = this.#sources.refusal(eventfd, info?.id);
     if (why) throw new TypeError(why);
     const { key, name: given } = this.#sources.attach(
       eventfd,
       info?.id,
       handler,
-      { ...o, name },
+      opts,
     );
     this.#pump.poke();
     return new PoolSource(this.#host, key, given, eventfd);
@@ -368,7 +245,7 @@ export class WorkerPool extends EventTarget {
    */
   stats(): PoolStats {
     return snapshot({
-      shared: this.#shared,
+      shared: this.#sup.shared,
       startedAt: this.#startedAt,
       queued: this.#tasks.queued,
       unsettled: this.#tasks.unsettled,

@@ -111,6 +111,11 @@ export class Supervisor {
     }
   }
 
+  /** The shared memory of the pool. */
+  get shared(): Shared {
+    return this.#cfg.shared;
+  }
+
   /** Each slot's state and the times its worker was replaced. */
   slots(): { state: SlotState; restarts: number }[] {
     return this.#slots.map(({ state, restarts }) => ({ state, restarts }));
