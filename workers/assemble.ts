@@ -62,8 +62,9 @@ export function assemble(cfg: PoolConfig, front: FrontHooks): Parts {
   const taskFd = EventFd.create({ semaphore: true, nonblocking: true });
   const pump = new Pump(shared, front.step, front.busy);
   const poke = () => pump.poke();
-  // The supervisor is made last (it spawns workers that ask for sources).
-  let sup!: Supervisor;
+  // The supervisor is made last (it spawns workers that ask for sources);
+  // the hooks below reach it through this holder.
+  const late = {} as { sup: Supervisor };
   const tasks = new Tasks({
     shared,
     queue,
@@ -73,21 +74,23 @@ export function assemble(cfg: PoolConfig, front: FrontHooks): Parts {
     grace: cfg.grace,
   }, {
     abortRunning: (id, reason) => {
-      for (const slot of sup.holding(Held.Task, id)) {
-        void sup.mail(slot, { type: "abort", id, reason });
+      for (const slot of late.sup.holding(Held.Task, id)) {
+        void late.sup.mail(slot, { type: "abort", id, reason });
       }
     },
     killRunning: (id, cause) => {
-      for (const slot of sup.holding(Held.Task, id)) sup.replace(slot, cause);
+      for (const slot of late.sup.holding(Held.Task, id)) {
+        late.sup.replace(slot, cause);
+      }
     },
     poke,
   });
   const sources = new Sources(shared, cfg.loadTimeout, {
-    live: () => sup.live(),
-    mail: (slot, body) => sup.mail(slot, body),
-    replace: (slot, cause) => sup.replace(slot, cause),
+    live: () => late.sup.live(),
+    mail: (slot, body) => late.sup.mail(slot, body),
+    replace: (slot, cause) => late.sup.replace(slot, cause),
     report: (error, message) => front.report("error", error, message),
-    drain: () => sup.drain(),
+    drain: () => late.sup.drain(),
     poke,
   });
   const host: SourceHost = {
@@ -97,7 +100,7 @@ export function assemble(cfg: PoolConfig, front: FrontHooks): Parts {
     started: (key) => sources.started(key),
     attached: (key) => sources.attached(key),
   };
-  sup = new Supervisor({
+  const sup = late.sup = new Supervisor({
     name: cfg.name,
     size: cfg.workers,
     handler: cfg.handler,
