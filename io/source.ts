@@ -333,7 +333,16 @@ export abstract class IoSource {
       "options",
       options,
     );
-    checkInt("options.length", length, 0, this.blockSize);
+    if (typeof length !== "number") {
+      throw new TypeError(
+        `options.length must be a number, got ${show(length)}`,
+      );
+    }
+    if (!Number.isInteger(length) || length < 0 || length > this.blockSize) {
+      throw new RangeError(
+        `options.length must be an integer within 0..${this.blockSize} (the blockSize), got ${length}`,
+      );
+    }
     checkTag(tag);
     if (typeof file !== "number") {
       if (fd < 0) throw new SourceClosedError(`read ${file.path}: file closed`);
