@@ -5,18 +5,18 @@
  *
  * - Control words: the stop flag, the result futex, claims of live tasks.
  * - Per worker slot, a ledger (one cache line): the worker's phase, what it
- *   holds ({@linkcode Held}) and the mailbox generation; plus float64
- *   counters and latency histograms, written by that worker only.
+ *   holds ({@linkcode Held}) and the mailbox generation; then float64
+ *   counters and latency histograms, written by that worker only (see
+ *   counters.ts).
  * - Per source: units done and the count the pool awaits (int32), units
  *   taken and redelivery credits (bigint, so seq never wraps).
  *
  * @module
  */
 
-/** Most sources one pool serves at once. */
-export const MAX_SOURCES = 32;
-/** Latency histogram buckets: quarter powers of two of microseconds. */
-export const BUCKETS = 100;
+import { Counters, MAX_SOURCES } from "./counters.ts";
+
+export { MAX_SOURCES };
 
 /** What a worker holds, in its ledger. */
 export const Held = {
@@ -56,32 +56,14 @@ const HELD = 1;
 const HELD_ID = 2;
 const MAIL = 3;
 
-// Per-worker float64 counters.
-const UNITS = 0;
-const TASKS = 1;
-const BUSY_MS = 2;
-const MAX_WAIT = 3;
-const MAX_RUN = 4;
-const SOURCE_COUNTS = 8; // handled, failed per source
-const HIST = SOURCE_COUNTS + 2 * MAX_SOURCES; // wait, then run
-const WORKER_F64 = HIST + 2 * BUCKETS;
-
-/** Per-worker counters, as `stats()` reads them. */
-export interface WorkerCounters {
-  units: number;
-  tasks: number;
-  busyMs: number;
-  maxWait: number;
-  maxRun: number;
-}
-
 /** Typed views over the shared memory, the same in every thread. */
 export class Shared {
   readonly sab: SharedArrayBuffer;
   readonly seqSab: SharedArrayBuffer;
   readonly slots: number;
   readonly #i32: Int32Array;
-  readonly #f64: Float64Array;
+  /** Per-worker counters and histograms (float64, after the int32 words). */
+  readonly counters: Counters;
   /** Units taken per source, then redelivery credits per source. */
   readonly #seq: BigInt64Array;
 
@@ -93,19 +75,16 @@ export class Shared {
     this.slots = slots;
     const i32Bytes = (WORKER_BASE + slots * WORKER_WORDS) * 4;
     const f64Offset = (i32Bytes + 7) & ~7;
-    this.sab = sab ?? new SharedArrayBuffer(f64Offset + slots * WORKER_F64 * 8);
+    this.sab = sab ??
+      new SharedArrayBuffer(f64Offset + Counters.bytes(slots));
     this.seqSab = seqSab ?? new SharedArrayBuffer(MAX_SOURCES * 2 * 8);
     this.#i32 = new Int32Array(this.sab, 0, i32Bytes / 4);
-    this.#f64 = new Float64Array(this.sab, f64Offset, slots * WORKER_F64);
+    this.counters = new Counters(this.sab, f64Offset, slots);
     this.#seq = new BigInt64Array(this.seqSab);
   }
 
   #w(slot: number, word: number): number {
     return WORKER_BASE + slot * WORKER_WORDS + word;
-  }
-
-  #f(slot: number, field: number): number {
-    return slot * WORKER_F64 + field;
   }
 
   // --- Control: the pool writes the stop flag, workers read it. ---
@@ -241,10 +220,7 @@ export class Shared {
     Atomics.store(this.#seq, MAX_SOURCES + index, 0n);
     const at = SOURCE_BASE + SOURCE_WORDS * index;
     for (let k = 0; k < SOURCE_WORDS; k++) Atomics.store(this.#i32, at + k, 0);
-    for (let w = 0; w < this.slots; w++) {
-      this.#f64[this.#f(w, SOURCE_COUNTS + 2 * index)] = 0;
-      this.#f64[this.#f(w, SOURCE_COUNTS + 2 * index + 1)] = 0;
-    }
+    this.counters.resetSource(index);
   }
 
   /** Worker: the seq of a unit just taken (from 1). */
@@ -293,70 +269,4 @@ export class Shared {
     if (target !== undefined) Atomics.store(this.#i32, at + 2, target | 0);
     Atomics.store(this.#i32, at + 1, target === undefined ? 0 : 1);
   }
-
-  // --- Counters and histograms: one writer each (the slot's worker). ---
-
-  /** Worker: records a wait before a task started. */
-  recordWait(slot: number, ms: number): void {
-    this.#record(slot, HIST, MAX_WAIT, ms);
-  }
-
-  /** Worker: counts a finished unit or task and its run time. */
-  countRun(slot: number, source: number, ok: boolean, ms: number): void {
-    const f64 = this.#f64;
-    this.#record(slot, HIST + BUCKETS, MAX_RUN, ms);
-    f64[this.#f(slot, BUSY_MS)] += ms;
-    f64[this.#f(slot, UNITS)]++;
-    if (source < 0) f64[this.#f(slot, TASKS)]++;
-    else f64[this.#f(slot, SOURCE_COUNTS + 2 * source + (ok ? 0 : 1))]++;
-  }
-
-  #record(slot: number, hist: number, maxField: number, ms: number): void {
-    this.#f64[this.#f(slot, hist + bucketOf(ms))]++;
-    const mi = this.#f(slot, maxField);
-    if (ms > this.#f64[mi]) this.#f64[mi] = ms;
-  }
-
-  /** Pool: a worker's counters. */
-  counters(slot: number): WorkerCounters {
-    const at = (k: number) => this.#f64[this.#f(slot, k)];
-    return {
-      units: at(UNITS),
-      tasks: at(TASKS),
-      busyMs: at(BUSY_MS),
-      maxWait: at(MAX_WAIT),
-      maxRun: at(MAX_RUN),
-    };
-  }
-
-  /** Pool: adds a worker's wait and run histograms into `wait` and `run`. */
-  addHistograms(slot: number, wait: Float64Array, run: Float64Array): void {
-    for (let b = 0; b < BUCKETS; b++) {
-      wait[b] += this.#f64[this.#f(slot, HIST + b)];
-      run[b] += this.#f64[this.#f(slot, HIST + BUCKETS + b)];
-    }
-  }
-
-  /** Pool: units of source `index` handled and failed, over all workers. */
-  sourceCounts(index: number): { handled: number; failed: number } {
-    let handled = 0;
-    let failed = 0;
-    for (let w = 0; w < this.slots; w++) {
-      handled += this.#f64[this.#f(w, SOURCE_COUNTS + 2 * index)];
-      failed += this.#f64[this.#f(w, SOURCE_COUNTS + 2 * index + 1)];
-    }
-    return { handled, failed };
-  }
-}
-
-/** Histogram bucket of a duration in milliseconds. */
-export function bucketOf(ms: number): number {
-  const us = ms * 1000;
-  if (!(us > 1)) return 0;
-  return Math.min(BUCKETS - 1, Math.floor(Math.log2(us) * 4));
-}
-
-/** Upper bound, in milliseconds, of a histogram bucket. */
-export function bucketLimit(b: number): number {
-  return 2 ** ((b + 1) / 4) / 1000;
 }

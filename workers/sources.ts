@@ -341,7 +341,7 @@ export class Sources {
   }
 
   #stats(e: Entry): SourceStats {
-    const { handled, failed } = this.#shared.sourceCounts(e.index);
+    const { handled, failed } = this.#shared.counters.sourceCounts(e.index);
     return {
       name: e.name,
       taken: this.#shared.taken(e.index),

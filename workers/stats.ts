@@ -5,7 +5,8 @@
  * @module
  */
 
-import { bucketLimit, BUCKETS, type Shared } from "./layout.ts";
+import { bucketLimit, BUCKETS } from "./counters.ts";
+import type { Shared } from "./layout.ts";
 import type { SlotState } from "./states.ts";
 import type { Percentiles, PoolStats, SourceStats } from "./types.ts";
 
@@ -30,8 +31,8 @@ export function snapshot(input: StatsInput): PoolStats {
   let total = 0;
   const elapsed = performance.now() - input.startedAt;
   const workers = input.slots.map(({ state, restarts }, id) => {
-    const c = shared.counters(id);
-    shared.addHistograms(id, wait, run);
+    const c = shared.counters.of(id);
+    shared.counters.addHistograms(id, wait, run);
     maxWait = Math.max(maxWait, c.maxWait);
     maxRun = Math.max(maxRun, c.maxRun);
     total += c.units;

@@ -101,7 +101,7 @@ export class Runner {
     // Stopping with tasks left means destroy(), which has rejected them.
     if (this.#hold(Held.Task, claim.id) !== "run") return undefined;
     const start = now();
-    this.#shared.recordWait(this.#slot, start - claim.time);
+    this.#shared.counters.recordWait(this.#slot, start - claim.time);
     const job = new Job(Held.Task, claim.id, null, 0, start, false);
     this.job = job;
     let out: unknown;
@@ -176,7 +176,7 @@ export class Runner {
     const shared = this.#shared;
     if (!shared.release(this.#slot, job.kind)) return;
     const s = job.source;
-    shared.countRun(
+    shared.counters.countRun(
       this.#slot,
       s ? s.index : -1,
       status === Status.Ok,
