@@ -117,8 +117,8 @@ export const mutants: Mutant[] = [
   },
   {
     id: "workers-run-signal-unchecked",
-    file: "workers/pool.ts",
-    find: '      checkSignal("options.signal", opts.signal);\n',
+    file: "workers/checks.ts",
+    find: '  checkSignal("options.signal", opts.signal);\n',
     replace: "",
     tests: ["tests/pool_bad_input_test.ts"],
     why: "run(x, { signal: {} }) queues a task and throws later",
