@@ -9,14 +9,14 @@
  * @module
  */
 
-import { decode } from "./codec.ts";
 import { HandlerLoadError, SourceDetachedError } from "./errors.ts";
 import type { EventFd } from "../ffi/eventfd.ts";
 import { libc } from "../ffi/libc.ts";
 import { MAX_SOURCES, type Shared } from "./layout.ts";
-import { type SourceSpec, Status } from "./protocol.ts";
+import type { SourceSpec } from "./protocol.ts";
 import type { RingRecord } from "./ring.ts";
-import type { AttachOptions, Notification, SourceStats } from "./types.ts";
+import { asError, deliver } from "./deliver.ts";
+import type { AttachOptions, SourceStats } from "./types.ts";
 
 const F_DUPFD_CLOEXEC = 1030;
 const ONE = new BigUint64Array([1n]);
@@ -309,29 +309,7 @@ export class Sources {
   /** A source unit's result record: to its callback, never stalling the pump. */
   onRecord(r: RingRecord): void {
     const e = this.#byIndex.get(r.source);
-    if (!e) return;
-    const value = decode(r.kind, r.num, r.bytes);
-    const n: Notification = {
-      source: e.name,
-      seq: r.seq,
-      worker: r.worker,
-      takenAt: r.time,
-      redelivered: r.redelivered,
-    };
-    const ok = r.status === Status.Ok;
-    const callback = ok ? e.onResult : e.onError;
-    if (!ok && !callback) {
-      return this.#hooks.report(value, `handler of source ${e.name} failed`);
-    }
-    try {
-      if (ok) e.onResult?.(value, n);
-      else e.onError!(value instanceof Error ? value : asError(value), n);
-    } catch (error) {
-      this.#hooks.report(
-        error,
-        `${ok ? "onResult" : "onError"} of source ${e.name} threw`,
-      );
-    }
+    if (e) deliver(e, r, this.#hooks.report);
   }
 
   /** Counters of a source. */
@@ -359,14 +337,5 @@ export class Sources {
   /** Keys of every source attached. */
   keys(): number[] {
     return [...this.#byIndex.values()].map((e) => e.key);
-  }
-}
-
-function asError(e: unknown): Error {
-  if (e instanceof Error) return e;
-  try {
-    return new Error(String(e));
-  } catch {
-    return new Error(Object.prototype.toString.call(e));
   }
 }

@@ -9,6 +9,7 @@
 import { EPOLLIN } from "../ffi/constants.ts";
 import { Epoll } from "../ffi/epoll.ts";
 import { EventFd } from "../ffi/eventfd.ts";
+import { asError } from "./deliver.ts";
 import { HandlerLoadError } from "./errors.ts";
 import { Held, type HeldKind, type Shared } from "./layout.ts";
 import {
@@ -342,8 +343,4 @@ export class Supervisor {
     }
     await Promise.all(waits);
   }
-}
-
-function asError(e: unknown): Error {
-  return e instanceof Error ? e : new Error(String(e));
 }
