@@ -155,7 +155,12 @@ export function attachEnveloped(
 const MAX_DEPTH = 32768;
 const MAX_FD = 2 ** 31 - 1;
 
-function checkTag(tag: unknown): void {
+/**
+ * A submit call's `tag`, checked.
+ *
+ * @ignore
+ */
+export function checkTag(tag: unknown): void {
   if (typeof tag !== "number" || !Number.isFinite(tag)) {
     throw new TypeError(
       `options.tag must be a finite number, got ${show(tag)}`,

@@ -103,6 +103,13 @@ for (const [name, make] of backends) {
       [() => src.cancel("1" as never), TypeError, /id/],
       [() => src.attach(pool, {} as never), TypeError, /options\.handler/],
     ];
+    if (src instanceof IoUringSource) {
+      bad.push(
+        [() => src.timeout(NaN), RangeError, /ms/],
+        [() => src.timeout(5, { tag: Infinity }), TypeError, /options\.tag/],
+        [() => src.nop(3 as never), TypeError, /options/],
+      );
+    }
     for (const [fn, type, arg] of bad) {
       assert.throws(fn, (e: Error) => e instanceof type && arg.test(e.message));
     }
