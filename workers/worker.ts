@@ -97,6 +97,7 @@ class PoolWorker {
       attachResults(m.results),
     );
     this.#runner.onSourceDone = (index) => {
+      if (this.#pendingDetach.size === 0) return; // The per-unit common case.
       const gen = this.#pendingDetach.get(index);
       if (gen === undefined) return;
       this.#pendingDetach.delete(index);
