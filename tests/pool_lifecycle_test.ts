@@ -234,8 +234,9 @@ for (
     await using pool = new WorkerPool({
       workers: 2,
       handler: FAULTY,
-      loadTimeout: 500,
+      loadTimeout: 5000,
     });
+    await deadline(pool.started(), S, "pool started");
     using efd = EventFd.create({ semaphore: true });
     const errors: string[] = [];
     pool.addEventListener("error", (e) => errors.push(e.type));
@@ -284,7 +285,9 @@ Deno.test("shares: a burst recruits every idle worker (the zero-write wakes a pe
   assert.equal(r.seen.size, 2000);
   const units = pool.stats().workers.map((w) => w.units);
   assert.equal(units.reduce((a, b) => a + b, 0), 2000);
-  assert.ok(units.every((u) => u >= 50), `shares ${units}`);
+  // Without recruiting, one worker takes all 2000; a starved thread on a
+  // busy machine may still get few.
+  assert.ok(units.every((u) => u >= 20), `shares ${units}`);
 });
 
 Deno.test("queued counts cancelled tasks out at once", async () => {

@@ -35,7 +35,7 @@ export function checkPoolOptions(options: PoolOptions): PoolConfig {
     maxQueue: checkInt("options.maxQueue", o.maxQueue ?? 65536, 1, 2 ** 30),
     batch: checkInt("options.batch", o.batch ?? 32, 1, 2 ** 20),
     name: checkString("options.name", o.name ?? "efdpool"),
-    loadTimeout: checkMs("options.loadTimeout", o.loadTimeout ?? 30_000),
+    loadTimeout: checkMs("options.loadTimeout", o.loadTimeout ?? 60_000),
     grace: checkMs("options.timeoutGrace", o.timeoutGrace ?? 5_000),
     handler: o.handler === undefined
       ? null

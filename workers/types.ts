@@ -25,7 +25,7 @@ export interface PoolOptions {
   name?: string;
   /**
    * Milliseconds a worker may take to load its handler modules (default
-   * 30000). A pool handler slower than that rejects `started()` (and the
+   * 60000). A pool handler slower than that rejects `started()` (and the
    * pool's tasks) with `HandlerLoadError`; a source's handler fails that
    * source's `started()` and `until()`, not the pool.
    */
