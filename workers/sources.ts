@@ -16,6 +16,7 @@ import { MAX_SOURCES, type Shared } from "./layout.ts";
 import type { SourceSpec } from "./protocol.ts";
 import type { RingRecord } from "./ring.ts";
 import { asError, deliver } from "./deliver.ts";
+import { loadEverywhere } from "./source_load.ts";
 import type { AttachOptions, SourceStats } from "./types.ts";
 
 const F_DUPFD_CLOEXEC = 1030;
@@ -153,34 +154,12 @@ export class Sources {
 
   /** Every live worker loads the handler and watches the fd; a failure or a stuck load fails the source. */
   async #load(e: Entry): Promise<void> {
-    const slots = this.#hooks.live();
-    const pending = new Set(slots);
-    const acks = slots.map((slot) =>
-      this.#hooks.mail(slot, { type: "attach", source: this.#spec(e) }).then(
-        (error) => {
-          pending.delete(slot);
-          if (error !== undefined) throw error;
-        },
-      )
-    );
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const late = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        const error = new Error(
-          `the handler did not load within ${this.#loadTimeout} ms`,
-        );
-        for (const slot of pending) this.#hooks.replace(slot, error);
-        reject(error);
-      }, this.#loadTimeout);
-    });
     try {
-      await Promise.race([Promise.all(acks), late]);
+      await loadEverywhere(this.#hooks, this.#spec(e), this.#loadTimeout);
       if (e.state === "attaching") e.state = "attached";
       e.started.resolve();
     } catch (cause) {
       this.fail(e.index, cause, true);
-    } finally {
-      clearTimeout(timer);
     }
   }
 

@@ -8,7 +8,6 @@
 
 /// <reference lib="deno.worker" />
 
-import { EPOLLEXCLUSIVE, EPOLLIN } from "../ffi/constants.ts";
 import { lastErrno } from "../ffi/errno.ts";
 import { libc } from "../ffi/libc.ts";
 import { Shared } from "./layout.ts";
@@ -22,53 +21,25 @@ import {
   type WorkerMessage,
 } from "./protocol.ts";
 import { attachQueue, attachResults } from "./ring.ts";
+import {
+  isNonblocking,
+  loadHandler,
+  takeUnit,
+  unwatch,
+  watch,
+} from "./worker_io.ts";
 import { type Handler, Runner, type WorkerSource } from "./worker_run.ts";
 
-const EAGAIN = 11;
 const EINTR = 4;
-const F_GETFL = 3;
-const O_NONBLOCK = 0o4000;
-const RWF_NOWAIT = 0x8;
-const EPOLL_CTL_ADD = 1;
-const EPOLL_CTL_DEL = 2;
 const EVENT_SIZE = 12;
 
 const c = libc();
 const cell = new BigUint64Array(1);
-const iov = new BigUint64Array([
-  BigInt(Deno.UnsafePointer.value(Deno.UnsafePointer.of(cell))),
-  8n,
-]);
 const zero = new BigUint64Array(1);
 const one = new BigUint64Array([1n]);
 
 function post(msg: WorkerMessage): void {
   self.postMessage(msg);
-}
-
-/** Takes one unit without blocking: 1 taken, 0 none left, or a negative errno. */
-function takeUnit(fd: number, nonblocking: boolean): number {
-  for (;;) {
-    // A plain read is cheaper; RWF_NOWAIT keeps a blocking fd from blocking.
-    const n = nonblocking
-      ? c.read(fd, cell, 8n)
-      : c.preadv2(fd, iov, 1, -1n, RWF_NOWAIT);
-    if (n === 8n) return 1;
-    const e = lastErrno();
-    if (e === EINTR) continue;
-    return e === EAGAIN ? 0 : -e;
-  }
-}
-
-async function loadHandler(url: string): Promise<Handler> {
-  const mod = await import(url);
-  const fn = mod.handle ?? mod.default;
-  if (typeof fn !== "function") {
-    throw new TypeError(
-      `handler module ${url} exports no function named "handle" (or a default export)`,
-    );
-  }
-  return fn;
 }
 
 class PoolWorker {
@@ -131,22 +102,16 @@ class PoolWorker {
   }
 
   #watch(fd: number, tag: number): void {
-    const ev = new Uint8Array(EVENT_SIZE);
-    const view = new DataView(ev.buffer);
-    view.setUint32(0, EPOLLIN | EPOLLEXCLUSIVE, true);
-    view.setBigUint64(4, BigInt(tag), true);
-    if (c.epoll_ctl(this.#m.epfd, EPOLL_CTL_ADD, fd, ev) < 0) {
-      throw new Error(`worker cannot watch fd ${fd}: errno ${lastErrno()}`);
-    }
+    watch(this.#m.epfd, fd, tag);
   }
 
   #unwatch(fd: number): void {
-    c.epoll_ctl(this.#m.epfd, EPOLL_CTL_DEL, fd, new Uint8Array(EVENT_SIZE));
+    unwatch(this.#m.epfd, fd);
   }
 
   async #addSource(s: SourceSpec): Promise<void> {
     const fn = await loadHandler(s.handler);
-    const nonblocking = (c.fcntl(s.fd, F_GETFL, 0n) & O_NONBLOCK) !== 0;
+    const nonblocking = isNonblocking(s.fd);
     this.#sources.set(s.index, {
       ...s,
       fn,
