@@ -66,6 +66,12 @@ for (
     assert.equal(deaths.length, 1);
     const s = pool.stats();
     assert.equal(s.workers.reduce((a, w) => a + w.restarts, 0), 1);
+    // The slot came back: backoff, then a fresh worker serving.
+    await waitUntil(
+      () => pool.stats().workers.every((w) => w.state === "serving"),
+      S,
+      "replacement serving",
+    );
     await deadline(pool.close(), S, "close");
     assert.ok(pool.stats().workers.every((w) => w.state === "gone"));
   });
@@ -187,6 +193,7 @@ Deno.test("a handler ignoring its signal past timeout + grace loses its worker (
   assert.equal(await deadline(pool.run({ op: "echo", x: 7 }), S, "after"), 7);
   const s = pool.stats();
   assert.equal(s.workers[0].restarts, 1);
+  assert.equal(s.workers[0].state, "serving");
   assert.deepEqual(s.tasks, {
     completed: 1,
     failed: 0,
