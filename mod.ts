@@ -23,6 +23,7 @@ export {
   HandlerLoadError,
   PoolClosedError,
   QueueFullError,
+  SourceDetachedError,
   TaskFailedError,
   TaskTimeoutError,
   WorkerDiedError,

@@ -13,6 +13,7 @@ import {
   POLLNVAL,
 } from "./constants.ts";
 import { ErrnoError, lastErrno, throwErrno } from "./errno.ts";
+import { eventFdInfo } from "./fdinfo.ts";
 import { libc } from "./libc.ts";
 import { pollOffThread, pollSync, type Waker, withWaker } from "./wait.ts";
 
@@ -52,7 +53,11 @@ export interface EventFdOptions {
 export interface FromFdOptions {
   /** Whether `close()` closes the fd (default true). */
   owned?: boolean;
-  /** Whether the eventfd was created with EFD_SEMAPHORE, if the caller knows. */
+  /**
+   * Whether the eventfd was created with EFD_SEMAPHORE. The kernel's answer
+   * (`/proc/self/fdinfo`) wins where it is readable; a contradicting value
+   * is refused with a `TypeError`.
+   */
   semaphore?: boolean;
 }
 
@@ -223,11 +228,24 @@ export class EventFd {
     if (target !== null && target !== "anon_inode:[eventfd]") {
       throw new NotAnEventFdError(fd, target);
     }
+    // The kernel knows whether it is a semaphore: a pool must not mistake a
+    // plain eventfd for one (one read would take every unit at once).
+    const semaphore = eventFdInfo(fd)?.semaphore;
+    if (
+      semaphore !== undefined && options.semaphore !== undefined &&
+      semaphore !== options.semaphore
+    ) {
+      throw new TypeError(
+        `fd ${fd} is ${
+          semaphore ? "" : "not "
+        }an EFD_SEMAPHORE eventfd, but semaphore: ${options.semaphore} was given`,
+      );
+    }
     return new EventFd(
       fd,
       options.owned ?? true,
       (fl & O_NONBLOCK) !== 0,
-      options.semaphore,
+      semaphore ?? options.semaphore,
     );
   }
 

@@ -21,7 +21,6 @@ import type { UringKernelData } from "./uring.ts";
 import { UringReaper } from "./uring_worker.ts";
 
 interface State {
-  backend: SourceData["backend"];
   userData: unknown;
   slots: Slots;
   reap: () => { slot: number; res: number } | null;
@@ -39,7 +38,7 @@ const state = perSource(async (d: SourceData): Promise<State> => {
     reap = () => r.reap();
   }
   const fn = await importCompletionHandler(d.handler);
-  return { backend: d.backend, userData: d.userData, slots, reap, fn };
+  return { userData: d.userData, slots, reap, fn };
 });
 
 /**
@@ -57,14 +56,12 @@ export async function handle(
   n: Notification,
   ctx: HandlerContext,
 ): Promise<Envelope | null> {
-  const { backend, userData, slots, reap, fn } = await state(ctx);
-  // An AIO unit re-delivered after its worker died: that worker had almost
-  // surely reaped its event (it died in the handler), and reaping again
-  // would take another unit's event, leaving that unit none. The dead
-  // worker's completion is lost. (An io_uring claim never waits, so a
-  // re-delivered unit simply looks at the CQ.)
-  if (n.redelivered && backend === "aio") return null;
-  const got = reap();
+  const { userData, slots, reap, fn } = await state(ctx);
+  // A unit given back after its worker died: if that worker had reaped a
+  // completion (it died in the handler), the completion was marked an
+  // orphan and is this unit's; reaping instead would take another unit's
+  // event (AIO) and leave the orphan's slot taken for good.
+  const got = (n.redelivered ? slots.takeOrphan(ctx.worker) : null) ?? reap();
   if (!got) return null;
   return await runCompletion(fn, slots, got.slot, got.res, ctx, userData);
 }

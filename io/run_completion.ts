@@ -77,6 +77,9 @@ export async function runCompletion(
   ctx: HandlerContext,
   userData: unknown,
 ): Promise<Envelope> {
+  // Should this worker die in the handler, the pool's onWorkerLost finds
+  // the completion by its reaper and hands it to the unit it gives back.
+  slots.markReaped(slot, ctx.worker, res);
   try {
     const c = toCompletion(slots, slot, res);
     const value = await fn(c, {

@@ -8,9 +8,32 @@
  * @module
  */
 
-/** Where an operation's fields live in its slot's float64 record. */
-const M = { id: 0, tag: 1, op: 2, fd: 3, offset: 4, length: 5 } as const;
-const META = 6;
+/**
+ * Where an operation's fields live in its slot's float64 record; `reaper`
+ * and `res` are written by the worker that reaped its completion.
+ */
+const M = {
+  id: 0,
+  tag: 1,
+  op: 2,
+  fd: 3,
+  offset: 4,
+  length: 5,
+  reaper: 6,
+  res: 7,
+} as const;
+const META = 8;
+/** Slot state bits; 0 is free. */
+const S = {
+  /** Submitted: the kernel owns the operation. */
+  InFlight: 1,
+  /** A cancellation was requested. */
+  Cancel: 2,
+  /** A worker reaped the completion and runs its handler. */
+  Reaped: 4,
+  /** Its reaper died: the completion waits for the unit given back. */
+  Orphan: 8,
+} as const;
 /** Int32 header words. */
 const H = {
   /** Operations whose handler has finished, mod 2^32 (futex word). */
@@ -140,8 +163,9 @@ export class Slots {
     const n = this.init.count;
     for (let i = 0; i < n; i++) {
       const s = (this.#cursor + i) % n;
-      // States: 0 free, 1 in flight, 2 in flight with a cancel requested.
-      if (Atomics.compareExchange(this.#state, s, 0, 1) !== 0) continue;
+      if (Atomics.compareExchange(this.#state, s, 0, S.InFlight) !== 0) {
+        continue;
+      }
       this.#cursor = (s + 1) % n;
       const m = s * META;
       this.#meta[m + M.id] = op.id;
@@ -187,12 +211,64 @@ export class Slots {
 
   /** Notes that a cancellation of `slot`'s operation was requested. */
   markCancelled(slot: number): void {
-    Atomics.compareExchange(this.#state, slot, 1, 2);
+    for (;;) {
+      const v = Atomics.load(this.#state, slot);
+      if (v !== S.InFlight) return; // Free, cancelled or completed already.
+      if (Atomics.compareExchange(this.#state, slot, v, v | S.Cancel) === v) {
+        return;
+      }
+    }
   }
 
   /** Whether a cancellation of `slot`'s operation was requested. */
   cancelled(slot: number): boolean {
-    return Atomics.load(this.#state, slot) === 2;
+    return (Atomics.load(this.#state, slot) & S.Cancel) !== 0;
+  }
+
+  /**
+   * Worker side: records that worker `worker` reaped `slot`'s completion
+   * with result `res`, so that if it dies before releasing the slot the
+   * completion can be handed to the unit given back for it.
+   */
+  markReaped(slot: number, worker: number, res: number): void {
+    const m = slot * META;
+    this.#meta[m + M.reaper] = worker;
+    this.#meta[m + M.res] = res;
+    Atomics.or(this.#state, slot, S.Reaped);
+  }
+
+  /**
+   * Pool side, on a death: marks the completions worker `worker` had
+   * reaped and not released as orphans; returns how many.
+   */
+  orphanReapedBy(worker: number): number {
+    let n = 0;
+    for (let s = 0; s < this.init.count; s++) {
+      const v = Atomics.load(this.#state, s);
+      if ((v & (S.Reaped | S.Orphan)) !== S.Reaped) continue;
+      if (this.#meta[s * META + M.reaper] !== worker) continue;
+      Atomics.or(this.#state, s, S.Orphan);
+      n++;
+    }
+    return n;
+  }
+
+  /**
+   * Worker side, for a unit given back after a death: takes an orphaned
+   * completion if there is one (instead of reaping another unit's).
+   */
+  takeOrphan(worker: number): { slot: number; res: number } | null {
+    for (let s = 0; s < this.init.count; s++) {
+      const v = Atomics.load(this.#state, s);
+      if (!(v & S.Orphan)) continue;
+      if (
+        Atomics.compareExchange(this.#state, s, v, v & ~S.Orphan) !== v
+      ) continue;
+      const m = s * META;
+      this.#meta[m + M.reaper] = worker;
+      return { slot: s, res: this.#meta[m + M.res] };
+    }
+    return null;
   }
 
   /** The operation recorded in `slot`. */

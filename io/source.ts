@@ -13,8 +13,14 @@ import {
   SourceClosedError,
   SourceFullError,
 } from "./errors.ts";
-import { DIRECT_ALIGN, type ReadFile } from "./file.ts";
+import { DIRECT_ALIGN, ReadFile } from "./file.ts";
 import { type SlotOp, Slots, type SlotsInit } from "./slots.ts";
+import {
+  checkInt,
+  checkOptions,
+  checkSignal,
+  show,
+} from "../workers/validate.ts";
 
 /** Options shared by {@linkcode AioSource.create} and {@linkcode IoUringSource.create}. */
 export interface IoSourceOptions {
@@ -126,13 +132,17 @@ export function attachEnveloped(
   eventfd: EventFd,
   worker: URL,
   data: unknown,
-  options: Omit<AttachSourceOptions, "handler" | "data"> & { name: string },
+  options: Omit<AttachSourceOptions, "handler" | "data"> & {
+    name: string;
+    onWorkerLost?: (worker: number) => void;
+  },
 ): PoolSource {
   const { onResult } = options;
   return pool.attach(eventfd, {
     name: options.name,
     handler: worker,
     data,
+    onWorkerLost: options.onWorkerLost,
     onResult: onResult &&
       ((env, notification) => {
         const e = env as Envelope | null;
@@ -143,6 +153,32 @@ export function attachEnveloped(
 }
 
 const MAX_DEPTH = 32768;
+const MAX_FD = 2 ** 31 - 1;
+
+/**
+ * A submit call's `tag`, checked.
+ *
+ * @ignore
+ */
+export function checkTag(tag: unknown): void {
+  if (typeof tag !== "number" || !Number.isFinite(tag)) {
+    throw new TypeError(
+      `options.tag must be a finite number, got ${show(tag)}`,
+    );
+  }
+}
+
+/** The fd of a `ReadFile` or an fd number, checked. */
+function checkFile(file: unknown): number {
+  if (typeof file === "number") {
+    checkInt("file", file, 0, MAX_FD);
+    return file;
+  }
+  if (file instanceof ReadFile) return file.fd;
+  throw new TypeError(
+    `file must be a ReadFile (openForRead) or an fd number, got ${show(file)}`,
+  );
+}
 
 /**
  * The part of AIO and io_uring sources that does not depend on the kernel
@@ -169,6 +205,7 @@ export abstract class IoSource {
   #submitted = 0;
   #state: "open" | "closing" | "closed" = "open";
   #attached?: PoolSource;
+  #closing?: Promise<void>;
   #failure?: Error;
 
   /**
@@ -295,18 +332,23 @@ export abstract class IoSource {
     offset: number,
     options: ReadOptions = {},
   ): number {
-    const { length = this.blockSize, tag = 0 } = options;
-    if (!Number.isSafeInteger(offset) || offset < 0) {
-      throw new RangeError(
-        `offset must be a non-negative integer, got ${offset}`,
+    const fd = checkFile(file);
+    checkInt("offset", offset, 0, Number.MAX_SAFE_INTEGER);
+    const { length = this.blockSize, tag = 0 } = checkOptions(
+      "options",
+      options,
+    );
+    if (typeof length !== "number") {
+      throw new TypeError(
+        `options.length must be a number, got ${show(length)}`,
       );
     }
     if (!Number.isInteger(length) || length < 0 || length > this.blockSize) {
       throw new RangeError(
-        `length must be within 0..${this.blockSize} (the blockSize), got ${length}`,
+        `options.length must be an integer within 0..${this.blockSize} (the blockSize), got ${length}`,
       );
     }
-    const fd = typeof file === "number" ? file : file.fd;
+    checkTag(tag);
     if (typeof file !== "number") {
       if (fd < 0) throw new SourceClosedError(`read ${file.path}: file closed`);
       if (file.direct && (offset % DIRECT_ALIGN || length % DIRECT_ALIGN)) {
@@ -334,12 +376,13 @@ export abstract class IoSource {
    * ```
    */
   poll(fd: number, events: number, options: TagOptions = {}): number {
-    if (!Number.isInteger(fd) || fd < 0) {
-      throw new RangeError(`fd must be a non-negative integer, got ${fd}`);
-    }
+    checkInt("fd", fd, 0, MAX_FD);
+    checkInt("events", events, 0, 0xffff);
+    const { tag = 0 } = checkOptions("options", options);
+    checkTag(tag);
     return this.submit({
       op: "poll",
-      tag: options.tag ?? 0,
+      tag,
       fd,
       offset: 0,
       length: events,
@@ -363,6 +406,7 @@ export abstract class IoSource {
    * ```
    */
   cancel(id: number): boolean {
+    checkInt("id", id, 0, Number.MAX_SAFE_INTEGER);
     // Closed: the kernel objects are gone, and their fd number may be reused.
     if (this.#state === "closed") return false;
     for (let s = 0; s < this.slots.count; s++) {
@@ -395,9 +439,12 @@ export abstract class IoSource {
   async ready(
     options: { slots?: number; signal?: AbortSignal } = {},
   ): Promise<void> {
-    const want = Math.min(Math.max(1, options.slots ?? 1), this.depth);
+    const { slots = 1, signal } = checkOptions("options", options);
+    checkInt("options.slots", slots, 1, this.depth);
+    checkSignal("options.signal", signal);
+    const want = slots;
     while (this.depth - this.inFlight < want) {
-      await this.#nextHandled(options.signal);
+      await this.#nextHandled(signal);
     }
   }
 
@@ -415,17 +462,30 @@ export abstract class IoSource {
    * ```
    */
   async drain(options: { signal?: AbortSignal } = {}): Promise<void> {
-    while (this.inFlight > 0) await this.#nextHandled(options.signal);
+    const { signal } = checkOptions("options", options);
+    checkSignal("options.signal", signal);
     const src = this.#attached;
+    // A detached source (its pool closed or destroyed) handles nothing more.
+    while (this.inFlight > 0 && (!src || src.attached)) {
+      await this.#nextHandled(signal);
+    }
+    if (src && this.inFlight > 0) {
+      throw new SourceClosedError(
+        `drain: the pool stopped serving the source with ${this.inFlight} operations in flight`,
+      );
+    }
     // The pool may still be posting the last results to onResult.
-    if (src) await src.until(src.stats().taken, options);
+    // A unit whose worker died is never done; the one given back for it is.
+    const { taken, redelivered } = src?.stats() ?? {};
+    if (src?.attached) await src.until(taken! - redelivered!, { signal });
   }
 
   async #nextHandled(signal?: AbortSignal): Promise<void> {
     signal?.throwIfAborted();
     if (this.#failure) throw this.#failure;
-    // Short waits keep the loop responsive to `signal` without a second wake-up path.
-    await this.slots.waitHandled(this.slots.handled, signal ? 50 : 1000);
+    // Short waits keep the loop responsive to `signal` and to a detach
+    // without a second wake-up path.
+    await this.slots.waitHandled(this.slots.handled, signal ? 50 : 200);
   }
 
   /**
@@ -446,6 +506,17 @@ export abstract class IoSource {
    * ```
    */
   attach(pool: PoolLike, options: AttachSourceOptions): PoolSource {
+    checkOptions("options", options);
+    const { handler } = options;
+    if (
+      !(handler instanceof URL) && (typeof handler !== "string" || !handler)
+    ) {
+      throw new TypeError(
+        `options.handler must be a URL or a non-empty string, got ${
+          show(handler)
+        }`,
+      );
+    }
     if (this.#state !== "open") throw new SourceClosedError("attach");
     if (this.#attached) {
       throw new TypeError(
@@ -465,6 +536,9 @@ export abstract class IoSource {
     return this.#attached = attachEnveloped(pool, this.eventfd, worker, data, {
       ...options,
       name,
+      // A worker that died in a handler leaves its completion reaped: it
+      // goes to the unit the pool gives back, so its slot is released.
+      onWorkerLost: (w) => this.slots.orphanReapedBy(w),
     });
   }
 
@@ -510,8 +584,17 @@ export abstract class IoSource {
    * await ring.close();
    * ```
    */
-  async close(options: { signal?: AbortSignal } = {}): Promise<void> {
-    if (this.#state !== "open") return;
+  close(options: { signal?: AbortSignal } = {}): Promise<void> {
+    try {
+      checkSignal("options.signal", checkOptions("options", options).signal);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    // Every caller waits for the same close, however many there are.
+    return this.#closing ??= this.#close(options);
+  }
+
+  async #close(options: { signal?: AbortSignal }): Promise<void> {
     this.#state = "closing";
     try {
       for (let s = 0; s < this.slots.count; s++) {

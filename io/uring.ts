@@ -21,7 +21,13 @@ import {
   UnsupportedFeatureError,
 } from "./errors.ts";
 import type { OpName, SlotOp } from "./slots.ts";
-import { IoSource, type IoSourceOptions, type TagOptions } from "./source.ts";
+import {
+  checkTag,
+  IoSource,
+  type IoSourceOptions,
+  type TagOptions,
+} from "./source.ts";
+import { checkOptions } from "../workers/validate.ts";
 import { addressOf, sys, sysRaw } from "./sys.ts";
 import {
   CqClaimer,
@@ -239,14 +245,16 @@ export class IoUringSource extends IoSource {
    * ```
    */
   timeout(ms: number, options: TagOptions = {}): number {
-    if (!Number.isFinite(ms) || ms < 0) {
+    if (typeof ms !== "number" || !Number.isFinite(ms) || ms < 0) {
       throw new RangeError(
-        `timeout must be a non-negative number of ms, got ${ms}`,
+        `ms must be a non-negative number of ms, got ${String(ms)}`,
       );
     }
+    const tag = checkOptions("options", options).tag ?? 0;
+    checkTag(tag);
     return this.submit({
       op: "timeout",
-      tag: options.tag ?? 0,
+      tag,
       fd: -1,
       offset: 0,
       length: ms,
@@ -265,9 +273,11 @@ export class IoUringSource extends IoSource {
    * ```
    */
   nop(options: TagOptions = {}): number {
+    const tag = checkOptions("options", options).tag ?? 0;
+    checkTag(tag);
     return this.submit({
       op: "nop",
-      tag: options.tag ?? 0,
+      tag,
       fd: -1,
       offset: 0,
       length: 0,

@@ -152,3 +152,22 @@ export class HandlerLoadError extends Error {
     this.name = "HandlerLoadError";
   }
 }
+
+/** `until()` waited for a count the source will never reach: it was detached (or its pool closed) first. */
+export class SourceDetachedError extends Error {
+  /**
+   * Builds the error.
+   *
+   * @param name The source's name.
+   *
+   * @example
+   * ```ts
+   * import { SourceDetachedError } from "./errors.ts";
+   * console.log(new SourceDetachedError("jobs").message);
+   * ```
+   */
+  constructor(name: string) {
+    super(`source ${name} was detached before the awaited count was reached`);
+    this.name = "SourceDetachedError";
+  }
+}

@@ -1,78 +1,71 @@
 /**
- * The pool's shared control block: state, per-worker ledger and counters,
- * per-source sequence numbers, latency histograms.
+ * The shared memory between the pool thread and its workers, in one place:
+ * every word has a named accessor saying who writes it and who reads it, so
+ * no other file does index arithmetic on it.
  *
- * Every counter has one writer (its worker), so workers never contend on
- * them; the pool thread only reads them for `stats()`.
+ * - Control words: the stop flag, the result futex, claims of live tasks.
+ * - Per worker slot, a ledger (one cache line): the worker's phase, what it
+ *   holds ({@linkcode Held}) and the mailbox generation; then float64
+ *   counters and latency histograms, written by that worker only (see
+ *   counters.ts).
+ * - Per source: units done and the count the pool awaits (int32), units
+ *   taken and redelivery credits (bigint, so seq never wraps).
  *
  * @module
  */
 
-/** Most sources one pool serves at once. */
-export const MAX_SOURCES = 32;
-/** Latency histogram buckets: quarter powers of two of microseconds. */
-export const BUCKETS = 100;
+import { Counters, MAX_SOURCES } from "./counters.ts";
 
-/** Int32 words of the control block. */
-export const Ctl = {
-  /** 0 running, 1 stopping: workers leave their loop at the next wake. */
-  State: 0,
-  /** Futex the pool waits on for results; workers add 1 and notify. */
-  ResultSignal: 1,
-  /** Whether the pool thread is asleep on ResultSignal (workers skip notify otherwise). */
-  PoolWaiting: 2,
-  /** Tasks claimed from the queue, including cancelled ones. */
-  Claimed: 3,
-  /**
-   * Per source, 3 words: units done (handled or failed, mod 2^32); whether
-   * the pool wants a wake when done reaches the next word, the target.
-   */
-  SourceBase: 16,
-  /** Start of per-worker words. */
-  WorkerBase: 16 + 3 * MAX_SOURCES,
+export { MAX_SOURCES };
+
+/** What a worker holds, in its ledger. */
+export const Held = {
+  /** Nothing: idle, or between units. */
+  None: 0,
+  /** A task; the id is the task id. */
+  Task: 1,
+  /** A source unit; the id is the source index. */
+  Unit: 2,
+  /** Taken away by the pool (a kill): the worker must drop its result. */
+  Revoked: 3,
+} as const;
+/** A {@linkcode Held} value. */
+export type HeldKind = typeof Held[keyof typeof Held];
+
+/** A worker's own view of its life, for the pool to read after a death. */
+export const Phase = {
+  /** Loading its handler modules. */
+  Loading: 0,
+  /** In its loop: a death now is a fault in a handler, not a load failure. */
+  Serving: 1,
 } as const;
 
-/** Index of source `index`'s done counter; +1 is its want flag, +2 its target. */
-export function doneWord(index: number): number {
-  return Ctl.SourceBase + 3 * index;
-}
-
-/** Per-worker int32 words, at `Ctl.WorkerBase + slot * WORKER_WORDS`. */
-export const W = {
-  /** What the worker holds: 0 nothing, 1 a task, 2 a source unit. */
-  HeldKind: 0,
-  /** Task id, or source index. */
-  HeldId: 1,
-  /** Generation of the newest message posted to the worker (its mailbox). */
-  Mail: 2,
-} as const;
+// Control block (int32 words).
+const STOP = 0;
+const RESULT_SIGNAL = 1;
+const POOL_WAITING = 2;
+const CLAIMED = 3;
+const SOURCE_BASE = 16;
+const SOURCE_WORDS = 3; // done, want, target
+const WORKER_BASE = SOURCE_BASE + SOURCE_WORDS * MAX_SOURCES;
 // A cache line per worker: the ledger is written twice per unit, and shared
 // lines would bounce between cores.
 const WORKER_WORDS = 16;
+const PHASE = 0;
+const HELD = 1;
+const HELD_ID = 2;
+const MAIL = 3;
 
-/** Per-worker float64 fields. */
-export const F = {
-  Units: 0,
-  Tasks: 1,
-  BusyMs: 2,
-  MaxWait: 3,
-  MaxRun: 4,
-  /** Per source: handled, failed (2 × MAX_SOURCES). */
-  Source: 8,
-  /** Wait-time histogram, then run-time histogram. */
-  Hist: 8 + 2 * MAX_SOURCES,
-} as const;
-const WORKER_F64 = F.Hist + 2 * BUCKETS;
-
-/** Typed views over the control block, the same in every thread. */
-export class Layout {
+/** Typed views over the shared memory, the same in every thread. */
+export class Shared {
   readonly sab: SharedArrayBuffer;
   readonly seqSab: SharedArrayBuffer;
-  readonly i32: Int32Array;
-  readonly f64: Float64Array;
-  /** Per-source sequence counters (and redelivery counts after them). */
-  readonly seq: BigInt64Array;
   readonly slots: number;
+  readonly #i32: Int32Array;
+  /** Per-worker counters and histograms (float64, after the int32 words). */
+  readonly counters: Counters;
+  /** Units taken per source, then redelivery credits per source. */
+  readonly #seq: BigInt64Array;
 
   constructor(
     slots: number,
@@ -80,42 +73,200 @@ export class Layout {
     seqSab?: SharedArrayBuffer,
   ) {
     this.slots = slots;
-    const i32Bytes = (Ctl.WorkerBase + slots * WORKER_WORDS) * 4;
+    const i32Bytes = (WORKER_BASE + slots * WORKER_WORDS) * 4;
     const f64Offset = (i32Bytes + 7) & ~7;
-    this.sab = sab ?? new SharedArrayBuffer(f64Offset + slots * WORKER_F64 * 8);
+    this.sab = sab ??
+      new SharedArrayBuffer(f64Offset + Counters.bytes(slots));
     this.seqSab = seqSab ?? new SharedArrayBuffer(MAX_SOURCES * 2 * 8);
-    this.i32 = new Int32Array(this.sab, 0, i32Bytes / 4);
-    this.f64 = new Float64Array(this.sab, f64Offset, slots * WORKER_F64);
-    this.seq = new BigInt64Array(this.seqSab);
+    this.#i32 = new Int32Array(this.sab, 0, i32Bytes / 4);
+    this.counters = new Counters(this.sab, f64Offset, slots);
+    this.#seq = new BigInt64Array(this.seqSab);
   }
 
-  /** Index of worker `slot`'s int32 field. */
-  w(slot: number, field: number): number {
-    return Ctl.WorkerBase + slot * WORKER_WORDS + field;
+  #w(slot: number, word: number): number {
+    return WORKER_BASE + slot * WORKER_WORDS + word;
   }
 
-  /** Index of worker `slot`'s float64 field. */
-  f(slot: number, field: number): number {
-    return slot * WORKER_F64 + field;
+  // --- Control: the pool writes the stop flag, workers read it. ---
+
+  /** Pool: tells every worker to leave its loop and drop units taken from now on. */
+  setStopping(): void {
+    Atomics.store(this.#i32, STOP, 1);
   }
 
-  /** Clears a slot's ledger and counters when a fresh worker takes it over. */
-  resetLedger(slot: number): void {
-    Atomics.store(this.i32, this.w(slot, W.HeldKind), 0);
+  /** Worker: whether the pool is stopping. */
+  stopping(): boolean {
+    return Atomics.load(this.#i32, STOP) !== 0;
+  }
+
+  /** Pool: tasks workers claimed and started (cancelled ones are not counted). */
+  claimed(): number {
+    return Atomics.load(this.#i32, CLAIMED);
+  }
+
+  /** Worker: counts a claim of a live task. */
+  countClaim(): void {
+    Atomics.add(this.#i32, CLAIMED, 1);
+  }
+
+  // --- The result futex: workers bump and notify, the pool sleeps on it. ---
+
+  /** Pool: the futex value to wait on. */
+  resultSignal(): number {
+    return Atomics.load(this.#i32, RESULT_SIGNAL);
+  }
+
+  /** Pool: sleeps until a worker signals (or `signal` moves from `seen`). */
+  waitResult(seen: number): ReturnType<typeof Atomics.waitAsync> {
+    return Atomics.waitAsync(this.#i32, RESULT_SIGNAL, seen);
+  }
+
+  /** Pool: whether it is about to sleep (workers only notify then). */
+  setPoolWaiting(waiting: boolean): void {
+    Atomics.store(this.#i32, POOL_WAITING, waiting ? 1 : 0);
+  }
+
+  /** Any thread: wakes the pool's pump. */
+  signalResult(): void {
+    Atomics.add(this.#i32, RESULT_SIGNAL, 1);
+    if (Atomics.load(this.#i32, POOL_WAITING)) {
+      Atomics.notify(this.#i32, RESULT_SIGNAL);
+    }
+  }
+
+  // --- Ledger: written by its worker, except revoke (pool) and reset (pool, no worker). ---
+
+  /** Pool: a fresh worker is taking over `slot`. */
+  resetSlot(slot: number): void {
+    Atomics.store(this.#i32, this.#w(slot, PHASE), Phase.Loading);
+    Atomics.store(this.#i32, this.#w(slot, HELD), Held.None);
     // A fresh worker has seen no mail: an old generation here would make it
     // wait forever for messages that were sent to its predecessor.
-    Atomics.store(this.i32, this.w(slot, W.Mail), 0);
+    Atomics.store(this.#i32, this.#w(slot, MAIL), 0);
   }
-}
 
-/** Histogram bucket of a duration in milliseconds. */
-export function bucketOf(ms: number): number {
-  const us = ms * 1000;
-  if (!(us > 1)) return 0;
-  return Math.min(BUCKETS - 1, Math.floor(Math.log2(us) * 4));
-}
+  /** Worker: enters its loop. */
+  setServing(slot: number): void {
+    Atomics.store(this.#i32, this.#w(slot, PHASE), Phase.Serving);
+  }
 
-/** Upper bound, in milliseconds, of a histogram bucket. */
-export function bucketLimit(b: number): number {
-  return 2 ** ((b + 1) / 4) / 1000;
+  /** Pool: whether the worker of `slot` reached its loop. */
+  serving(slot: number): boolean {
+    return Atomics.load(this.#i32, this.#w(slot, PHASE)) === Phase.Serving;
+  }
+
+  /** Worker: publishes what it is about to run. */
+  hold(slot: number, kind: HeldKind, id: number): void {
+    Atomics.store(this.#i32, this.#w(slot, HELD_ID), id);
+    Atomics.store(this.#i32, this.#w(slot, HELD), kind);
+  }
+
+  /**
+   * Worker: done with what it held. False if the pool revoked it
+   * meanwhile: the unit went back to its source (or the task was settled),
+   * so the result must be dropped.
+   */
+  release(slot: number, kind: HeldKind): boolean {
+    return Atomics.compareExchange(
+      this.#i32,
+      this.#w(slot, HELD),
+      kind,
+      Held.None,
+    ) === kind;
+  }
+
+  /** Any thread: what `slot` holds now. */
+  held(slot: number): { kind: HeldKind; id: number } {
+    const kind = Atomics.load(this.#i32, this.#w(slot, HELD)) as HeldKind;
+    return { kind, id: Atomics.load(this.#i32, this.#w(slot, HELD_ID)) };
+  }
+
+  /**
+   * Pool: takes away what `slot` holds, atomically against the worker's
+   * `release`: what it returns is the pool's to give back, and the worker
+   * will drop its result. None if the worker released first.
+   */
+  revoke(slot: number): { kind: HeldKind; id: number } {
+    const at = this.#w(slot, HELD);
+    for (;;) {
+      const kind = Atomics.load(this.#i32, at) as HeldKind;
+      if (kind === Held.None || kind === Held.Revoked) {
+        return { kind: Held.None, id: 0 };
+      }
+      const id = Atomics.load(this.#i32, this.#w(slot, HELD_ID));
+      if (Atomics.compareExchange(this.#i32, at, kind, Held.Revoked) === kind) {
+        return { kind, id };
+      }
+    }
+  }
+
+  // --- Mailbox generation: the pool bumps it per message, the worker catches up. ---
+
+  /** Pool: announces one more message to `slot`; returns its generation. */
+  postMail(slot: number): number {
+    return Atomics.add(this.#i32, this.#w(slot, MAIL), 1) + 1;
+  }
+
+  /** Worker: the newest generation announced. */
+  mailPosted(slot: number): number {
+    return Atomics.load(this.#i32, this.#w(slot, MAIL));
+  }
+
+  // --- Sources: workers count, the pool reads and sets the awaited target. ---
+
+  /** Pool: zeroes a source index for a new source. */
+  resetSource(index: number): void {
+    Atomics.store(this.#seq, index, 0n);
+    Atomics.store(this.#seq, MAX_SOURCES + index, 0n);
+    const at = SOURCE_BASE + SOURCE_WORDS * index;
+    for (let k = 0; k < SOURCE_WORDS; k++) Atomics.store(this.#i32, at + k, 0);
+    this.counters.resetSource(index);
+  }
+
+  /** Worker: the seq of a unit just taken (from 1). */
+  nextSeq(index: number): number {
+    return Number(Atomics.add(this.#seq, index, 1n)) + 1;
+  }
+
+  /** Pool: units taken so far. */
+  taken(index: number): number {
+    return Number(Atomics.load(this.#seq, index));
+  }
+
+  /** Pool: a unit was given back; the next one taken is marked redelivered. */
+  addCredit(index: number): void {
+    Atomics.add(this.#seq, MAX_SOURCES + index, 1n);
+  }
+
+  /** Worker: consumes a redelivery credit if there is one. */
+  takeCredit(index: number): boolean {
+    const at = MAX_SOURCES + index;
+    for (;;) {
+      const v = Atomics.load(this.#seq, at);
+      if (v <= 0n) return false;
+      if (Atomics.compareExchange(this.#seq, at, v, v - 1n) === v) return true;
+    }
+  }
+
+  /** Pool: units of the source done (handled or failed), mod 2^32. */
+  done(index: number): number {
+    return Atomics.load(this.#i32, SOURCE_BASE + SOURCE_WORDS * index);
+  }
+
+  /** Worker: counts a unit done; true if the pool waits for this count. */
+  countDone(index: number): boolean {
+    const at = SOURCE_BASE + SOURCE_WORDS * index;
+    const done = Atomics.add(this.#i32, at, 1) + 1;
+    // The pool sleeps until a source reaches the count it awaits; waking
+    // it for every unit would cost it a context switch per unit.
+    return Atomics.load(this.#i32, at + 1) !== 0 &&
+      ((done - Atomics.load(this.#i32, at + 2)) | 0) >= 0;
+  }
+
+  /** Pool: the nearest count awaited on a source, or undefined for none. */
+  setAwaited(index: number, target: number | undefined): void {
+    const at = SOURCE_BASE + SOURCE_WORDS * index;
+    if (target !== undefined) Atomics.store(this.#i32, at + 2, target | 0);
+    Atomics.store(this.#i32, at + 1, target === undefined ? 0 : 1);
+  }
 }

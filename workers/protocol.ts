@@ -17,6 +17,7 @@ export const Status = { Ok: 0, Error: 1 } as const;
 export interface SourceSpec {
   index: number;
   name: string;
+  /** The pool's own duplicate of the source's eventfd. */
   fd: number;
   handler: string;
   data: unknown;
@@ -32,6 +33,7 @@ export interface InitMessage {
   seq: SharedArrayBuffer;
   queue: SharedArrayBuffer;
   results: SharedArrayBuffer;
+  /** This worker's epoll: only its control fd is in it; the worker adds the rest. */
   epfd: number;
   ctlfd: number;
   taskfd: number;
@@ -40,15 +42,25 @@ export interface InitMessage {
   sources: SourceSpec[];
 }
 
-/** Pool → worker, delivered through the mailbox (post, then bump `W.Mail`, then wake). */
+/** Pool → worker, delivered through the mailbox (post, then bump the generation, then wake). */
 export type MailMessage =
   | { type: "attach"; gen: number; source: SourceSpec }
   | { type: "detach"; gen: number; index: number }
   | { type: "abort"; gen: number; id: number; reason: string };
 
+/** Why a worker's thread ended, as it tells the pool. */
+export type ExitReason =
+  /** Left its loop because the pool is stopping. */
+  | "stopped"
+  /** A handler called `self.close()`; the unit in hand was finished. */
+  | "closed"
+  /** A handler called `Deno.exit()`; the unit in hand was not finished. */
+  | "exit";
+
 /** Worker → pool. */
 export type WorkerMessage =
-  | { type: "ready"; slot: number }
-  | { type: "init-error"; slot: number; error: unknown }
-  | { type: "ack"; slot: number; gen: number }
-  | { type: "exit"; slot: number; closed: boolean };
+  | { type: "ready" }
+  | { type: "init-error"; error: unknown; source?: number }
+  | { type: "ack"; gen: number; error?: unknown }
+  | { type: "exit"; reason: ExitReason; code?: number }
+  | { type: "source-error"; index: number; error: unknown; load: boolean };

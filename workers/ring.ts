@@ -18,7 +18,10 @@ const TAIL = 0;
 const HEAD = 1;
 const RECLAIM = 2;
 const CONTROL_BYTES = 64;
-/** Header: 8 int32 fields, then num, time and seq as float64. */
+/**
+ * Header: 8 int32 fields (size, state or status, id, kind, length, source,
+ * worker, redelivered), then num, time and seq as float64.
+ */
 const HEADER = 56;
 
 /** Record states in the task queue. */
@@ -36,8 +39,10 @@ export interface RingRecord {
   bytes: Uint8Array;
   /** Source index, or -1. */
   source: number;
-  /** Source units: bit 0 redelivered, the rest the worker slot. */
-  flags: number;
+  /** The worker slot that took a source unit (-1 in the queue). */
+  worker: number;
+  /** Whether the source unit is a redelivery. */
+  redelivered: boolean;
   /** Enqueue time (queue) or take time (results), epoch ms. */
   time: number;
   /** Sequence number within the source. */
@@ -119,7 +124,8 @@ class Ring {
     this.i32[p + 3] = e.kind;
     this.i32[p + 4] = len;
     this.i32[p + 5] = f.source;
-    this.i32[p + 6] = f.flags;
+    this.i32[p + 6] = f.worker;
+    this.i32[p + 7] = f.redelivered ? 1 : 0;
     this.f64[d + 4] = e.num;
     this.f64[d + 5] = f.time;
     this.f64[d + 6] = f.seq;
@@ -138,7 +144,8 @@ class Ring {
       num: this.f64[d + 4],
       bytes: len ? this.u8.slice(off + HEADER, off + HEADER + len) : EMPTY,
       source: this.i32[p + 5],
-      flags: this.i32[p + 6],
+      worker: this.i32[p + 6],
+      redelivered: this.i32[p + 7] === 1,
       time: this.f64[d + 5],
       seq: this.f64[d + 6],
     };

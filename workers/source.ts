@@ -6,16 +6,15 @@
 
 import type { EventFd } from "../ffi/eventfd.ts";
 import type { SourceStats } from "./types.ts";
+import { checkInt, checkOptions, checkSignal } from "./validate.ts";
 
 /** What a source needs from its pool; kept narrow so the two files stay apart. */
 export interface SourceHost {
-  sourceStats(index: number): SourceStats;
-  waitHandled(
-    index: number,
-    count: number,
-    signal?: AbortSignal,
-  ): Promise<void>;
-  detachSource(index: number): Promise<void>;
+  stats(key: number): SourceStats;
+  until(key: number, count: number, signal?: AbortSignal): Promise<void>;
+  detach(key: number): Promise<void>;
+  started(key: number): Promise<void>;
+  attached(key: number): boolean;
 }
 
 /**
@@ -42,7 +41,7 @@ export class PoolSource {
   /** The attached eventfd. */
   readonly eventfd: EventFd;
   readonly #host: SourceHost;
-  readonly #index: number;
+  readonly #key: number;
 
   /**
    * Made by `WorkerPool.attach`; not meant to be called directly.
@@ -56,9 +55,9 @@ export class PoolSource {
    * await src.detach();
    * ```
    */
-  constructor(host: SourceHost, index: number, name: string, eventfd: EventFd) {
+  constructor(host: SourceHost, key: number, name: string, eventfd: EventFd) {
     this.#host = host;
-    this.#index = index;
+    this.#key = key;
     this.name = name;
     this.eventfd = eventfd;
   }
@@ -77,12 +76,38 @@ export class PoolSource {
    * ```
    */
   stats(): SourceStats {
-    return this.#host.sourceStats(this.#index);
+    return this.#host.stats(this.#key);
+  }
+
+  /**
+   * Resolves once every worker has loaded this source's handler and watches
+   * its eventfd; rejects with `HandlerLoadError` if a worker could not load
+   * it within the pool's `loadTimeout` (the source is then detached; the
+   * pool serves on).
+   *
+   * @example
+   * ```ts
+   * import { EventFd, WorkerPool } from "../mod.ts";
+   * await using pool = new WorkerPool({ workers: 1, handler: "data:text/javascript,export const handle = () => 1;" });
+   * using efd = EventFd.create({ semaphore: true });
+   * await using src = pool.attach(efd);
+   * await src.started();
+   * ```
+   */
+  started(): Promise<void> {
+    return this.#host.started(this.#key);
+  }
+
+  /** Whether the source is still served (not detached, failed, or its pool gone). */
+  get attached(): boolean {
+    return this.#host.attached(this.#key);
   }
 
   /**
    * Resolves once `count` units of this source have been handled or have
-   * failed, in total since attach.
+   * failed, in total since attach. Rejects with `SourceDetachedError` if
+   * the source is detached first, with `PoolClosedError` if its pool is
+   * destroyed first, and with `HandlerLoadError` if its handler did not load.
    *
    * @example
    * ```ts
@@ -96,7 +121,15 @@ export class PoolSource {
    * ```
    */
   until(count: number, options: { signal?: AbortSignal } = {}): Promise<void> {
-    return this.#host.waitHandled(this.#index, count, options.signal);
+    try {
+      checkInt("count", count, 0, Number.MAX_SAFE_INTEGER);
+      const { signal } = checkOptions("options", options);
+      checkSignal("options.signal", signal);
+      if (signal?.aborted) return Promise.reject(signal.reason);
+      return this.#host.until(this.#key, count, signal);
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -113,6 +146,25 @@ export class PoolSource {
    * ```
    */
   detach(): Promise<void> {
-    return this.#host.detachSource(this.#index);
+    return this.#host.detach(this.#key);
+  }
+
+  /**
+   * `await using src = pool.attach(…)` detaches the source at scope exit.
+   *
+   * @example
+   * ```ts
+   * import { EventFd, WorkerPool } from "../mod.ts";
+   * await using pool = new WorkerPool({ workers: 1, handler: "data:text/javascript,export const handle = () => 1;" });
+   * using efd = EventFd.create({ semaphore: true });
+   * {
+   *   await using src = pool.attach(efd);
+   *   efd.write(1);
+   *   await src.until(1);
+   * } // detached here
+   * ```
+   */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.detach();
   }
 }

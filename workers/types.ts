@@ -23,6 +23,19 @@ export interface PoolOptions {
   batch?: number;
   /** A name for messages and stats (default "efdpool"). */
   name?: string;
+  /**
+   * Milliseconds a worker may take to load its handler modules (default
+   * 60000). A pool handler slower than that rejects `started()` (and the
+   * pool's tasks) with `HandlerLoadError`; a source's handler fails that
+   * source's `started()` and `until()`, not the pool.
+   */
+  loadTimeout?: number;
+  /**
+   * Milliseconds a task's handler may go on after its task timed out or was
+   * aborted before its worker is replaced (default 5000): a handler that
+   * ignores `ctx.signal` cannot pin a worker for good.
+   */
+  timeoutGrace?: number;
 }
 
 /** Options for {@linkcode WorkerPool.run}. */
@@ -61,6 +74,12 @@ export interface AttachOptions {
   onResult?: (result: unknown, notification: Notification) => void;
   /** Called on the main thread when a handler throws; without it the pool dispatches an `error` event. */
   onError?: (error: Error, notification: Notification) => void;
+  /**
+   * Called on the main thread when worker `worker` died holding a unit of
+   * this source, just before the unit goes back to the eventfd: a source
+   * with per-unit state (a reaped completion, say) puts it back here.
+   */
+  onWorkerLost?: (worker: number) => void;
 }
 
 /** What a handler receives besides its input. */
@@ -113,6 +132,11 @@ export interface WorkerStats {
   share: number;
   /** Times this slot's worker died and was replaced. */
   restarts: number;
+  /**
+   * Where the slot is in its life: "starting" (loading handlers), "serving",
+   * "backoff" (its worker died; a new one comes soon), "stopping", "gone".
+   */
+  state: "starting" | "serving" | "backoff" | "stopping" | "gone";
   /** Fraction of wall time spent in handlers since the pool started, 0..1. */
   utilization: number;
 }

@@ -1,0 +1,142 @@
+/**
+ * Mutants of the pool (workers/) and of the I/O sources' lifecycle (io/):
+ * small deliberate bugs, each of which some test must catch. Loaded by the
+ * mutation runner in this folder; see its README for how to run them.
+ *
+ * The first seven are the ones a mutation study of the old pool found the
+ * suite blind to (issue 15).
+ *
+ * @module
+ */
+
+/** One deliberate bug: replace `find` (exactly once in `file`) by `replace`. */
+export interface Mutant {
+  /** Short unique name. */
+  id: string;
+  /** Repo-relative path of the file to change. */
+  file: string;
+  /** Exact text, occurring exactly once in the file. */
+  find: string;
+  /** What it becomes. */
+  replace: string;
+  /** Repo-relative test files that should fail with the mutant applied. */
+  tests: string[];
+  /** What the bug breaks. */
+  why: string;
+}
+
+const LIFECYCLE = "tests/pool_lifecycle_test.ts";
+
+/** The mutants. */
+export const mutants: Mutant[] = [
+  {
+    id: "workers-recruit-dropped",
+    file: "workers/worker.ts",
+    find: "      if (i === 1) c.write(fd, zero, 8n);\n",
+    replace: "",
+    tests: [LIFECYCLE],
+    why: "without the zero write a burst is handled by one worker: shares",
+  },
+  {
+    id: "workers-ledger-not-cleared",
+    file: "workers/worker_run.ts",
+    find: "    if (!shared.release(this.#slot, job.kind)) return;",
+    replace: "    if (shared.held(this.#slot).kind === Held.Revoked) return;",
+    tests: [LIFECYCLE],
+    why: "a handled unit is redelivered after self.close()",
+  },
+  {
+    id: "workers-stop-write-back-dropped",
+    file: "workers/worker.ts",
+    find:
+      "        c.write(fd, one, 8n); // Stopping: left in the counter, as detach promises.\n",
+    replace: "",
+    tests: [LIFECYCLE],
+    why: "a unit taken while the pool stops is lost",
+  },
+  {
+    id: "workers-cancelled-claims-counted",
+    file: "workers/worker_run.ts",
+    find:
+      '    if (claim === null || claim === "cancelled") return undefined;\n    this.#shared.countClaim();',
+    replace:
+      '    this.#shared.countClaim();\n    if (claim === null || claim === "cancelled") return undefined;',
+    tests: [LIFECYCLE],
+    why: "queued goes wrong once queued tasks are cancelled",
+  },
+  {
+    id: "workers-timeout-zero-ignored",
+    file: "workers/tasks.ts",
+    find: "    if (timeout !== undefined) {",
+    replace: "    if (timeout) {",
+    tests: [LIFECYCLE],
+    why: "timeout: 0 means no timeout",
+  },
+  {
+    id: "workers-close-skips-wait-when-fresh",
+    file: "workers/pool.ts",
+    find: "      await this.#tasks.idle();",
+    replace:
+      '      if (this.#sup.slots().every((s) => s.state === "serving")) {\n        await this.#tasks.idle();\n      }',
+    tests: [LIFECYCLE],
+    why: "close() on a pool still starting does not wait for its tasks",
+  },
+  {
+    id: "io-aio-redelivery-reaps-again",
+    file: "io/handler.ts",
+    find:
+      "  const got = (n.redelivered ? slots.takeOrphan(ctx.worker) : null) ?? reap();",
+    replace: "  const got = reap();",
+    tests: ["tests/io_lifecycle_test.ts"],
+    why:
+      "a unit given back takes another unit's event; the dead worker's slot stays taken and close() hangs",
+  },
+  {
+    id: "workers-give-back-dropped",
+    file: "workers/sources.ts",
+    find: "    libc().write(e.fd, ONE, 8n);",
+    replace: "",
+    tests: [LIFECYCLE],
+    why: "a unit held by a dying worker is lost",
+  },
+  {
+    id: "workers-deno-exit-unnoticed",
+    file: "workers/worker.ts",
+    find: '    post({ type: "exit", reason: "exit", code });\n',
+    replace: "",
+    tests: [LIFECYCLE],
+    why: "Deno.exit() in a handler ends the thread with no event: unit lost",
+  },
+  {
+    id: "workers-stop-waits-for-no-exit",
+    file: "workers/supervisor.ts",
+    find: "      waits.push(new Promise<void>((r) => slot.exited.push(r)));",
+    replace: "",
+    tests: [LIFECYCLE],
+    why: "close() resolves while workers are still running",
+  },
+  {
+    id: "workers-run-signal-unchecked",
+    file: "workers/checks.ts",
+    find: '  checkSignal("options.signal", opts.signal);\n',
+    replace: "",
+    tests: ["tests/pool_bad_input_test.ts"],
+    why: "run(x, { signal: {} }) queues a task and throws later",
+  },
+  {
+    id: "workers-timer-limit-dropped",
+    file: "workers/validate.ts",
+    find: "  if (!(v >= 0 && v <= MAX_TIMER_MS)) {",
+    replace: "  if (!(v >= 0)) {",
+    tests: ["tests/pool_bad_input_test.ts"],
+    why: "timeout: Infinity or ≥ 2^31 fires at once",
+  },
+  {
+    id: "ffi-fromfd-semaphore-unread",
+    file: "ffi/eventfd.ts",
+    find: "    const semaphore = eventFdInfo(fd)?.semaphore;",
+    replace: "    const semaphore = undefined as boolean | undefined;",
+    tests: ["tests/pool_bad_input_test.ts"],
+    why: "an adopted plain eventfd does not say it is one",
+  },
+];

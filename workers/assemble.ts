@@ -1,0 +1,126 @@
+/**
+ * Builds a pool's parts and wires them to each other: the supervisor, the
+ * task book, the source registry and the result pump. The `WorkerPool`
+ * front holds the result and reacts to the few events it owns.
+ *
+ * @module
+ */
+
+import { EventFd } from "../ffi/eventfd.ts";
+import type { HandlerLoadError } from "./errors.ts";
+import { Held, Shared } from "./layout.ts";
+import { Pump } from "./pump.ts";
+import { TaskQueue } from "./ring.ts";
+import type { SourceHost } from "./source.ts";
+import { Sources } from "./sources.ts";
+import { Supervisor } from "./supervisor.ts";
+import { Tasks } from "./tasks.ts";
+
+const QUEUE_BYTES = 4 << 20;
+
+/** A pool's settings, checked. */
+export interface PoolConfig {
+  name: string;
+  workers: number;
+  handler: string | null;
+  maxQueue: number;
+  batch: number;
+  loadTimeout: number;
+  grace: number;
+}
+
+/** What the front does for the parts. */
+export interface FrontHooks {
+  /** Dispatches an event on the pool. */
+  report(type: "error" | "workererror", error: unknown, message: string): void;
+  /** Every worker served once. */
+  started(): void;
+  /** The pool's handler cannot be loaded. */
+  fail(error: HandlerLoadError): void;
+  /** One round of the front's bookkeeping for the pump; true on progress. */
+  step(): boolean;
+  /** Whether anything is still awaited. */
+  busy(): boolean;
+}
+
+/** The parts of one pool. */
+export interface Parts {
+  shared: Shared;
+  queue: TaskQueue;
+  taskFd: EventFd;
+  tasks: Tasks;
+  sources: Sources;
+  sup: Supervisor;
+  pump: Pump;
+  host: SourceHost;
+}
+
+/** Makes the parts; the supervisor spawns the workers at once. */
+export function assemble(cfg: PoolConfig, front: FrontHooks): Parts {
+  const shared = new Shared(cfg.workers);
+  const queue = TaskQueue.create(QUEUE_BYTES);
+  const taskFd = EventFd.create({ semaphore: true, nonblocking: true });
+  const pump = new Pump(shared, front.step, front.busy);
+  const poke = () => pump.poke();
+  // The supervisor is made last (it spawns workers that ask for sources);
+  // the hooks below reach it through this holder.
+  const late = {} as { sup: Supervisor };
+  const tasks = new Tasks({
+    shared,
+    queue,
+    taskFd,
+    size: cfg.workers,
+    maxQueue: cfg.maxQueue,
+    grace: cfg.grace,
+  }, {
+    abortRunning: (id, reason) => {
+      for (const slot of late.sup.holding(Held.Task, id)) {
+        void late.sup.mail(slot, { type: "abort", id, reason });
+      }
+    },
+    killRunning: (id, cause) => {
+      for (const slot of late.sup.holding(Held.Task, id)) {
+        late.sup.replace(slot, cause);
+      }
+    },
+    poke,
+  });
+  const sources = new Sources(shared, cfg.loadTimeout, {
+    live: () => late.sup.live(),
+    mail: (slot, body) => late.sup.mail(slot, body),
+    replace: (slot, cause) => late.sup.replace(slot, cause),
+    report: (error, message) => front.report("error", error, message),
+    drain: () => late.sup.drain(),
+    poke,
+  });
+  const host: SourceHost = {
+    stats: (key) => sources.stats(key),
+    until: (key, count, signal) => sources.until(key, count, signal),
+    detach: (key) => sources.detach(key),
+    started: (key) => sources.started(key),
+    attached: (key) => sources.attached(key),
+  };
+  const sup = late.sup = new Supervisor({
+    name: cfg.name,
+    size: cfg.workers,
+    handler: cfg.handler,
+    batch: cfg.batch,
+    loadTimeout: cfg.loadTimeout,
+    shared,
+    queue,
+    taskFd,
+  }, {
+    sources: () => sources.specs(),
+    onRecord: (r) => r.id >= 0 ? tasks.onRecord(r) : sources.onRecord(r),
+    onLost: (slot, kind, id, cause) => {
+      if (kind === Held.Task) tasks.lost(id, slot, cause);
+      else if (kind === Held.Unit) sources.giveBack(id, slot);
+    },
+    onDeath: (slot, cause) =>
+      front.report("workererror", cause, `worker ${slot} died`),
+    onAllServing: front.started,
+    onLoadFailure: front.fail,
+    onSourceError: (index, error, load) => sources.fail(index, error, load),
+  });
+  return { shared, queue, taskFd, tasks, sources, sup, pump, host };
+}

@@ -1,0 +1,118 @@
+/**
+ * The checks behind each public `WorkerPool` call: options in, normalized
+ * settings out, or a `TypeError`/`RangeError` naming what is wrong.
+ *
+ * @module
+ */
+
+import { EventFd } from "../ffi/eventfd.ts";
+import { type EventFdInfo, eventFdInfo } from "../ffi/fdinfo.ts";
+import type { PoolConfig } from "./assemble.ts";
+import { encode, type Encoded } from "./codec.ts";
+import type { AttachOptions, PoolOptions, RunOptions } from "./types.ts";
+import {
+  checkFunction,
+  checkHandler,
+  checkInt,
+  checkMs,
+  checkOptions,
+  checkSignal,
+  checkString,
+  checkTransfer,
+  show,
+} from "./validate.ts";
+
+/** The constructor's options, checked and with defaults. */
+export function checkPoolOptions(options: PoolOptions): PoolConfig {
+  const o = checkOptions("options", options);
+  return {
+    workers: checkInt(
+      "options.workers",
+      o.workers ?? navigator.hardwareConcurrency,
+      1,
+      1024,
+    ),
+    maxQueue: checkInt("options.maxQueue", o.maxQueue ?? 65536, 1, 2 ** 30),
+    batch: checkInt("options.batch", o.batch ?? 32, 1, 2 ** 20),
+    name: checkString("options.name", o.name ?? "efdpool"),
+    loadTimeout: checkMs("options.loadTimeout", o.loadTimeout ?? 60_000),
+    grace: checkMs("options.timeoutGrace", o.timeoutGrace ?? 5_000),
+    handler: o.handler === undefined
+      ? null
+      : checkHandler("options.handler", o.handler),
+  };
+}
+
+/** `run()`'s options. */
+export function checkRunOptions(options: RunOptions): RunOptions {
+  const opts = checkOptions("options", options);
+  checkSignal("options.signal", opts.signal);
+  if (opts.timeout !== undefined) checkMs("options.timeout", opts.timeout);
+  checkTransfer(opts.transfer);
+  return opts;
+}
+
+/** Encodes a task payload that fits a queue record. */
+export function encodePayload(payload: unknown, maxPayload: number): Encoded {
+  let encoded: Encoded;
+  try {
+    encoded = encode(payload);
+  } catch (e) {
+    throw new TypeError(
+      `payload cannot be sent to a worker: ${(e as Error).message}`,
+    );
+  }
+  const size = encoded.bytes?.length ?? 0;
+  if (size > maxPayload) {
+    throw new RangeError(
+      `payload of ${size} bytes exceeds the ${maxPayload}-byte limit`,
+    );
+  }
+  return encoded;
+}
+
+/** `attach()`'s arguments; `poolHandler` is the default handler. */
+export function checkAttach(
+  eventfd: unknown,
+  options: AttachOptions,
+  poolHandler: string | null,
+): { opts: AttachOptions; handler: string } {
+  if (!(eventfd instanceof EventFd)) {
+    throw new TypeError(`eventfd must be an EventFd, got ${show(eventfd)}`);
+  }
+  const o = checkOptions("options", options);
+  if (o.name !== undefined) checkString("options.name", o.name);
+  const ref = o.handler ?? poolHandler;
+  if (ref === null) {
+    throw new TypeError(
+      "attach needs a handler: pass options.handler here or handler to the pool",
+    );
+  }
+  const handler = checkHandler("options.handler", ref);
+  checkFunction("options.onResult", o.onResult);
+  checkFunction("options.onError", o.onError);
+  checkFunction("options.onWorkerLost", o.onWorkerLost);
+  try {
+    structuredClone(o.data);
+  } catch (e) {
+    throw new TypeError(
+      `options.data cannot be sent to a worker: ${(e as Error).message}`,
+    );
+  }
+  return { opts: o, handler };
+}
+
+/**
+ * An eventfd a pool can serve: open, and a semaphore (the kernel's word in
+ * /proc/self/fdinfo where it can be read). Returns what the kernel said.
+ */
+export function checkAttachable(eventfd: EventFd): EventFdInfo | null {
+  if (eventfd.closed) throw new TypeError("eventfd is closed");
+  const info = eventFdInfo(eventfd.fd);
+  if ((info?.semaphore ?? eventfd.semaphore) === false) {
+    throw new TypeError(
+      `eventfd ${eventfd.fd} is not an EFD_SEMAPHORE eventfd: one read would hand a worker every unit at once`,
+    );
+  }
+  return info;
+}

@@ -1,0 +1,320 @@
+/**
+ * Sources: the registry of attached eventfds, attach (every worker loads
+ * the handler and watches the fd itself), detach, `until()` waiters, units
+ * given back after a death, and each source's results and errors.
+ *
+ * The pool serves its own duplicate of each eventfd, so a user closing
+ * theirs early cannot make a worker read a closed (or reused) fd number.
+ *
+ * @module
+ */
+
+import { HandlerLoadError, SourceDetachedError } from "./errors.ts";
+import type { EventFd } from "../ffi/eventfd.ts";
+import { libc } from "../ffi/libc.ts";
+import { MAX_SOURCES, type Shared } from "./layout.ts";
+import type { SourceSpec } from "./protocol.ts";
+import type { RingRecord } from "./ring.ts";
+import { asError, deliver } from "./deliver.ts";
+import { loadEverywhere } from "./source_load.ts";
+import type { AttachOptions, SourceStats } from "./types.ts";
+
+const F_DUPFD_CLOEXEC = 1030;
+const ONE = new BigUint64Array([1n]);
+
+interface Entry extends SourceSpec {
+  /** Unique per attach (an index is reused). */
+  key: number;
+  efd: EventFd;
+  /** The kernel's id of the eventfd, for refusing a second attach. */
+  eventfdId?: number;
+  state: "attaching" | "attached" | "detaching" | "gone";
+  onResult?: AttachOptions["onResult"];
+  onError?: AttachOptions["onError"];
+  onWorkerLost?: AttachOptions["onWorkerLost"];
+  redelivered: number;
+  started: PromiseWithResolvers<void>;
+  detached?: Promise<void>;
+  failure?: Error;
+  /** Counters as they were when the source was forgotten. */
+  final?: SourceStats;
+  waiters: Set<{ count: number; resolve(): void; reject(e: unknown): void }>;
+}
+
+/** What the registry needs from the rest of the pool. */
+export interface SourceHooks {
+  /** Worker slots with a running worker. */
+  live(): number[];
+  /** Mails a worker; resolves with its error or undefined. */
+  mail(
+    slot: number,
+    body:
+      | { type: "attach"; source: SourceSpec }
+      | { type: "detach"; index: number },
+  ): Promise<unknown>;
+  /** Replaces a worker stuck loading a source's handler. */
+  replace(slot: number, cause: Error): void;
+  /** Reports an error nobody else will see (the pool's `error` event). */
+  report(error: unknown, message: string): void;
+  /** Delivers results already published (before a detach completes). */
+  drain(): void;
+  /** Wakes the result pump. */
+  poke(): void;
+}
+
+/** The sources of one pool. */
+export class Sources {
+  readonly #byIndex = new Map<number, Entry>();
+  readonly #byKey = new Map<number, Entry>();
+  readonly #shared: Shared;
+  readonly #loadTimeout: number;
+  readonly #hooks: SourceHooks;
+  #nextIndex = 0;
+  #nextKey = 1;
+
+  constructor(shared: Shared, loadTimeout: number, hooks: SourceHooks) {
+    this.#shared = shared;
+    this.#loadTimeout = loadTimeout;
+    this.#hooks = hooks;
+  }
+
+  /** Whether anything waits on the pump. */
+  get busy(): boolean {
+    return this.#byIndex.size > 0;
+  }
+
+  /** The sources a fresh worker must serve. */
+  specs(): SourceSpec[] {
+    return [...this.#byIndex.values()].filter((e) =>
+      e.state === "attaching" || e.state === "attached"
+    ).map(({ index, name, fd, handler, data, wantResults }) => ({
+      index,
+      name,
+      fd,
+      handler,
+      data,
+      wantResults,
+    }));
+  }
+
+  /** Why `efd` cannot be attached, or null. */
+  refusal(efd: EventFd, eventfdId: number | undefined): string | null {
+    for (const e of this.#byIndex.values()) {
+      if (
+        e.efd === efd ||
+        (eventfdId !== undefined && e.eventfdId === eventfdId)
+      ) return `eventfd ${efd.fd} is attached to this pool already`;
+    }
+    if (this.#byIndex.size >= MAX_SOURCES) {
+      return `a pool serves at most ${MAX_SOURCES} sources at once`;
+    }
+    return null;
+  }
+
+  /** Attaches a checked eventfd; returns the new source's key. */
+  attach(
+    efd: EventFd,
+    eventfdId: number | undefined,
+    handler: string,
+    options: AttachOptions,
+  ): { key: number; name: string } {
+    let index = 0;
+    for (let i = 0; i < MAX_SOURCES; i++) {
+      index = (this.#nextIndex + i) % MAX_SOURCES;
+      if (!this.#byIndex.has(index)) break;
+    }
+    const fd = libc().fcntl(efd.fd, F_DUPFD_CLOEXEC, 0n);
+    if (fd < 0) throw new Error(`cannot duplicate eventfd ${efd.fd}`);
+    this.#nextIndex = index + 1;
+    this.#shared.resetSource(index);
+    const e: Entry = {
+      key: this.#nextKey++,
+      index,
+      name: options.name ?? `source-${index}`,
+      fd,
+      handler,
+      data: options.data,
+      wantResults: options.onResult !== undefined,
+      efd,
+      eventfdId,
+      state: "attaching",
+      onResult: options.onResult,
+      onError: options.onError,
+      onWorkerLost: options.onWorkerLost,
+      redelivered: 0,
+      started: Promise.withResolvers<void>(),
+      waiters: new Set(),
+    };
+    e.started.promise.catch(() => {}); // Also reported by until() and an error event.
+    this.#byIndex.set(index, e);
+    this.#byKey.set(e.key, e);
+    void this.#load(e);
+    return { key: e.key, name: e.name };
+  }
+
+  /** Every live worker loads the handler and watches the fd; a failure or a stuck load fails the source. */
+  async #load(e: Entry): Promise<void> {
+    try {
+      await loadEverywhere(this.#hooks, this.#spec(e), this.#loadTimeout);
+      if (e.state === "attaching") e.state = "attached";
+      e.started.resolve();
+    } catch (cause) {
+      this.fail(e.index, cause, true);
+    }
+  }
+
+  #spec(e: Entry): SourceSpec {
+    const { index, name, fd, handler, data, wantResults } = e;
+    return { index, name, fd, handler, data, wantResults };
+  }
+
+  /** A source's handler did not load, or its fd cannot be read: that source is detached with the error. */
+  fail(index: number, cause: unknown, load: boolean): void {
+    const e = this.#byIndex.get(index);
+    if (!e || e.failure || e.state === "gone") return;
+    const error = load ? new HandlerLoadError(cause) : asError(cause);
+    e.failure = error;
+    e.started.reject(error);
+    this.#hooks.report(error, `source ${e.name} failed: ${error.message}`);
+    void this.detach(e.key);
+  }
+
+  /** Resolves when every worker loaded the source's handler. */
+  started(key: number): Promise<void> {
+    return this.#byKey.get(key)!.started.promise;
+  }
+
+  /** Whether the source is still attached (not detached, failed or gone). */
+  attached(key: number): boolean {
+    const e = this.#byKey.get(key);
+    return e !== undefined &&
+      (e.state === "attaching" || e.state === "attached");
+  }
+
+  /** Stops every worker watching the source, then forgets it. */
+  detach(key: number): Promise<void> {
+    const e = this.#byKey.get(key)!;
+    e.detached ??= (async () => {
+      e.state = "detaching";
+      await Promise.all(
+        this.#hooks.live().map((slot) =>
+          this.#hooks.mail(slot, { type: "detach", index: e.index })
+        ),
+      );
+      // Errors and results already published still reach their callbacks.
+      this.#hooks.drain();
+      this.#forget(e, e.failure ?? new SourceDetachedError(e.name));
+    })();
+    return e.detached;
+  }
+
+  /** Forgets every source at once (destroy: the workers are gone). */
+  forgetAll(error: Error): void {
+    for (const e of [...this.#byIndex.values()]) this.#forget(e, error);
+  }
+
+  #forget(e: Entry, error: Error): void {
+    if (e.state === "gone") return;
+    e.state = "gone";
+    this.#check(e);
+    for (const w of e.waiters) w.reject(error);
+    e.waiters.clear();
+    e.started.reject(error);
+    e.final = this.#stats(e);
+    libc().close(e.fd);
+    this.#byIndex.delete(e.index);
+    this.#shared.setAwaited(e.index, undefined);
+  }
+
+  /** Resolves once `count` units of the source are done. */
+  until(key: number, count: number, signal?: AbortSignal): Promise<void> {
+    const e = this.#byKey.get(key)!;
+    const { promise, resolve, reject } = Promise.withResolvers<void>();
+    if (e.failure) reject(e.failure);
+    else if (e.state === "gone") {
+      const f = e.final!;
+      if (f.handled + f.failed >= count) resolve();
+      else reject(new SourceDetachedError(e.name));
+    }
+    if (e.failure || e.state === "gone") return promise;
+    const w = { count, resolve, reject };
+    e.waiters.add(w);
+    signal?.addEventListener("abort", () => {
+      e.waiters.delete(w);
+      reject(signal.reason);
+    }, { once: true });
+    this.#hooks.poke();
+    return promise;
+  }
+
+  /** Resolves reached `until()` waiters and tells workers the nearest count still awaited. */
+  step(): number {
+    let n = 0;
+    for (const e of this.#byIndex.values()) n += this.#check(e);
+    return n;
+  }
+
+  #check(e: Entry): number {
+    const done = this.#shared.done(e.index);
+    let nearest: number | undefined;
+    let n = 0;
+    for (const w of e.waiters) {
+      if (((done - w.count) | 0) >= 0) {
+        e.waiters.delete(w);
+        w.resolve();
+        n++;
+      } else if (nearest === undefined || ((w.count - nearest) | 0) < 0) {
+        nearest = w.count;
+      }
+    }
+    this.#shared.setAwaited(e.index, nearest);
+    return n;
+  }
+
+  /** A worker died holding a unit of source `index`: it goes back to the eventfd, marked for redelivery. */
+  giveBack(index: number, slot: number): void {
+    const e = this.#byIndex.get(index);
+    if (!e || e.state === "gone") return;
+    try {
+      e.onWorkerLost?.(slot);
+    } catch (error) {
+      this.#hooks.report(error, `onWorkerLost of source ${e.name} threw`);
+    }
+    this.#shared.addCredit(index);
+    e.redelivered++;
+    libc().write(e.fd, ONE, 8n);
+  }
+
+  /** A source unit's result record: to its callback, never stalling the pump. */
+  onRecord(r: RingRecord): void {
+    const e = this.#byIndex.get(r.source);
+    if (e) deliver(e, r, this.#hooks.report);
+  }
+
+  /** Counters of a source. */
+  stats(key: number): SourceStats {
+    const e = this.#byKey.get(key)!;
+    return e.final ?? this.#stats(e);
+  }
+
+  #stats(e: Entry): SourceStats {
+    const { handled, failed } = this.#shared.counters.sourceCounts(e.index);
+    return {
+      name: e.name,
+      taken: this.#shared.taken(e.index),
+      handled,
+      failed,
+      redelivered: e.redelivered,
+    };
+  }
+
+  /** Counters of every source attached. */
+  all(): SourceStats[] {
+    return [...this.#byIndex.values()].map((e) => this.#stats(e));
+  }
+
+  /** Keys of every source attached. */
+  keys(): number[] {
+    return [...this.#byIndex.values()].map((e) => e.key);
+  }
+}

@@ -1,0 +1,75 @@
+/**
+ * `stats()`: a snapshot of the pool built from the workers' counters and
+ * histograms in shared memory and the pool's own books.
+ *
+ * @module
+ */
+
+import { bucketLimit, BUCKETS } from "./counters.ts";
+import type { Shared } from "./layout.ts";
+import type { SlotState } from "./states.ts";
+import type { Percentiles, PoolStats, SourceStats } from "./types.ts";
+
+/** What the snapshot needs besides shared memory. */
+export interface StatsInput {
+  shared: Shared;
+  startedAt: number;
+  queued: number;
+  unsettled: number;
+  outcomes: PoolStats["tasks"];
+  slots: { state: SlotState; restarts: number }[];
+  sources: SourceStats[];
+}
+
+/** Builds a {@linkcode PoolStats}. */
+export function snapshot(input: StatsInput): PoolStats {
+  const { shared } = input;
+  const wait = new Float64Array(BUCKETS);
+  const run = new Float64Array(BUCKETS);
+  let maxWait = 0;
+  let maxRun = 0;
+  let total = 0;
+  const elapsed = performance.now() - input.startedAt;
+  const workers = input.slots.map(({ state, restarts }, id) => {
+    const c = shared.counters.of(id);
+    shared.counters.addHistograms(id, wait, run);
+    maxWait = Math.max(maxWait, c.maxWait);
+    maxRun = Math.max(maxRun, c.maxRun);
+    total += c.units;
+    return {
+      id,
+      units: c.units,
+      tasks: c.tasks,
+      share: 0,
+      restarts,
+      state,
+      utilization: elapsed > 0 ? Math.min(1, c.busyMs / elapsed) : 0,
+    };
+  });
+  for (const w of workers) w.share = total ? w.units / total : 0;
+  return {
+    queued: input.queued,
+    running: input.unsettled - input.queued,
+    tasks: { ...input.outcomes },
+    waitTime: percentiles(wait, maxWait),
+    runTime: percentiles(run, maxRun),
+    sources: input.sources,
+    workers,
+  };
+}
+
+function percentiles(hist: Float64Array, max: number): Percentiles {
+  let count = 0;
+  for (const c of hist) count += c;
+  const at = (q: number) => {
+    if (!count) return 0;
+    const rank = Math.ceil(q * count);
+    let seen = 0;
+    for (let b = 0; b < hist.length; b++) {
+      seen += hist[b];
+      if (seen >= rank) return Math.min(bucketLimit(b), max);
+    }
+    return max;
+  };
+  return { p50: at(0.5), p99: at(0.99), max, count };
+}

@@ -1,0 +1,346 @@
+/**
+ * Worker supervision: spawn each slot's Worker, see it ready, notice its
+ * death from any cause, give back what it held, respawn it with back-off,
+ * and stop it. The slot states are in states.ts.
+ *
+ * @module
+ */
+
+import { EPOLLIN } from "../ffi/constants.ts";
+import { Epoll } from "../ffi/epoll.ts";
+import { EventFd } from "../ffi/eventfd.ts";
+import { asError } from "./deliver.ts";
+import { HandlerLoadError } from "./errors.ts";
+import { Held, type HeldKind, type Shared } from "./layout.ts";
+import {
+  CONTROL_TAG,
+  type InitMessage,
+  type MailMessage,
+  type SourceSpec,
+  type WorkerMessage,
+} from "./protocol.ts";
+import { ResultRing, type RingRecord, type TaskQueue } from "./ring.ts";
+import { slotMove, type SlotState } from "./states.ts";
+
+const RESULT_BYTES = 1 << 20;
+/** Deaths before ready, in a row, that make a load failure. */
+const LOAD_DEATHS = 3;
+/** A worker that dies sooner than this after its spawn counts as a quick death. */
+const QUICK_DEATH_MS = 1000;
+const MAX_BACKOFF_MS = 1000;
+
+/** A message to a worker, before the supervisor numbers it. */
+export type MailBody = MailMessage extends infer M
+  ? M extends MailMessage ? Omit<M, "gen"> : never
+  : never;
+
+/** What the supervisor needs from the rest of the pool. */
+export interface SupervisorHooks {
+  /** The sources a fresh worker must serve. */
+  sources(): SourceSpec[];
+  /** A result record drained from a worker's ring. */
+  onRecord(r: RingRecord): void;
+  /** A dead or killed worker held this; it is the pool's to give back. */
+  onLost(slot: number, kind: HeldKind, id: number, cause: Error): void;
+  /** A worker died or was killed (the pool's `workererror` event). */
+  onDeath(slot: number, cause: Error): void;
+  /** Every slot has served once. */
+  onAllServing(): void;
+  /** The pool's handler cannot be loaded: the pool cannot start. */
+  onLoadFailure(error: HandlerLoadError): void;
+  /** A worker could not load or read a source. */
+  onSourceError(index: number, error: unknown, load: boolean): void;
+}
+
+/** Settings the supervisor needs. */
+export interface SupervisorConfig {
+  name: string;
+  size: number;
+  handler: string | null;
+  batch: number;
+  loadTimeout: number;
+  shared: Shared;
+  queue: TaskQueue;
+  taskFd: EventFd;
+}
+
+interface Slot {
+  readonly index: number;
+  state: SlotState;
+  worker?: Worker;
+  epoll?: Epoll;
+  control?: EventFd;
+  readonly results: ResultRing;
+  restarts: number;
+  /** Deaths in quick succession, for the back-off. */
+  strikes: number;
+  /** Deaths before ready in a row, for telling a load failure. */
+  loadDeaths: number;
+  servedOnce: boolean;
+  spawnedAt: number;
+  timer?: ReturnType<typeof setTimeout>;
+  readonly acks: Map<number, (error?: unknown) => void>;
+  readonly exited: (() => void)[];
+}
+
+/** The worker slots of one pool. */
+export class Supervisor {
+  readonly #cfg: SupervisorConfig;
+  readonly #hooks: SupervisorHooks;
+  readonly #slots: Slot[] = [];
+  #stopping = false;
+  #allServing = false;
+
+  constructor(cfg: SupervisorConfig, hooks: SupervisorHooks) {
+    this.#cfg = cfg;
+    this.#hooks = hooks;
+    for (let index = 0; index < cfg.size; index++) {
+      const slot: Slot = {
+        index,
+        state: "starting",
+        results: ResultRing.create(RESULT_BYTES),
+        restarts: 0,
+        strikes: 0,
+        loadDeaths: 0,
+        servedOnce: false,
+        spawnedAt: 0,
+        acks: new Map(),
+        exited: [],
+      };
+      this.#slots.push(slot);
+      this.#spawn(slot);
+    }
+  }
+
+  /** The shared memory of the pool. */
+  get shared(): Shared {
+    return this.#cfg.shared;
+  }
+
+  /** Each slot's state and the times its worker was replaced. */
+  slots(): { state: SlotState; restarts: number }[] {
+    return this.#slots.map(({ state, restarts }) => ({ state, restarts }));
+  }
+
+  /** Hands every published result to the pool; returns how many. */
+  drain(): number {
+    let n = 0;
+    for (const slot of this.#slots) {
+      n += slot.results.drain(this.#hooks.onRecord);
+    }
+    return n;
+  }
+
+  /** Slots whose worker is running (starting or serving). */
+  live(): number[] {
+    return this.#slots.filter((s) =>
+      s.state === "starting" || s.state === "serving"
+    ).map((s) => s.index);
+  }
+
+  /** Slots holding task `id` right now. */
+  holding(kind: HeldKind, id: number): number[] {
+    const { shared } = this.#cfg;
+    return this.#slots.filter((s) => {
+      const h = shared.held(s.index);
+      return h.kind === kind && h.id === id;
+    }).map((s) => s.index);
+  }
+
+  #spawn(slot: Slot): void {
+    const cfg = this.#cfg;
+    cfg.shared.resetSlot(slot.index);
+    // A fresh epoll per worker: only fds this worker added itself are in it.
+    slot.epoll = Epoll.create();
+    slot.control = EventFd.create({ nonblocking: true });
+    slot.epoll.add(slot.control.fd, EPOLLIN, CONTROL_TAG);
+    slot.spawnedAt = performance.now();
+    const worker = slot.worker = new Worker(
+      new URL("./worker.ts", import.meta.url),
+      { type: "module", name: `${cfg.name}-${slot.index}` },
+    );
+    worker.onmessage = (ev: MessageEvent<WorkerMessage>) =>
+      worker === slot.worker && this.#onMessage(slot, ev.data);
+    worker.onerror = (ev: ErrorEvent) => {
+      ev.preventDefault();
+      if (worker !== slot.worker) return;
+      this.#died(slot, asError(ev.error ?? ev.message));
+    };
+    slot.timer = setTimeout(() => {
+      const error = new HandlerLoadError(
+        new Error(`the worker did not load within ${cfg.loadTimeout} ms`),
+      );
+      this.#end(slot);
+      this.#hooks.onLoadFailure(error);
+    }, cfg.loadTimeout);
+    const init: InitMessage = {
+      type: "init",
+      slot: slot.index,
+      slots: cfg.size,
+      ctl: cfg.shared.sab,
+      seq: cfg.shared.seqSab,
+      queue: cfg.queue.sab,
+      results: slot.results.sab,
+      epfd: slot.epoll.fd,
+      ctlfd: slot.control.fd,
+      taskfd: cfg.taskFd.fd,
+      handler: cfg.handler,
+      batch: cfg.batch,
+      sources: this.#hooks.sources(),
+    };
+    worker.postMessage(init);
+  }
+
+  #onMessage(slot: Slot, msg: WorkerMessage): void {
+    switch (msg.type) {
+      case "ready":
+        if (slot.state !== "starting") return;
+        clearTimeout(slot.timer);
+        slot.state = slotMove(slot.state, "serving");
+        slot.servedOnce = true;
+        slot.loadDeaths = 0;
+        if (!this.#allServing && this.#slots.every((s) => s.servedOnce)) {
+          this.#allServing = true;
+          this.#hooks.onAllServing();
+        }
+        return;
+      case "init-error":
+        // It idles outside its loop: terminate() ends it.
+        this.#end(slot);
+        this.#hooks.onLoadFailure(new HandlerLoadError(msg.error));
+        return;
+      case "ack":
+        slot.acks.get(msg.gen)?.(msg.error);
+        slot.acks.delete(msg.gen);
+        return;
+      case "source-error":
+        this.#hooks.onSourceError(msg.index, msg.error, msg.load);
+        return;
+      case "exit":
+        if (msg.reason === "stopped") return this.#end(slot);
+        return this.#died(
+          slot,
+          new Error(
+            msg.reason === "closed"
+              ? "the handler closed its worker"
+              : `the handler called Deno.exit(${msg.code ?? ""})`,
+          ),
+        );
+    }
+  }
+
+  /**
+   * Posts a message to a worker's mailbox and wakes it; resolves with the
+   * worker's error (an attach whose handler did not load) or undefined, also
+   * when the worker dies first.
+   */
+  mail(index: number, body: MailBody): Promise<unknown> {
+    const slot = this.#slots[index];
+    if (slot.state !== "starting" && slot.state !== "serving") {
+      return Promise.resolve(undefined);
+    }
+    const gen = this.#cfg.shared.postMail(index);
+    const acked = new Promise<unknown>((r) => slot.acks.set(gen, r));
+    slot.worker!.postMessage({ ...body, gen });
+    slot.control!.write(1);
+    return acked;
+  }
+
+  /** Kills slot `index`'s worker (a handler past its grace, a stuck load) and respawns it. */
+  replace(index: number, cause: Error): void {
+    const slot = this.#slots[index];
+    if (slot.state === "starting" || slot.state === "serving") {
+      this.#died(slot, cause);
+    }
+  }
+
+  /** A worker died or is being killed: give back what it held, then respawn or end. */
+  #died(slot: Slot, cause: Error): void {
+    if (slot.state === "gone" || slot.state === "backoff") return;
+    const wasServing = this.#cfg.shared.serving(slot.index);
+    slot.worker!.terminate();
+    // Results it published before dying still count.
+    slot.results.drain(this.#hooks.onRecord);
+    const held = this.#cfg.shared.revoke(slot.index);
+    if (held.kind !== Held.None) {
+      this.#hooks.onLost(slot.index, held.kind, held.id, cause);
+    }
+    this.#hooks.onDeath(slot.index, cause);
+    if (this.#stopping || slot.state === "stopping") return this.#end(slot);
+    this.#release(slot);
+    if (!wasServing && ++slot.loadDeaths >= LOAD_DEATHS) {
+      this.#end(slot);
+      this.#hooks.onLoadFailure(new HandlerLoadError(cause));
+      return;
+    }
+    const quick = performance.now() - slot.spawnedAt < QUICK_DEATH_MS;
+    slot.strikes = quick ? slot.strikes + 1 : 0;
+    slot.restarts++;
+    slot.state = slotMove(slot.state, "backoff");
+    const delay = slot.strikes
+      ? Math.min(MAX_BACKOFF_MS, 5 * 2 ** slot.strikes)
+      : 0;
+    slot.timer = setTimeout(() => {
+      slot.state = slotMove(slot.state, "starting");
+      this.#spawn(slot);
+    }, delay);
+  }
+
+  /** Frees an incarnation: its thread, its fds, its pending acks. */
+  #release(slot: Slot): void {
+    clearTimeout(slot.timer);
+    slot.worker?.terminate();
+    slot.worker = undefined;
+    slot.epoll?.close();
+    slot.control?.close();
+    slot.epoll = slot.control = undefined;
+    for (const ack of slot.acks.values()) ack();
+    slot.acks.clear();
+  }
+
+  /** The slot is done for good. */
+  #end(slot: Slot): void {
+    if (slot.state === "gone") return;
+    slot.results.drain(this.#hooks.onRecord);
+    this.#release(slot);
+    slot.state = slotMove(slot.state, "gone");
+    for (const r of slot.exited.splice(0)) r();
+  }
+
+  /**
+   * Stops every worker. Those in their loop are woken with the stop flag
+   * set and leave (terminate() cannot stop a thread inside epoll_wait);
+   * with `now`, those holding a unit are killed and the unit given back.
+   * Workers still loading are in JavaScript, where terminate() works. A
+   * worker whose "ready" is still on its way counts as in its loop: its
+   * ledger, not the message, decides.
+   */
+  async stop(now: boolean): Promise<void> {
+    this.#stopping = true;
+    this.#cfg.shared.setStopping();
+    const waits: Promise<void>[] = [];
+    for (const slot of this.#slots) {
+      if (slot.state === "gone") continue;
+      if (slot.state === "backoff") {
+        this.#end(slot);
+        continue;
+      }
+      if (slot.state === "starting" || slot.state === "serving") {
+        slot.control!.write(1);
+        // Still loading (its ledger says so, and the stop flag set above
+        // keeps it from entering its loop): in JavaScript, terminate() works.
+        if (!this.#cfg.shared.serving(slot.index)) {
+          this.#end(slot);
+          continue;
+        }
+        slot.state = slotMove(slot.state, "stopping");
+      }
+      if (now && this.#cfg.shared.held(slot.index).kind !== Held.None) {
+        this.#died(slot, new Error("the pool was destroyed"));
+        continue;
+      }
+      waits.push(new Promise<void>((r) => slot.exited.push(r)));
+    }
+    await Promise.all(waits);
+  }
+}

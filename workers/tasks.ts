@@ -1,0 +1,317 @@
+/**
+ * Tasks: the backlog and the shared queue, cancel and timeout (with the
+ * grace after which a handler that ignores its signal loses its worker),
+ * and settling each task's promise exactly once.
+ *
+ * @module
+ */
+
+import { decode, type Encoded } from "./codec.ts";
+import {
+  TaskFailedError,
+  TaskTimeoutError,
+  WorkerDiedError,
+} from "./errors.ts";
+import type { EventFd } from "../ffi/eventfd.ts";
+import type { Shared } from "./layout.ts";
+import { Status } from "./protocol.ts";
+import type { RingRecord, TaskQueue } from "./ring.ts";
+
+type Outcome = "completed" | "failed" | "cancelled" | "timedOut";
+
+interface Task {
+  id: number;
+  resolve(v: unknown): void;
+  reject(e: unknown): void;
+  /** Queue position once pushed; -1 while in the backlog, -2 cancelled there. */
+  pos: number;
+  payload?: Encoded;
+  enqueuedAt: number;
+  signal?: AbortSignal;
+  onAbort?: () => void;
+  timer?: ReturnType<typeof setTimeout>;
+}
+
+/** What the task book needs from the rest of the pool. */
+export interface TaskHooks {
+  /** Tells the handler running task `id` that it was cancelled. */
+  abortRunning(id: number, reason: string): void;
+  /** Replaces the worker still running task `id` past its grace. */
+  killRunning(id: number, cause: Error): void;
+  /** Wakes the result pump. */
+  poke(): void;
+}
+
+/** Validated options of one task. */
+export interface TaskOptions {
+  signal?: AbortSignal;
+  timeout?: number;
+}
+
+/** Every task of one pool, from `run()` to its settlement. */
+export class Tasks {
+  readonly #tasks = new Map<number, Task>();
+  readonly #shared: Shared;
+  readonly #queue: TaskQueue;
+  readonly #taskFd: EventFd;
+  readonly #size: number;
+  /** Most tasks waiting before `run()` is refused. */
+  readonly maxQueue: number;
+  readonly #grace: number;
+  readonly #hooks: TaskHooks;
+  /** Tasks waiting for room in the shared queue, oldest first from #backlogHead. */
+  #backlog: Task[] = [];
+  #backlogHead = 0;
+  #backlogLive = 0;
+  #pushed = 0;
+  /** Pushed tasks cancelled before a worker claimed them. */
+  #cancelledPushed = 0;
+  #unitsToWrite = 0;
+  #flushQueued = false;
+  #nextId = 1;
+  readonly #readyWaiters: (() => void)[] = [];
+  readonly #idleWaiters: (() => void)[] = [];
+  /** Tasks settled, by outcome. */
+  readonly outcomes = { completed: 0, failed: 0, cancelled: 0, timedOut: 0 };
+
+  constructor(
+    cfg: {
+      shared: Shared;
+      queue: TaskQueue;
+      taskFd: EventFd;
+      size: number;
+      maxQueue: number;
+      grace: number;
+    },
+    hooks: TaskHooks,
+  ) {
+    this.#shared = cfg.shared;
+    this.#queue = cfg.queue;
+    this.#taskFd = cfg.taskFd;
+    this.#size = cfg.size;
+    this.maxQueue = cfg.maxQueue;
+    this.#grace = cfg.grace;
+    this.#hooks = hooks;
+  }
+
+  /** Tasks queued and not yet taken by a worker. */
+  get queued(): number {
+    return this.#backlogLive + this.#pushed - this.#cancelledPushed -
+      this.#shared.claimed();
+  }
+
+  /** Tasks not yet settled. */
+  get unsettled(): number {
+    return this.#tasks.size;
+  }
+
+  /** Whether anything waits on the pump. */
+  get busy(): boolean {
+    return this.#tasks.size > 0 || this.#readyWaiters.length > 0 ||
+      this.#idleWaiters.length > 0;
+  }
+
+  /** Whether `maxQueue` tasks are waiting. */
+  get full(): boolean {
+    return this.queued >= this.maxQueue;
+  }
+
+  /** Queues a task whose payload and options were checked. */
+  add(payload: Encoded, options: TaskOptions): Promise<unknown> {
+    const id = this.#nextId;
+    this.#nextId = this.#nextId >= 0x7fffffff ? 1 : this.#nextId + 1;
+    const { promise, resolve, reject } = Promise.withResolvers<unknown>();
+    const task: Task = {
+      id,
+      resolve,
+      reject,
+      pos: -1,
+      payload,
+      enqueuedAt: performance.timeOrigin + performance.now(),
+    };
+    this.#tasks.set(id, task);
+    if (this.#backlogLive || !this.#push(task)) {
+      this.#backlog.push(task);
+      this.#backlogLive++;
+    }
+    const { signal, timeout } = options;
+    if (signal) {
+      task.signal = signal;
+      task.onAbort = () => this.#cancel(task, signal.reason, "cancelled");
+      signal.addEventListener("abort", task.onAbort, { once: true });
+    }
+    if (timeout !== undefined) {
+      task.timer = setTimeout(
+        () => this.#cancel(task, new TaskTimeoutError(timeout), "timedOut"),
+        timeout,
+      );
+    }
+    this.#hooks.poke();
+    return promise;
+  }
+
+  #push(task: Task): boolean {
+    const pos = this.#queue.push(
+      {
+        id: task.id,
+        status: 0,
+        source: -1,
+        worker: -1,
+        redelivered: false,
+        time: task.enqueuedAt,
+        seq: 0,
+      },
+      task.payload!,
+    );
+    if (pos < 0) return false;
+    task.pos = pos;
+    task.payload = undefined;
+    this.#pushed++;
+    this.#unitsToWrite++;
+    if (!this.#flushQueued) {
+      this.#flushQueued = true;
+      queueMicrotask(() => this.#flush());
+    }
+    return true;
+  }
+
+  /** Writes the units of this turn's tasks: one write per worker that may be idle, so each wakes one. */
+  #flush(): void {
+    this.#flushQueued = false;
+    const n = this.#unitsToWrite;
+    if (!n || this.#taskFd.closed) return;
+    this.#unitsToWrite = 0;
+    const spread = Math.min(n, this.#size);
+    this.#taskFd.write(n - spread + 1);
+    for (let i = 1; i < spread; i++) this.#taskFd.write(1);
+  }
+
+  #cancel(task: Task, reason: unknown, outcome: Outcome): void {
+    if (!this.#tasks.has(task.id)) return;
+    if (task.pos === -1) {
+      task.pos = -2; // Skipped when the backlog drains.
+      this.#backlogLive--;
+    } else if (this.#queue.cancel(task.pos, task.id)) {
+      this.#cancelledPushed++;
+    } else {
+      // Already running: tell its handler through ctx.signal, and replace
+      // its worker if the handler ignores that past the grace period.
+      const id = task.id;
+      this.#hooks.abortRunning(id, describeReason(reason));
+      const grace = setTimeout(() => {
+        this.#hooks.killRunning(
+          id,
+          new Error(
+            `the handler of task ${id} ran ${this.#grace} ms past its cancellation`,
+          ),
+        );
+      }, this.#grace);
+      Deno.unrefTimer(grace);
+    }
+    this.#settle(task, false, reason, outcome);
+    this.#hooks.poke(); // close() may wait for this task; ready() for room.
+  }
+
+  #settle(task: Task, ok: boolean, value: unknown, outcome: Outcome): void {
+    this.#tasks.delete(task.id);
+    if (task.timer !== undefined) clearTimeout(task.timer);
+    if (task.onAbort) task.signal!.removeEventListener("abort", task.onAbort);
+    this.outcomes[outcome]++;
+    if (ok) task.resolve(value);
+    else task.reject(value);
+  }
+
+  /** A task's result record. */
+  onRecord(r: RingRecord): void {
+    const t = this.#tasks.get(r.id);
+    if (!t) return; // Cancelled or timed out while running: its result is moot.
+    const value = decode(r.kind, r.num, r.bytes);
+    if (r.status === Status.Ok) this.#settle(t, true, value, "completed");
+    else this.#settle(t, false, new TaskFailedError(value), "failed");
+  }
+
+  /** The worker running task `id` died. */
+  lost(id: number, slot: number, cause: Error): void {
+    const t = this.#tasks.get(id);
+    if (t) this.#settle(t, false, new WorkerDiedError(slot, cause), "failed");
+    this.#hooks.poke(); // close() may wait for this task.
+  }
+
+  /** Rejects every task (destroy, failed start). */
+  rejectAll(error: unknown): void {
+    for (const t of [...this.#tasks.values()]) {
+      this.#settle(t, false, error, "cancelled");
+    }
+    this.#backlog = [];
+    this.#backlogHead = this.#backlogLive = 0;
+    this.#hooks.poke();
+  }
+
+  /** Resolves when the queue has room. */
+  ready(): Promise<void> {
+    if (!this.full) return Promise.resolve();
+    const p = new Promise<void>((r) => this.#readyWaiters.push(r));
+    this.#hooks.poke();
+    return p;
+  }
+
+  /** Resolves when no task is left unsettled. */
+  idle(): Promise<void> {
+    if (!this.#tasks.size) return Promise.resolve();
+    const p = new Promise<void>((r) => this.#idleWaiters.push(r));
+    this.#hooks.poke();
+    return p;
+  }
+
+  /** Settles `ready()` and `idle()` waiters with `settle` (the pool stopped). */
+  releaseWaiters(): void {
+    for (const r of this.#readyWaiters.splice(0)) r();
+    for (const r of this.#idleWaiters.splice(0)) r();
+  }
+
+  /** One round of bookkeeping; returns how much progress it made. */
+  step(): number {
+    this.#queue.reclaim();
+    let n = this.#refill();
+    if (this.#readyWaiters.length && !this.full) {
+      for (const r of this.#readyWaiters.splice(0)) r();
+      n++;
+    }
+    if (this.#idleWaiters.length && this.#tasks.size === 0) {
+      for (const r of this.#idleWaiters.splice(0)) r();
+      n++;
+    }
+    return n;
+  }
+
+  /** Moves backlog tasks into the shared queue while it has room. */
+  #refill(): number {
+    let n = 0;
+    while (this.#backlogHead < this.#backlog.length) {
+      const t = this.#backlog[this.#backlogHead];
+      if (t.pos === -1 && !this.#push(t)) break;
+      this.#backlogHead++;
+      if (t.pos >= 0) {
+        this.#backlogLive--;
+        n++;
+      }
+    }
+    if (
+      this.#backlogHead > 1024 && this.#backlogHead * 2 > this.#backlog.length
+    ) {
+      this.#backlog = this.#backlog.slice(this.#backlogHead);
+      this.#backlogHead = 0;
+    }
+    return n;
+  }
+}
+
+/** A cancellation reason as text for the worker, whatever its type. */
+function describeReason(reason: unknown): string {
+  if (reason instanceof Error) return reason.message;
+  try {
+    return String(reason);
+  } catch {
+    return Object.prototype.toString.call(reason);
+  }
+}

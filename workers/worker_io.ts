@@ -1,0 +1,75 @@
+/**
+ * The worker's system calls and imports: taking a unit from an eventfd
+ * without blocking, adding and removing fds in its own epoll, loading a
+ * handler module.
+ *
+ * @module
+ */
+
+import { EPOLLEXCLUSIVE, EPOLLIN } from "../ffi/constants.ts";
+import { lastErrno } from "../ffi/errno.ts";
+import { libc } from "../ffi/libc.ts";
+import type { Handler } from "./worker_run.ts";
+
+const EAGAIN = 11;
+const EINTR = 4;
+const F_GETFL = 3;
+const O_NONBLOCK = 0o4000;
+const RWF_NOWAIT = 0x8;
+const EPOLL_CTL_ADD = 1;
+const EPOLL_CTL_DEL = 2;
+const EVENT_SIZE = 12;
+
+const c = libc();
+const cell = new BigUint64Array(1);
+const iov = new BigUint64Array([
+  BigInt(Deno.UnsafePointer.value(Deno.UnsafePointer.of(cell))),
+  8n,
+]);
+const event = new Uint8Array(EVENT_SIZE);
+const eventView = new DataView(event.buffer);
+
+/** Takes one unit without blocking: 1 taken, 0 none left, or a negative errno. */
+export function takeUnit(fd: number, nonblocking: boolean): number {
+  for (;;) {
+    // A plain read is cheaper; RWF_NOWAIT keeps a blocking fd from blocking.
+    const n = nonblocking
+      ? c.read(fd, cell, 8n)
+      : c.preadv2(fd, iov, 1, -1n, RWF_NOWAIT);
+    if (n === 8n) return 1;
+    const e = lastErrno();
+    if (e === EINTR) continue;
+    return e === EAGAIN ? 0 : -e;
+  }
+}
+
+/** Whether `fd` has O_NONBLOCK set. */
+export function isNonblocking(fd: number): boolean {
+  return (c.fcntl(fd, F_GETFL, 0n) & O_NONBLOCK) !== 0;
+}
+
+/** Adds `fd` to epoll `epfd`, exclusive wake-ups, reported with `tag`. */
+export function watch(epfd: number, fd: number, tag: number): void {
+  eventView.setUint32(0, EPOLLIN | EPOLLEXCLUSIVE, true);
+  eventView.setBigUint64(4, BigInt(tag), true);
+  if (c.epoll_ctl(epfd, EPOLL_CTL_ADD, fd, event) < 0) {
+    throw new Error(`worker cannot watch fd ${fd}: errno ${lastErrno()}`);
+  }
+}
+
+/** Removes `fd` from epoll `epfd` (nothing if it is not there). */
+export function unwatch(epfd: number, fd: number): void {
+  c.epoll_ctl(epfd, EPOLL_CTL_DEL, fd, event);
+}
+
+/** Imports a handler module; its `handle` export or default export. */
+export async function loadHandler(url: string): Promise<Handler> {
+  const mod = await import(url);
+  const fn = mod.handle ?? mod.default;
+  if (typeof fn !== "function") {
+    throw new TypeError(
+      `handler module ${url} exports no function named "handle" (or a default export)`,
+    );
+  }
+  return fn;
+}
