@@ -5,6 +5,7 @@
  */
 
 import { libc } from "./libc.ts";
+import { checkInt } from "./validate.ts";
 
 const NAMES: Record<number, string> = {
   1: "EPERM",
@@ -52,6 +53,8 @@ const NAMES: Record<number, string> = {
  * ```
  */
 export function errnoName(errno: number): string {
+  // Linux errno values are 1..4095 (the kernel's MAX_ERRNO).
+  checkInt("errno", errno, 0, 4095);
   return NAMES[errno] ?? `E${errno}`;
 }
 
