@@ -192,7 +192,12 @@ export class EventFd {
    */
   static create(options?: EventFdOptions): EventFd {
     const o = checkOptions("EventFd.create options", options);
-    const initval = checkInt("initval", o.initval ?? 0, 0, 0xffffffff);
+    const initval = checkInt(
+      "initval",
+      o.initval === undefined ? 0 : o.initval,
+      0,
+      0xffffffff,
+    );
     const semaphore = checkBoolean("semaphore", o.semaphore, false);
     const nonblocking = checkBoolean("nonblocking", o.nonblocking, false);
     const cloexec = checkBoolean("cloexec", o.cloexec, true);
@@ -269,9 +274,9 @@ export class EventFd {
    * ```
    */
   write(n: number | bigint = 1): void {
-    const v = toCount(n, "eventfd write");
+    const v = toCount(n, "write count");
     if (v === 0n) {
-      throw new RangeError("eventfd write of 0 adds no unit; write at least 1");
+      throw new RangeError("write count must be at least 1: 0 adds no unit");
     }
     const fd = this.#open("write");
     cell[0] = v;
@@ -359,6 +364,7 @@ export class EventFd {
   async readAsync(options?: ReadAsyncOptions): Promise<bigint> {
     const o = checkOptions("readAsync options", options);
     const signal = checkSignal("signal", o.signal);
+    this.#open("read"); // a closed fd is the caller's first problem
     signal?.throwIfAborted();
     const first = this.tryRead();
     if (first !== null) return first;

@@ -36,7 +36,7 @@ export function show(value: unknown): string {
         if (Array.isArray(value)) return `an array of length ${value.length}`;
         const name = Object.getPrototypeOf(value)?.constructor?.name;
         return typeof name === "string" && name !== ""
-          ? `a ${clip(name)}`
+          ? `${/^[AEIOU]/.test(name) ? "an" : "a"} ${clip(name)}`
           : "an object";
       } catch {
         return "an object";
