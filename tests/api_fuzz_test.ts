@@ -17,7 +17,7 @@ const SEED = seedEnv === "random"
   ? Math.floor(Math.random() * 2 ** 31)
   : Number(seedEnv ?? 0x5eed);
 /** No output for this long means the child is stuck in a synchronous call. */
-const SILENCE_MS = 8000;
+const SILENCE_MS = 20_000;
 
 interface Failure {
   call: number;
