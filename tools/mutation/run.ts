@@ -233,6 +233,7 @@ if (values.list) {
   Deno.exit(0);
 }
 
+const began = Date.now();
 const root = await copyRepo();
 // Ctrl-C must not leave the copy behind (the test run gets the signal too).
 for (const sig of ["SIGINT", "SIGTERM"] as const) {
@@ -274,7 +275,8 @@ console.log(
     scored ? Math.round(100 * caught / scored) : 0
   }%)` +
     `${byTimeout ? `, ${byTimeout} only by timeout` : ""}; ` +
-    `${count("stale")} stale, ${count("untestable")} untestable`,
+    `${count("stale")} stale, ${count("untestable")} untestable; ` +
+    `${Math.round((Date.now() - began) / 1000)} s in all`,
 );
 if (values.keep) console.log(`kept ${root}`);
 else await Deno.remove(root, { recursive: true });
