@@ -114,7 +114,7 @@ async function fuzzSection(section: string, calls: number, budgetMs: number) {
       ...at,
       kind: run.stalled
         ? `process stalled (no output for ${SILENCE_MS} ms)`
-        : `process crashed (exit ${run.code})`,
+        : `process ended before finishing its calls (exit ${run.code})`,
       message: plain(run.stderr).trim().split("\n").slice(-6).join(" | ")
         .slice(0, 600),
     });
