@@ -260,7 +260,8 @@ export class EventFd {
 
   /**
    * Adds `n` (default 1) to the counter, waking readers. Throws RangeError
-   * for 0, negatives and non-integers before any syscall; the kernel rejects
+   * for 0, negatives and non-integers, and TypeError for anything but a
+   * number or a bigint, before any syscall; the kernel rejects
    * 2^64-1 with EINVAL, and an overflow blocks (or fails with EAGAIN on a
    * nonblocking fd, leaving the counter unchanged).
    *
