@@ -8,6 +8,13 @@ import { POLLIN } from "./constants.ts";
 import { ErrnoError, lastErrno, throwErrno } from "./errno.ts";
 import { libc } from "./libc.ts";
 import { checkTimeout } from "./poll.ts";
+import {
+  checkFd,
+  checkInt,
+  checkOptions,
+  checkSignal,
+  INT_MAX,
+} from "./validate.ts";
 import { pollOffThread, withWaker } from "./wait.ts";
 
 const EPOLL_CLOEXEC = 0o2000000;
@@ -92,11 +99,10 @@ export class Epoll {
     events: number,
     data: number,
   ): void {
-    if (!Number.isInteger(data) || data < 0 || data > Number.MAX_SAFE_INTEGER) {
-      throw new RangeError(
-        `epoll data must be a non-negative safe integer, got ${data}`,
-      );
-    }
+    checkFd("fd", fd);
+    // EPOLLET is bit 31, so `1 << 31` (negative) and `2 ** 31` both mean it.
+    checkInt("events", events, -INT_MAX - 1, 0xffffffff);
+    checkInt("data", data, 0, Number.MAX_SAFE_INTEGER);
     const view = new DataView(this.#ctl.buffer);
     view.setUint32(0, events >>> 0, true);
     view.setBigUint64(4, BigInt(data), true);
@@ -155,11 +161,7 @@ export class Epoll {
 
   #ensure(maxEvents: number, timeoutMs: number): void {
     checkTimeout(timeoutMs);
-    if (!Number.isInteger(maxEvents) || maxEvents < 1 || maxEvents > 65536) {
-      throw new RangeError(
-        `maxEvents must be within 1..65536, got ${maxEvents}`,
-      );
-    }
+    checkInt("maxEvents", maxEvents, 1, 65536);
     if (this.#events.length < maxEvents * EVENT_SIZE) {
       this.#events = new Uint8Array(maxEvents * EVENT_SIZE);
     }
@@ -222,10 +224,13 @@ export class Epoll {
   async waitAsync(
     timeoutMs: number,
     maxEvents = 64,
-    options: EpollWaitAsyncOptions = {},
+    options?: EpollWaitAsyncOptions,
   ): Promise<EpollEvent[]> {
     this.#ensure(maxEvents, timeoutMs);
-    const { signal } = options;
+    const signal = checkSignal(
+      "signal",
+      checkOptions("waitAsync options", options).signal,
+    );
     const fds = [{ fd: this.#open("epoll_wait"), events: POLLIN }];
     await withWaker(signal, (waker) => pollOffThread(fds, timeoutMs, waker));
     signal?.throwIfAborted();

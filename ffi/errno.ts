@@ -5,6 +5,7 @@
  */
 
 import { libc } from "./libc.ts";
+import { checkInt } from "./validate.ts";
 
 const NAMES: Record<number, string> = {
   1: "EPERM",
@@ -52,7 +53,13 @@ const NAMES: Record<number, string> = {
  * ```
  */
 export function errnoName(errno: number): string {
-  return NAMES[errno] ?? `E${errno}`;
+  // Linux errno values are 1..4095 (the kernel's MAX_ERRNO).
+  return nameOf(checkInt("errno", errno, 0, 4095));
+}
+
+// Unchecked, for ErrnoError: building an error must never throw another.
+function nameOf(errno: number): string {
+  return Object.hasOwn(NAMES, errno) ? NAMES[errno] : `E${errno}`;
 }
 
 /** A failed libc call: which call, the errno and its name. */
@@ -79,7 +86,7 @@ export class ErrnoError extends Error {
    * ```
    */
   constructor(syscall: string, errno: number, detail?: string) {
-    const code = errnoName(errno);
+    const code = nameOf(errno);
     super(`${syscall}(${detail ?? ""}) failed: ${code} (errno ${errno})`);
     this.name = "ErrnoError";
     this.errno = errno;

@@ -15,7 +15,15 @@ import {
 import { ErrnoError, lastErrno, throwErrno } from "./errno.ts";
 import { eventFdInfo } from "./fdinfo.ts";
 import { libc } from "./libc.ts";
-import { pollOffThread, pollSync, type Waker, withWaker } from "./wait.ts";
+import {
+  checkBoolean,
+  checkFd,
+  checkInt,
+  checkOptions,
+  checkSignal,
+  show,
+} from "./validate.ts";
+import { pollOffThread, type Waker, withWaker } from "./wait.ts";
 
 const EBADF = 9;
 const EINTR = 4;
@@ -43,7 +51,11 @@ export interface EventFdOptions {
   initval?: number;
   /** EFD_SEMAPHORE: each read takes 1 instead of the whole counter (default false). */
   semaphore?: boolean;
-  /** EFD_NONBLOCK: `read` and over-full `write` fail with EAGAIN instead of blocking (default false). */
+  /**
+   * EFD_NONBLOCK: `read` of an empty counter and an over-full `write` throw
+   * `ErrnoError` EAGAIN instead of blocking (default false). `tryRead` and
+   * `readAsync` behave the same either way.
+   */
   nonblocking?: boolean;
   /** EFD_CLOEXEC: not inherited by `exec`ed programs (default true). */
   cloexec?: boolean;
@@ -116,17 +128,17 @@ export class NotAnEventFdError extends TypeError {
   }
 }
 
-function toCount(n: number | bigint, what: string): bigint {
+function toCount(n: unknown, what: string): bigint {
   if (typeof n === "bigint") {
     if (n < 0n || n > U64_MAX) {
-      throw new RangeError(`${what} must be within 0..2^64-1, got ${n}`);
+      throw new RangeError(`${what} must be within 0..2^64-1, got ${show(n)}`);
     }
     return n;
   }
+  const rule = `${what} must be a non-negative safe integer or a bigint`;
+  if (typeof n !== "number") throw new TypeError(`${rule}, got ${show(n)}`);
   if (!Number.isSafeInteger(n) || n < 0) {
-    throw new RangeError(
-      `${what} must be a non-negative safe integer or a bigint, got ${n}`,
-    );
+    throw new RangeError(`${rule}, got ${show(n)}`);
   }
   return BigInt(n);
 }
@@ -183,18 +195,17 @@ export class EventFd {
    * efd.close();
    * ```
    */
-  static create(options: EventFdOptions = {}): EventFd {
-    const {
-      initval = 0,
-      semaphore = false,
-      nonblocking = false,
-      cloexec = true,
-    } = options;
-    if (!Number.isInteger(initval) || initval < 0 || initval > 0xffffffff) {
-      throw new RangeError(
-        `initval must be an integer within 0..2^32-1, got ${initval}`,
-      );
-    }
+  static create(options?: EventFdOptions): EventFd {
+    const o = checkOptions("EventFd.create options", options);
+    const initval = checkInt(
+      "initval",
+      o.initval === undefined ? 0 : o.initval,
+      0,
+      0xffffffff,
+    );
+    const semaphore = checkBoolean("semaphore", o.semaphore, false);
+    const nonblocking = checkBoolean("nonblocking", o.nonblocking, false);
+    const cloexec = checkBoolean("cloexec", o.cloexec, true);
     const flags = (semaphore ? EFD_SEMAPHORE : 0) |
       (nonblocking ? EFD_NONBLOCK : 0) |
       (cloexec ? EFD_CLOEXEC : 0);
@@ -219,9 +230,10 @@ export class EventFd {
    * ```
    */
   static fromFd(fd: number, options: FromFdOptions = {}): EventFd {
-    if (!Number.isInteger(fd) || fd < 0) {
-      throw new RangeError(`fd must be a non-negative integer, got ${fd}`);
-    }
+    checkFd("fd", fd);
+    checkOptions("EventFd.fromFd options", options);
+    checkBoolean("owned", options.owned, true);
+    checkBoolean("semaphore", options.semaphore, false);
     const fl = libc().fcntl(fd, F_GETFL, 0n);
     if (fl < 0) throwErrno("fcntl", `fd ${fd}`);
     const target = fdTarget(fd);
@@ -266,7 +278,8 @@ export class EventFd {
 
   /**
    * Adds `n` (default 1) to the counter, waking readers. Throws RangeError
-   * for 0, negatives and non-integers before any syscall; the kernel rejects
+   * for 0, negatives and non-integers, and TypeError for anything but a
+   * number or a bigint, before any syscall; the kernel rejects
    * 2^64-1 with EINVAL, and an overflow blocks (or fails with EAGAIN on a
    * nonblocking fd, leaving the counter unchanged).
    *
@@ -280,9 +293,9 @@ export class EventFd {
    * ```
    */
   write(n: number | bigint = 1): void {
-    const v = toCount(n, "eventfd write");
+    const v = toCount(n, "write count");
     if (v === 0n) {
-      throw new RangeError("eventfd write of 0 adds no unit; write at least 1");
+      throw new RangeError("write count must be at least 1: 0 adds no unit");
     }
     const fd = this.#open("write");
     cell[0] = v;
@@ -296,7 +309,9 @@ export class EventFd {
   /**
    * Blocks the calling thread until the counter is non-zero, then takes
    * 1 (semaphore) or all of it. Meant for Workers; on the main thread use
-   * `readAsync`.
+   * `readAsync`. On a `nonblocking` fd an empty counter throws `ErrnoError`
+   * EAGAIN at once instead, as `man 2 eventfd` says; `tryRead` returns
+   * `null` there on any fd.
    *
    * @example
    * ```ts
@@ -307,16 +322,16 @@ export class EventFd {
    */
   read(): bigint {
     const fd = this.#open("read");
-    if (this.#nonblocking) {
-      for (;;) {
-        const v = this.tryRead();
-        if (v !== null) return v;
-        this.#pollIn(fd, -1);
-      }
-    }
     for (;;) {
       if (libc().read(fd, cell, 8n) === 8n) return cell[0];
       const e = lastErrno();
+      if (e === EAGAIN) {
+        throw new ErrnoError(
+          "read",
+          e,
+          `fd ${fd}: counter is 0, fd is nonblocking`,
+        );
+      }
       if (e !== EINTR) throw new ErrnoError("read", e, `fd ${fd}`);
     }
   }
@@ -365,8 +380,10 @@ export class EventFd {
    * console.log(await efd.readAsync({ signal: AbortSignal.timeout(1000) })); // 1n
    * ```
    */
-  async readAsync(options: ReadAsyncOptions = {}): Promise<bigint> {
-    const { signal } = options;
+  async readAsync(options?: ReadAsyncOptions): Promise<bigint> {
+    const o = checkOptions("readAsync options", options);
+    const signal = checkSignal("signal", o.signal);
+    this.#open("read"); // a closed fd is the caller's first problem
     signal?.throwIfAborted();
     const first = this.tryRead();
     if (first !== null) return first;
@@ -392,11 +409,6 @@ export class EventFd {
         this.#waiters.delete(waker);
       }
     });
-  }
-
-  #pollIn(fd: number, timeoutMs: number): void {
-    const buf = new Int32Array([fd, POLLIN]);
-    pollSync(buf, 1, timeoutMs);
   }
 
   /**

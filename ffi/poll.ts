@@ -4,7 +4,17 @@
  * @module
  */
 
+import {
+  checkInt,
+  checkOptions,
+  checkSignal,
+  INT_MAX,
+  show,
+} from "./validate.ts";
 import { pollOffThread, pollSync, withWaker } from "./wait.ts";
+
+/** Most fds one `poll` call takes; past that, use an `Epoll`. */
+const POLL_MAX_FDS = 65536;
 
 /** One fd to watch and the events of interest (`POLLIN`, `POLLOUT`, …). */
 export interface PollFd {
@@ -28,6 +38,39 @@ export interface PollAsyncOptions {
   signal?: AbortSignal;
 }
 
+/**
+ * Checks `fds` and copies it, so a getter or a later change cannot make the
+ * fds polled differ from the fds checked. A negative fd is allowed: poll(2)
+ * ignores it and reports 0.
+ */
+function checkFds(fds: unknown): PollFd[] {
+  if (!Array.isArray(fds)) {
+    throw new TypeError(
+      `fds must be an array of { fd, events }, got ${show(fds)}`,
+    );
+  }
+  if (fds.length > POLL_MAX_FDS) {
+    throw new RangeError(
+      `fds must hold at most ${POLL_MAX_FDS} entries, got ${fds.length}`,
+    );
+  }
+  const out: PollFd[] = [];
+  for (let i = 0; i < fds.length; i++) {
+    const entry: unknown = fds[i];
+    if (typeof entry !== "object" || entry === null) {
+      throw new TypeError(
+        `fds[${i}] must be an object { fd, events }, got ${show(entry)}`,
+      );
+    }
+    const { fd, events } = entry as Record<string, unknown>;
+    out.push({
+      fd: checkInt(`fds[${i}].fd`, fd, -INT_MAX - 1, INT_MAX),
+      events: checkInt(`fds[${i}].events`, events, 0, 0xffff),
+    });
+  }
+  return out;
+}
+
 function encode(fds: readonly PollFd[]): Int32Array {
   const buf = new Int32Array(fds.length * 2);
   const view = new DataView(buf.buffer);
@@ -38,15 +81,9 @@ function encode(fds: readonly PollFd[]): Int32Array {
   return buf;
 }
 
-/** Throws RangeError unless `timeoutMs` is an integer >= -1 that fits poll's int. */
-export function checkTimeout(timeoutMs: number): void {
-  if (
-    !Number.isInteger(timeoutMs) || timeoutMs < -1 || timeoutMs > 0x7fffffff
-  ) {
-    throw new RangeError(
-      `timeoutMs must be an integer >= -1, got ${timeoutMs}`,
-    );
-  }
+/** Throws unless `timeoutMs` is an integer within -1..2^31-1 (poll's int; -1: forever). */
+export function checkTimeout(timeoutMs: unknown): void {
+  checkInt("timeoutMs", timeoutMs, -1, INT_MAX);
 }
 
 /**
@@ -61,7 +98,11 @@ export function checkTimeout(timeoutMs: number): void {
  * console.log((r.revents & POLLIN) !== 0); // true
  * ```
  */
-export function poll(fds: readonly PollFd[], timeoutMs: number): PollResult[] {
+export function poll(
+  fds: readonly PollFd[],
+  timeoutMs: number,
+): PollResult[] {
+  fds = checkFds(fds);
   checkTimeout(timeoutMs);
   const buf = encode(fds);
   pollSync(buf, fds.length, timeoutMs);
@@ -88,10 +129,14 @@ export function poll(fds: readonly PollFd[], timeoutMs: number): PollResult[] {
 export async function pollAsync(
   fds: readonly PollFd[],
   timeoutMs: number,
-  options: PollAsyncOptions = {},
+  options?: PollAsyncOptions,
 ): Promise<PollResult[]> {
+  fds = checkFds(fds);
   checkTimeout(timeoutMs);
-  const { signal } = options;
+  const signal = checkSignal(
+    "signal",
+    checkOptions("pollAsync options", options).signal,
+  );
   const revents = await withWaker(
     signal,
     (waker) => pollOffThread(fds, timeoutMs, waker),

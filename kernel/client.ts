@@ -9,8 +9,9 @@
  */
 
 import { ErrnoError, lastErrno } from "../ffi/errno.ts";
-import type { EventFd } from "../ffi/eventfd.ts";
+import { EventFd, EventFdClosedError } from "../ffi/eventfd.ts";
 import { libc } from "../ffi/libc.ts";
+import { checkFd, checkInt, checkOptions, show } from "../ffi/validate.ts";
 import {
   EFD_NOTIFY_DEVICE,
   EFD_NOTIFY_IOCTL,
@@ -67,14 +68,6 @@ export interface EfdNotifyStats {
   pending: number;
 }
 
-function checkCount(name: string, n: number, max: number): void {
-  if (!Number.isSafeInteger(n) || n < 1 || n > max) {
-    throw new RangeError(
-      `${name} must be an integer within 1..${max}, got ${n}`,
-    );
-  }
-}
-
 /**
  * One channel of `/dev/efd_notify`.
  *
@@ -110,8 +103,16 @@ export class EfdNotifyChannel implements Disposable {
    * console.log(ch.stats().attached); // false
    * ```
    */
-  static open(options: EfdNotifyOpenOptions = {}): EfdNotifyChannel {
-    const path = options.path ?? EFD_NOTIFY_DEVICE;
+  static open(options?: EfdNotifyOpenOptions): EfdNotifyChannel {
+    const { path = EFD_NOTIFY_DEVICE } = checkOptions("open options", options);
+    if (typeof path !== "string") {
+      throw new TypeError(`path must be a string, got ${show(path)}`);
+    }
+    if (path === "" || path.includes("\0")) {
+      throw new RangeError(
+        `path must be non-empty without NUL, got ${show(path)}`,
+      );
+    }
     const cpath = new TextEncoder().encode(path + "\0");
     for (;;) {
       const fd = libc().open(cpath, O_RDWR | O_CLOEXEC, 0);
@@ -169,10 +170,12 @@ export class EfdNotifyChannel implements Disposable {
    * ```
    */
   attach(eventfd: EventFd | number): void {
-    const fd = typeof eventfd === "number" ? eventfd : eventfd.fd;
-    if (!Number.isInteger(fd)) {
-      throw new RangeError(`fd must be an integer, got ${fd}`);
+    if (eventfd instanceof EventFd && eventfd.closed) {
+      throw new EventFdClosedError("attach");
     }
+    const fd = eventfd instanceof EventFd
+      ? eventfd.fd
+      : checkFd("eventfd (an EventFd or an fd number)", eventfd);
     this.#view.setInt32(0, fd, true);
     this.#view.setUint32(4, 0, true);
     this.#ioctl(
@@ -215,7 +218,7 @@ export class EfdNotifyChannel implements Disposable {
    * ```
    */
   fire(count: number): void {
-    checkCount("count", count, EFD_NOTIFY_LIMITS.maxCount);
+    checkInt("count", count, 1, EFD_NOTIFY_LIMITS.maxCount);
     this.#view.setBigUint64(0, BigInt(count), true);
     this.#ioctl(
       EFD_NOTIFY_IOCTL.FIRE,
@@ -239,21 +242,22 @@ export class EfdNotifyChannel implements Disposable {
    * ```
    */
   startPeriodic(options: PeriodicOptions): void {
-    const { periodNs, count, perTick = 1 } = options;
-    const { minPeriodNs, maxPeriodNs, maxCount, maxPerTick } =
-      EFD_NOTIFY_LIMITS;
-    if (
-      !Number.isSafeInteger(periodNs) || periodNs < minPeriodNs ||
-      periodNs > maxPeriodNs
-    ) {
-      throw new RangeError(
-        `periodNs must be an integer within ${minPeriodNs}..${maxPeriodNs}, got ${periodNs}`,
+    if (options === undefined) {
+      throw new TypeError(
+        "startPeriodic options { periodNs, count } are required",
       );
     }
-    checkCount("count", count, maxCount);
-    checkCount("perTick", perTick, maxPerTick);
-    this.#view.setBigUint64(0, BigInt(periodNs), true);
-    this.#view.setBigUint64(8, BigInt(count), true);
+    const { periodNs, count, perTick = 1 } = checkOptions(
+      "startPeriodic options",
+      options,
+    );
+    const { minPeriodNs, maxPeriodNs, maxCount, maxPerTick } =
+      EFD_NOTIFY_LIMITS;
+    const ns = checkInt("periodNs", periodNs, minPeriodNs, maxPeriodNs);
+    const n = checkInt("count", count, 1, maxCount);
+    checkInt("perTick", perTick, 1, maxPerTick);
+    this.#view.setBigUint64(0, BigInt(ns), true);
+    this.#view.setBigUint64(8, BigInt(n), true);
     this.#view.setUint32(16, perTick, true);
     this.#view.setUint32(20, 0, true);
     this.#ioctl(

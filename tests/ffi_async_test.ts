@@ -2,7 +2,12 @@
 // return, and leaves nothing behind that keeps the process alive.
 import assert from "node:assert/strict";
 import { EventFd, EventFdClosedError } from "../mod.ts";
+import { deadline, waitUntil } from "./_deadline.ts";
 import { runFixture } from "./fixtures/ffi_spawn.ts";
+
+/** Every wait here has a bound: a broken guarantee fails in seconds. */
+const BOUND = 5000;
+const within = <T>(p: Promise<T>, what: string) => deadline(p, BOUND, what);
 
 const tick = (ms = 0) => new Promise((r) => setTimeout(r, ms));
 const isAbort = (e: unknown) =>
@@ -22,7 +27,7 @@ Deno.test("readAsync: resolves while timers keep firing", async () => {
     order.push(`timer ${i}`);
   }
   efd.write(1);
-  assert.equal(await read, 1n);
+  assert.equal(await within(read, "readAsync after a write"), 1n);
   assert.deepEqual(order, ["timer 0", "timer 1", "timer 2", "read"]);
   assert.equal(efd.tryRead(), null);
 });
@@ -44,7 +49,7 @@ Deno.test("readAsync: an abort while waiting rejects with the reason and consume
   await tick();
   const reason = new Error("no longer wanted");
   ac.abort(reason);
-  await assert.rejects(read, (e) => e === reason);
+  await assert.rejects(within(read, "aborted readAsync"), (e) => e === reason);
   efd.write(1);
   // Give any wait that outlived its caller time to steal the unit.
   await tick(20);
@@ -58,7 +63,7 @@ Deno.test("readAsync: a unit that arrives with the abort stays in the counter", 
   await tick();
   efd.write(1);
   ac.abort();
-  await assert.rejects(read, isAbort);
+  await assert.rejects(within(read, "aborted readAsync"), isAbort);
   assert.equal(efd.tryRead(), 1n);
 });
 
@@ -71,7 +76,10 @@ Deno.test("readAsync: an already-aborted signal rejects even when a unit is read
 Deno.test("readAsync: a timed-out wait consumes nothing", async () => {
   using efd = EventFd.create({ semaphore: true });
   await assert.rejects(
-    efd.readAsync({ signal: AbortSignal.timeout(10) }),
+    within(
+      efd.readAsync({ signal: AbortSignal.timeout(10) }),
+      "timed-out readAsync",
+    ),
     (e) => e instanceof DOMException && e.name === "TimeoutError",
   );
   efd.write(1);
@@ -87,7 +95,7 @@ Deno.test("readAsync: close() rejects every pending wait with EventFdClosedError
   // Handlers go on all at once: the waits reject together.
   await Promise.all(reads.map((read) =>
     assert.rejects(
-      read,
+      within(read, "readAsync pending at close()"),
       (e) => e instanceof EventFdClosedError && e.code === "EBADF",
     )
   ));
@@ -101,7 +109,10 @@ Deno.test("readAsync: concurrent waits on a semaphore fd each take exactly one u
   efd.write(5);
   await tick();
   efd.write(readers - 5);
-  assert.deepEqual(await Promise.all(reads), Array(readers).fill(1n));
+  assert.deepEqual(
+    await within(Promise.all(reads), "16 concurrent readAsync"),
+    Array(readers).fill(1n),
+  );
   assert.equal(efd.tryRead(), null);
 });
 
@@ -116,9 +127,12 @@ Deno.test("readAsync: surplus waiters give up without taking units meant for oth
   let settled = 0;
   for (const w of waiters) w.outcome.then(() => settled++);
   efd.write(units);
-  while (settled < units) await tick(1);
+  await waitUntil(() => settled >= units, BOUND, `${units} waiters served`);
   for (const w of waiters) w.ac.abort();
-  const outcomes = await Promise.all(waiters.map((w) => w.outcome));
+  const outcomes = await within(
+    Promise.all(waiters.map((w) => w.outcome)),
+    "aborted surplus waiters",
+  );
   assert.equal(outcomes.filter((o) => o === 1n).length, units);
   assert.equal(outcomes.filter(isAbort).length, waiters.length - units);
   assert.equal(efd.tryRead(), null);
@@ -139,9 +153,9 @@ Deno.test("readAsync: concurrent waits on a plain fd each take one whole write",
   for (const [i, n] of writes.entries()) {
     efd.write(n);
     // One reader takes the lot before the next write, so no two merge.
-    while (settled <= i) await tick(1);
+    await waitUntil(() => settled > i, BOUND, `reader of write ${i}`);
   }
-  const got = await Promise.all(reads);
+  const got = await within(Promise.all(reads), "4 readAsync on a plain fd");
   assert.deepEqual(got.toSorted(), writes.toSorted());
   assert.equal(efd.tryRead(), null);
 });

@@ -44,7 +44,6 @@ Deno.test("bad input: zero, negative, non-integer and oversized counts are Range
     Infinity,
     2 ** 53, // not a safe integer: would lose precision
     0x1_0000_0000_0000_0000n,
-    "1",
   ];
   using efd = EventFd.create({ initval: 1, nonblocking: true });
   const closed = EventFd.create();
@@ -62,6 +61,9 @@ Deno.test("bad input: zero, negative, non-integer and oversized counts are Range
       `closed.write(${String(n)})`,
     );
   }
+  // A count of the wrong type is a TypeError, also before the fd is touched.
+  assert.throws(() => efd.write("1" as never), TypeError);
+  assert.throws(() => closed.write("1" as never), TypeError);
   assert.equal(efd.tryRead(), 1n);
 });
 
