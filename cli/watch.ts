@@ -41,6 +41,8 @@ export interface WatchSample {
   restarts: number;
   /** Source units re-delivered after their worker died. */
   redelivered: number;
+  /** Each source's counters, attached ones and outside ones such as JetStream. */
+  sources: PoolStats["sources"];
 }
 
 const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
@@ -73,6 +75,7 @@ function toSample(
     run: pct(p.runTime),
     restarts: sum(p.workers.map((w) => w.restarts)),
     redelivered: sum(p.sources.map((s) => s.redelivered)),
+    sources: p.sources,
   };
 }
 
@@ -91,6 +94,11 @@ function frame(s: WatchSample, title: string): string[] {
     `  wait (run → taken)  ${ms(s.wait)}`,
     `  handler time        ${ms(s.run)}`,
     `  restarts ${s.restarts}   redelivered ${s.redelivered}`,
+    ...s.sources.map((x) =>
+      `  source ${x.name}${x.kind ? ` (${x.kind})` : ""}: taken ${x.taken}` +
+      `  handled ${x.handled}  failed ${x.failed}  redelivered ${x.redelivered}` +
+      Object.entries(x.counters ?? {}).map(([k, v]) => `  ${k} ${v}`).join("")
+    ),
     ...s.shares.map((x, i) =>
       `  w${i} share ${renderBar(x, 10)}  busy ${
         renderBar(s.utilization[i] ?? 0, 10)

@@ -19,6 +19,7 @@ import {
 import { Held } from "./held.ts";
 import { type Settings, settings } from "./settings.ts";
 import { within } from "./timing.ts";
+import type { SourceStats } from "../workers/types.ts";
 import type {
   JetStreamAttachOptions,
   JetStreamCloseOptions,
@@ -77,6 +78,7 @@ export class JetStreamSource extends EventTarget {
   #connected = true;
   #pulling?: Promise<void>;
   #keepalive?: ReturnType<typeof setInterval>;
+  #listed?: Disposable;
   #closing?: Promise<void>;
   #stop!: (e: Error | undefined) => void;
 
@@ -152,6 +154,7 @@ export class JetStreamSource extends EventTarget {
       throw new JetStreamSourceClosedError("attach");
     }
     this.#set = set;
+    this.#listed = pool.addStatsSource?.(() => this.#asSourceStats());
     // A message untouched for a third of ack_wait gets working(); checking
     // at twice that rate bounds its silence to half of ack_wait.
     const every = Math.max(20, this.#ackWait / 3);
@@ -233,6 +236,29 @@ export class JetStreamSource extends EventTarget {
     };
   }
 
+  /** This source as an entry of the pool's `stats().sources`. */
+  #asSourceStats(): SourceStats {
+    const s = this.stats();
+    return {
+      name: s.name,
+      kind: "jetstream",
+      taken: s.pulled,
+      handled: s.acked,
+      failed: s.failed,
+      redelivered: s.redelivered,
+      counters: {
+        inFlight: s.inFlight,
+        peakInFlight: s.peakInFlight,
+        naked: s.naked,
+        termed: s.termed,
+        working: s.working,
+        pulls: s.pulls,
+        reconnects: s.reconnects,
+        connected: s.connected ? 1 : 0,
+      },
+    };
+  }
+
   /**
    * Stops pulling, lets in-flight handlers finish for up to `timeout` ms
    * (acking them), naks what is left, and drains the connection. Resolves
@@ -274,6 +300,7 @@ export class JetStreamSource extends EventTarget {
       const { nc } = this.#o;
       if (!(await within(nc.drain(), 5000))) await nc.close().catch(() => {});
       this.#state = "closed";
+      this.#listed?.[Symbol.dispose]();
       this.#stop(fault);
     })();
   }

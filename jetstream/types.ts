@@ -32,6 +32,8 @@ export interface MessageInfo {
   deliveryCount: number;
 }
 
+import type { SourceStats } from "../workers/types.ts";
+
 /** The pool methods the source uses (a `WorkerPool` has them). */
 export interface PoolLike {
   /** Number of workers. */
@@ -43,6 +45,8 @@ export interface PoolLike {
   ): Promise<unknown>;
   /** Resolves when the pool's queue has room. */
   ready(): Promise<void>;
+  /** Lists the source in the pool's `stats().sources` (a `WorkerPool` has it). */
+  addStatsSource?(read: () => SourceStats): Disposable;
 }
 
 /** Options for {@linkcode JetStreamSource.attach}. */

@@ -99,6 +99,19 @@ Deno.test({
       ],
       [2, 2, 0, 0, 0, 0, 0],
     );
+    // The pool lists the source among its own, for watch and other readers.
+    const listed = pool.stats().sources.find((x) => x.kind === "jetstream");
+    assert.deepEqual(
+      listed && [listed.name, listed.taken, listed.handled, listed.failed],
+      [source.name, 2, 2, 0],
+    );
+    assert.equal(listed?.counters?.inFlight, 0);
+    await source.close();
+    assert.equal(
+      pool.stats().sources.some((x) => x.kind === "jetstream"),
+      false,
+      "a closed source leaves the pool's stats",
+    );
   },
 });
 

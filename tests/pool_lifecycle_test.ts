@@ -186,14 +186,26 @@ Deno.test("a handler ignoring its signal past timeout + grace loses its worker (
     timeoutGrace: 100,
   });
   using started = EventFd.create();
-  const hung = pool.run({ op: "hang", started: started.fd }, { timeout: 300 });
+  // The worker must be serving before the clock starts: under load its
+  // start-up alone can outlast a short timeout, and the task would then time
+  // out in the queue instead of hanging in the handler. The rejection is
+  // caught at once so a failed wait below cannot leave it unhandled.
+  await deadline(pool.started(), S, "started");
+  const hung = pool.run({ op: "hang", started: started.fd }, { timeout: 1000 })
+    .catch((e) => e);
   await deadline(started.readAsync(), S, "hang started");
-  const e = await deadline(hung.catch((e) => e), S, "hang");
+  const e = await deadline(hung, S, "hang");
   assert.ok(e instanceof TaskTimeoutError, String(e));
   assert.equal(await deadline(pool.run({ op: "echo", x: 7 }), S, "after"), 7);
+  // The new worker takes tasks from the shared queue as soon as its epoll is
+  // set up, a moment before the pool thread reads its "ready" mail.
+  await waitUntil(
+    () => pool.stats().workers[0].state === "serving",
+    S,
+    "the replaced slot serving",
+  );
   const s = pool.stats();
   assert.equal(s.workers[0].restarts, 1);
-  assert.equal(s.workers[0].state, "serving");
   assert.deepEqual(s.tasks, {
     completed: 1,
     failed: 0,

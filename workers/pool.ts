@@ -28,6 +28,7 @@ import type {
   PoolOptions,
   PoolStats,
   RunOptions,
+  SourceStats,
 } from "./types.ts";
 import {
   checkAttach,
@@ -65,6 +66,7 @@ export class WorkerPool extends EventTarget {
   readonly #sup: Supervisor;
   readonly #started = Promise.withResolvers<void>();
   readonly #startedAt = performance.now();
+  readonly #outside = new Set<() => SourceStats>();
   #state: PoolState = "serving";
   #closing?: Promise<void>;
   #destroying?: Promise<void>;
@@ -251,8 +253,42 @@ export class WorkerPool extends EventTarget {
       unsettled: this.#tasks.unsettled,
       outcomes: this.#tasks.outcomes,
       slots: this.#sup.slots(),
-      sources: this.#sources.all(),
+      sources: [...this.#sources.all(), ...[...this.#outside].map(outside)],
     });
+  }
+
+  /**
+   * Lists a source outside the pool — one that feeds it through `run()`, as
+   * `JetStreamSource` does — in {@linkcode WorkerPool.stats}'s `sources`, so
+   * `efdpool watch` and other readers of the stats see it next to the attached
+   * ones. `read` is called on each `stats()`; dispose the returned handle to
+   * remove the entry.
+   *
+   * @example
+   * ```ts
+   * import { WorkerPool } from "@efdpool/efdpool";
+   * import assert from "node:assert/strict";
+   * await using pool = new WorkerPool({
+   *   workers: 1,
+   *   handler: "data:text/javascript,export const handle = (x) => x",
+   * });
+   * let pulled = 0;
+   * using _entry = pool.addStatsSource(() => ({
+   *   name: "queue", kind: "custom", taken: pulled, handled: pulled, failed: 0, redelivered: 0,
+   * }));
+   * pulled = (await pool.run(3)) as number;
+   * assert.equal(pool.stats().sources.find((s) => s.name === "queue")?.taken, 3);
+   * ```
+   */
+  addStatsSource(read: () => SourceStats): Disposable {
+    if (typeof read !== "function") {
+      throw new TypeError(
+        `addStatsSource: read must be a function, got ${typeof read}`,
+      );
+    }
+    const own = () => read();
+    this.#outside.add(own);
+    return { [Symbol.dispose]: () => void this.#outside.delete(own) };
   }
 
   /**
@@ -356,5 +392,20 @@ export class WorkerPool extends EventTarget {
    */
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
+  }
+}
+
+/** An outside source's entry; a reader that throws must not break `stats()`. */
+function outside(read: () => SourceStats): SourceStats {
+  try {
+    return read();
+  } catch (e) {
+    return {
+      name: `(stats reader threw: ${(e as Error)?.message ?? e})`,
+      taken: 0,
+      handled: 0,
+      failed: 0,
+      redelivered: 0,
+    };
   }
 }

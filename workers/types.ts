@@ -118,6 +118,13 @@ export interface SourceStats {
   failed: number;
   /** Units re-delivered after their worker died. */
   redelivered: number;
+  /**
+   * What kind of source, for sources outside the pool that feed it through
+   * `run()` and list themselves with `addStatsSource` (e.g. `"jetstream"`).
+   */
+  kind?: string;
+  /** Further counters such a source keeps (e.g. `inFlight`, `naked`). */
+  counters?: Record<string, number>;
 }
 
 /** Per-worker counters. */
