@@ -15,12 +15,8 @@ import {
 } from "./errors.ts";
 import { DIRECT_ALIGN, ReadFile } from "./file.ts";
 import { type SlotOp, Slots, type SlotsInit } from "./slots.ts";
-import {
-  checkInt,
-  checkOptions,
-  checkSignal,
-  show,
-} from "../workers/validate.ts";
+import { checkInt, checkOptions, checkSignal, show } from "../ffi/validate.ts";
+import { checkSourceOptions, checkTag, checkTagOptions } from "./validate.ts";
 
 /** Options shared by {@linkcode AioSource.create} and {@linkcode IoUringSource.create}. */
 export interface IoSourceOptions {
@@ -34,13 +30,16 @@ export interface IoSourceOptions {
 export interface ReadOptions {
   /** Bytes to read (default: the source's `blockSize`, at most that). */
   length?: number;
-  /** A number handed back in the completion, e.g. a block index (default 0). */
+  /**
+   * A safe integer handed back in the completion, e.g. a block index
+   * (default 0).
+   */
   tag?: number;
 }
 
 /** Options for submit calls that take only a tag. */
 export interface TagOptions {
-  /** A number handed back in the completion (default 0). */
+  /** A safe integer handed back in the completion (default 0). */
   tag?: number;
 }
 
@@ -152,21 +151,7 @@ export function attachEnveloped(
   });
 }
 
-const MAX_DEPTH = 32768;
 const MAX_FD = 2 ** 31 - 1;
-
-/**
- * A submit call's `tag`, checked.
- *
- * @ignore
- */
-export function checkTag(tag: unknown): void {
-  if (typeof tag !== "number" || !Number.isFinite(tag)) {
-    throw new TypeError(
-      `options.tag must be a finite number, got ${show(tag)}`,
-    );
-  }
-}
 
 /** The fd of a `ReadFile` or an fd number, checked. */
 function checkFile(file: unknown): number {
@@ -214,30 +199,11 @@ export abstract class IoSource {
    * @ignore
    */
   protected constructor(options: IoSourceOptions, eventfd: EventFd) {
-    const { depth = 64, blockSize = 65536 } = options;
+    const { depth, blockSize } = checkSourceOptions(options);
     this.depth = depth;
     this.blockSize = blockSize;
     this.eventfd = eventfd;
     this.slots = Slots.create(depth, blockSize);
-  }
-
-  /**
-   * Checks `options` before any kernel object is made.
-   *
-   * @ignore
-   */
-  protected static checkOptions(options: IoSourceOptions): void {
-    const { depth = 64, blockSize = 65536 } = options;
-    if (!Number.isInteger(depth) || depth < 1 || depth > MAX_DEPTH) {
-      throw new RangeError(
-        `depth must be an integer within 1..${MAX_DEPTH}, got ${depth}`,
-      );
-    }
-    if (!Number.isInteger(blockSize) || blockSize < 0 || blockSize > 1 << 30) {
-      throw new RangeError(
-        `blockSize must be an integer within 0..2^30, got ${blockSize}`,
-      );
-    }
   }
 
   /**
@@ -334,7 +300,7 @@ export abstract class IoSource {
   ): number {
     const fd = checkFile(file);
     checkInt("offset", offset, 0, Number.MAX_SAFE_INTEGER);
-    const { length = this.blockSize, tag = 0 } = checkOptions(
+    const { length = this.blockSize, tag: rawTag } = checkOptions(
       "options",
       options,
     );
@@ -345,10 +311,12 @@ export abstract class IoSource {
     }
     if (!Number.isInteger(length) || length < 0 || length > this.blockSize) {
       throw new RangeError(
-        `options.length must be an integer within 0..${this.blockSize} (the blockSize), got ${length}`,
+        `options.length must be an integer within 0..${this.blockSize} (the blockSize), got ${
+          show(length)
+        }`,
       );
     }
-    checkTag(tag);
+    const tag = checkTag(rawTag);
     if (typeof file !== "number") {
       if (fd < 0) throw new SourceClosedError(`read ${file.path}: file closed`);
       if (file.direct && (offset % DIRECT_ALIGN || length % DIRECT_ALIGN)) {
@@ -378,8 +346,7 @@ export abstract class IoSource {
   poll(fd: number, events: number, options: TagOptions = {}): number {
     checkInt("fd", fd, 0, MAX_FD);
     checkInt("events", events, 0, 0xffff);
-    const { tag = 0 } = checkOptions("options", options);
-    checkTag(tag);
+    const tag = checkTagOptions(options);
     return this.submit({
       op: "poll",
       tag,

@@ -18,16 +18,17 @@ import { libc } from "../ffi/libc.ts";
 import {
   IoLimitError,
   IoUnavailableError,
+  SourceClosedError,
   UnsupportedFeatureError,
 } from "./errors.ts";
 import type { OpName, SlotOp } from "./slots.ts";
+import { IoSource, type IoSourceOptions, type TagOptions } from "./source.ts";
+import { checkMs } from "../workers/validate.ts";
 import {
-  checkTag,
-  IoSource,
-  type IoSourceOptions,
-  type TagOptions,
-} from "./source.ts";
-import { checkOptions } from "../workers/validate.ts";
+  checkOpName,
+  checkSourceOptions,
+  checkTagOptions,
+} from "./validate.ts";
 import { addressOf, sys, sysRaw } from "./sys.ts";
 import {
   CqClaimer,
@@ -179,8 +180,7 @@ export class IoUringSource extends IoSource {
    * ```
    */
   static create(options: IoSourceOptions = {}): IoUringSource {
-    IoSource.checkOptions(options);
-    const depth = options.depth ?? 64;
+    const { depth } = checkSourceOptions(options);
     const params = new Uint8Array(PARAMS_SIZE);
     const r = sysRaw("io_uring_setup", [depth, addressOf(params)]);
     if (r < 0n) throw setupError(Number(-r), depth, disabledSysctl());
@@ -223,7 +223,9 @@ export class IoUringSource extends IoSource {
    * ```
    */
   supports(op: OpName): boolean {
-    return this.#supported.has(OPS[op].code);
+    const name = checkOpName(op);
+    if (this.closed) throw new SourceClosedError(`check support for ${name}`);
+    return this.#supported.has(OPS[name].code);
   }
 
   #require(op: OpName): void {
@@ -245,13 +247,8 @@ export class IoUringSource extends IoSource {
    * ```
    */
   timeout(ms: number, options: TagOptions = {}): number {
-    if (typeof ms !== "number" || !Number.isFinite(ms) || ms < 0) {
-      throw new RangeError(
-        `ms must be a non-negative number of ms, got ${String(ms)}`,
-      );
-    }
-    const tag = checkOptions("options", options).tag ?? 0;
-    checkTag(tag);
+    checkMs("ms", ms);
+    const tag = checkTagOptions(options);
     return this.submit({
       op: "timeout",
       tag,
@@ -273,8 +270,7 @@ export class IoUringSource extends IoSource {
    * ```
    */
   nop(options: TagOptions = {}): number {
-    const tag = checkOptions("options", options).tag ?? 0;
-    checkTag(tag);
+    const tag = checkTagOptions(options);
     return this.submit({
       op: "nop",
       tag,
