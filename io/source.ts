@@ -16,13 +16,21 @@ import {
 import { DIRECT_ALIGN, ReadFile } from "./file.ts";
 import { type SlotOp, Slots, type SlotsInit } from "./slots.ts";
 import { checkInt, checkOptions, checkSignal, show } from "../ffi/validate.ts";
-import { checkSourceOptions, checkTag, checkTagOptions } from "./validate.ts";
+import {
+  checkAttachOptions,
+  checkSourceOptions,
+  checkTag,
+  checkTagOptions,
+} from "./validate.ts";
 
 /** Options shared by {@linkcode AioSource.create} and {@linkcode IoUringSource.create}. */
 export interface IoSourceOptions {
-  /** Most operations in flight at once (default 64). */
+  /** Most operations in flight at once: 1..32768 (default 64). */
   depth?: number;
-  /** Largest read, in bytes; each slot gets a buffer this big (default 65536). */
+  /**
+   * Largest read, in bytes: 0..2^30; each slot gets a buffer this big
+   * (default 65536).
+   */
   blockSize?: number;
 }
 
@@ -473,17 +481,7 @@ export abstract class IoSource {
    * ```
    */
   attach(pool: PoolLike, options: AttachSourceOptions): PoolSource {
-    checkOptions("options", options);
-    const { handler } = options;
-    if (
-      !(handler instanceof URL) && (typeof handler !== "string" || !handler)
-    ) {
-      throw new TypeError(
-        `options.handler must be a URL or a non-empty string, got ${
-          show(handler)
-        }`,
-      );
-    }
+    checkAttachOptions(options);
     if (this.#state !== "open") throw new SourceClosedError("attach");
     if (this.#attached) {
       throw new TypeError(

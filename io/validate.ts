@@ -8,6 +8,11 @@
  */
 
 import { checkInt, checkOptions, show } from "../ffi/validate.ts";
+import {
+  checkFunction,
+  checkHandler,
+  checkString,
+} from "../workers/validate.ts";
 
 /** Most slots a source may have. */
 export const MAX_DEPTH = 32768;
@@ -18,18 +23,14 @@ export const MAX_BLOCK = 2 ** 30;
 export function checkSourceOptions(
   options: unknown,
 ): { depth: number; blockSize: number } {
-  const o = checkOptions("options", options as object | undefined) as {
-    depth?: unknown;
-    blockSize?: unknown;
-  };
+  // Only an absent field takes the default: `null` is a bad value.
+  const { depth = 64, blockSize = 65536 } = checkOptions(
+    "options",
+    options as object | undefined,
+  ) as { depth?: unknown; blockSize?: unknown };
   return {
-    depth: checkInt("options.depth", o.depth ?? 64, 1, MAX_DEPTH),
-    blockSize: checkInt(
-      "options.blockSize",
-      o.blockSize ?? 65536,
-      0,
-      MAX_BLOCK,
-    ),
+    depth: checkInt("options.depth", depth, 1, MAX_DEPTH),
+    blockSize: checkInt("options.blockSize", blockSize, 0, MAX_BLOCK),
   };
 }
 
@@ -54,6 +55,20 @@ export function checkTagOptions(options: unknown): number {
     tag?: unknown;
   };
   return checkTag(o.tag);
+}
+
+/** `attach()`'s options: a handler, and an optional name and callbacks. */
+export function checkAttachOptions(options: unknown): void {
+  const o = checkOptions("options", options as object | undefined) as {
+    handler?: unknown;
+    name?: unknown;
+    onResult?: unknown;
+    onError?: unknown;
+  };
+  checkHandler("options.handler", o.handler);
+  if (o.name !== undefined) checkString("options.name", o.name);
+  checkFunction("options.onResult", o.onResult);
+  checkFunction("options.onError", o.onError);
 }
 
 /** The io_uring operations a source knows. */
