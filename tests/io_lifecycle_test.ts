@@ -96,7 +96,7 @@ for (const [name, make] of backends) {
       [() => src.read({ fd: 0 } as never, 0), TypeError, /file/],
       [() => src.read(f, NaN), RangeError, /offset/],
       [() => src.read(f, 0, { length: 1.5 }), RangeError, /options\.length/],
-      [() => src.read(f, 0, { tag: NaN }), TypeError, /options\.tag/],
+      [() => src.read(f, 0, { tag: NaN }), RangeError, /options\.tag/],
       [() => src.read(f, 0, 7 as never), TypeError, /options/],
       [() => src.poll(Infinity, POLLIN), RangeError, /fd/],
       [() => src.poll(0, 1.5), RangeError, /events/],
@@ -106,7 +106,7 @@ for (const [name, make] of backends) {
     if (src instanceof IoUringSource) {
       bad.push(
         [() => src.timeout(NaN), RangeError, /ms/],
-        [() => src.timeout(5, { tag: Infinity }), TypeError, /options\.tag/],
+        [() => src.timeout(5, { tag: Infinity }), RangeError, /options\.tag/],
         [() => src.nop(3 as never), TypeError, /options/],
       );
     }
