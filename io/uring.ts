@@ -213,7 +213,9 @@ export class IoUringSource extends IoSource {
 
   /**
    * Whether this kernel supports `op` (from IORING_REGISTER_PROBE; kernels
-   * before 5.6 have no probe, and only poll and nop are assumed).
+   * before 5.6 have no probe, and only poll and nop are assumed). An `op`
+   * other than "read", "poll", "timeout" or "nop" is a `TypeError` or
+   * `RangeError`; a closed source throws `SourceClosedError`.
    *
    * @example
    * ```ts
@@ -228,8 +230,9 @@ export class IoUringSource extends IoSource {
     return this.#supported.has(OPS[name].code);
   }
 
+  // Internal ops are valid and the source open: no checks on the hot path.
   #require(op: OpName): void {
-    if (!this.supports(op)) {
+    if (!this.#supported.has(OPS[op].code)) {
       throw new UnsupportedFeatureError(`io_uring ${op}`, OPS[op].since);
     }
   }
