@@ -17,7 +17,7 @@ import { DIRECT_ALIGN, ReadFile } from "./file.ts";
 import { type SlotOp, Slots, type SlotsInit } from "./slots.ts";
 import { checkInt, checkOptions, checkSignal, show } from "../ffi/validate.ts";
 import {
-  checkAttachOptions,
+  checkAttachArgs,
   checkSourceOptions,
   checkTag,
   checkTagOptions,
@@ -481,7 +481,7 @@ export abstract class IoSource {
    * ```
    */
   attach(pool: PoolLike, options: AttachSourceOptions): PoolSource {
-    checkAttachOptions(options);
+    checkAttachArgs(pool, options);
     if (this.#state !== "open") throw new SourceClosedError("attach");
     if (this.#attached) {
       throw new TypeError(

@@ -57,8 +57,15 @@ export function checkTagOptions(options: unknown): number {
   return checkTag(o.tag);
 }
 
-/** `attach()`'s options: a handler, and an optional name and callbacks. */
-export function checkAttachOptions(options: unknown): void {
+/**
+ * `attach()`'s arguments: something with an `attach` method (a
+ * `WorkerPool`), and options with a handler and an optional name and
+ * callbacks.
+ */
+export function checkAttachArgs(pool: unknown, options: unknown): void {
+  if (typeof (pool as { attach?: unknown } | null)?.attach !== "function") {
+    throw new TypeError(`pool must be a WorkerPool, got ${show(pool)}`);
+  }
   const o = checkOptions("options", options as object | undefined) as {
     handler?: unknown;
     name?: unknown;

@@ -102,6 +102,7 @@ for (const [name, make] of backends) {
       [() => src.poll(0, 1.5), RangeError, /events/],
       [() => src.cancel("1" as never), TypeError, /id/],
       [() => src.attach(pool, {} as never), TypeError, /options\.handler/],
+      [() => src.attach({} as never, { handler: ECHO }), TypeError, /^pool /],
       [
         () => src.attach(pool, { handler: ECHO, onResult: 1 as never }),
         TypeError,
