@@ -16,6 +16,7 @@ import { IoLimitError, IoUnavailableError } from "./errors.ts";
 import type { SlotOp } from "./slots.ts";
 import { IoSource, type IoSourceOptions } from "./source.ts";
 import { addressOf, sys, sysRaw, viewMemory } from "./sys.ts";
+import { checkSourceOptions } from "./validate.ts";
 
 const IOCB_CMD_PREAD = 0;
 const IOCB_CMD_POLL = 5;
@@ -92,8 +93,7 @@ export class AioSource extends IoSource {
    * ```
    */
   static create(options: IoSourceOptions = {}): AioSource {
-    IoSource.checkOptions(options);
-    const depth = options.depth ?? 64;
+    const { depth } = checkSourceOptions(options);
     const cell = new BigUint64Array(1);
     const r = sysRaw("io_setup", [depth, addressOf(cell)]);
     if (r < 0n) {

@@ -8,6 +8,7 @@
 import { lastErrno } from "../ffi/errno.ts";
 import { libc } from "../ffi/libc.ts";
 import { FileOpenError } from "./errors.ts";
+import { checkOpenArgs } from "./validate.ts";
 
 const O_CLOEXEC = 0o2000000;
 const O_DIRECT = Deno.build.arch === "aarch64" ? 0o200000 : 0o40000;
@@ -157,6 +158,8 @@ export function statPath(path: string): Deno.FileInfo {
  * Opens a file for reads through a source. Fails with `FileOpenError` for a
  * missing file, a directory, no permission (the OS's, or Deno's
  * `--allow-read`), or `direct: true` on a filesystem without `O_DIRECT`.
+ * `path` is a string or a `file:` URL; any other `path`, or a `direct`
+ * that is not a boolean or `"auto"`, is a `TypeError`/`RangeError`.
  *
  * @example
  * ```ts
@@ -166,10 +169,14 @@ export function statPath(path: string): Deno.FileInfo {
  * ```
  */
 export function openForRead(
-  path: string,
+  path: string | URL,
   options: OpenForReadOptions = {},
 ): ReadFile {
-  const { direct = "auto" } = options;
+  const checked = checkOpenArgs(path, options);
+  return openChecked(checked.path, checked.direct);
+}
+
+function openChecked(path: string, direct: boolean | "auto"): ReadFile {
   const info = statPath(path);
   if (info.isDirectory) throw new FileOpenError(path, EISDIR);
   let fallback: string | undefined;

@@ -15,18 +15,22 @@ import {
 } from "./errors.ts";
 import { DIRECT_ALIGN, ReadFile } from "./file.ts";
 import { type SlotOp, Slots, type SlotsInit } from "./slots.ts";
+import { checkInt, checkOptions, checkSignal, show } from "../ffi/validate.ts";
 import {
-  checkInt,
-  checkOptions,
-  checkSignal,
-  show,
-} from "../workers/validate.ts";
+  checkAttachArgs,
+  checkSourceOptions,
+  checkTag,
+  checkTagOptions,
+} from "./validate.ts";
 
 /** Options shared by {@linkcode AioSource.create} and {@linkcode IoUringSource.create}. */
 export interface IoSourceOptions {
-  /** Most operations in flight at once (default 64). */
+  /** Most operations in flight at once: 1..32768 (default 64). */
   depth?: number;
-  /** Largest read, in bytes; each slot gets a buffer this big (default 65536). */
+  /**
+   * Largest read, in bytes: 0..2^30; each slot gets a buffer this big
+   * (default 65536).
+   */
   blockSize?: number;
 }
 
@@ -34,13 +38,16 @@ export interface IoSourceOptions {
 export interface ReadOptions {
   /** Bytes to read (default: the source's `blockSize`, at most that). */
   length?: number;
-  /** A number handed back in the completion, e.g. a block index (default 0). */
+  /**
+   * A safe integer handed back in the completion, e.g. a block index
+   * (default 0).
+   */
   tag?: number;
 }
 
 /** Options for submit calls that take only a tag. */
 export interface TagOptions {
-  /** A number handed back in the completion (default 0). */
+  /** A safe integer handed back in the completion (default 0). */
   tag?: number;
 }
 
@@ -152,21 +159,7 @@ export function attachEnveloped(
   });
 }
 
-const MAX_DEPTH = 32768;
 const MAX_FD = 2 ** 31 - 1;
-
-/**
- * A submit call's `tag`, checked.
- *
- * @ignore
- */
-export function checkTag(tag: unknown): void {
-  if (typeof tag !== "number" || !Number.isFinite(tag)) {
-    throw new TypeError(
-      `options.tag must be a finite number, got ${show(tag)}`,
-    );
-  }
-}
 
 /** The fd of a `ReadFile` or an fd number, checked. */
 function checkFile(file: unknown): number {
@@ -214,30 +207,11 @@ export abstract class IoSource {
    * @ignore
    */
   protected constructor(options: IoSourceOptions, eventfd: EventFd) {
-    const { depth = 64, blockSize = 65536 } = options;
+    const { depth, blockSize } = checkSourceOptions(options);
     this.depth = depth;
     this.blockSize = blockSize;
     this.eventfd = eventfd;
     this.slots = Slots.create(depth, blockSize);
-  }
-
-  /**
-   * Checks `options` before any kernel object is made.
-   *
-   * @ignore
-   */
-  protected static checkOptions(options: IoSourceOptions): void {
-    const { depth = 64, blockSize = 65536 } = options;
-    if (!Number.isInteger(depth) || depth < 1 || depth > MAX_DEPTH) {
-      throw new RangeError(
-        `depth must be an integer within 1..${MAX_DEPTH}, got ${depth}`,
-      );
-    }
-    if (!Number.isInteger(blockSize) || blockSize < 0 || blockSize > 1 << 30) {
-      throw new RangeError(
-        `blockSize must be an integer within 0..2^30, got ${blockSize}`,
-      );
-    }
   }
 
   /**
@@ -334,7 +308,7 @@ export abstract class IoSource {
   ): number {
     const fd = checkFile(file);
     checkInt("offset", offset, 0, Number.MAX_SAFE_INTEGER);
-    const { length = this.blockSize, tag = 0 } = checkOptions(
+    const { length = this.blockSize, tag: rawTag } = checkOptions(
       "options",
       options,
     );
@@ -345,10 +319,12 @@ export abstract class IoSource {
     }
     if (!Number.isInteger(length) || length < 0 || length > this.blockSize) {
       throw new RangeError(
-        `options.length must be an integer within 0..${this.blockSize} (the blockSize), got ${length}`,
+        `options.length must be an integer within 0..${this.blockSize} (the blockSize), got ${
+          show(length)
+        }`,
       );
     }
-    checkTag(tag);
+    const tag = checkTag(rawTag);
     if (typeof file !== "number") {
       if (fd < 0) throw new SourceClosedError(`read ${file.path}: file closed`);
       if (file.direct && (offset % DIRECT_ALIGN || length % DIRECT_ALIGN)) {
@@ -378,8 +354,7 @@ export abstract class IoSource {
   poll(fd: number, events: number, options: TagOptions = {}): number {
     checkInt("fd", fd, 0, MAX_FD);
     checkInt("events", events, 0, 0xffff);
-    const { tag = 0 } = checkOptions("options", options);
-    checkTag(tag);
+    const tag = checkTagOptions(options);
     return this.submit({
       op: "poll",
       tag,
@@ -506,17 +481,7 @@ export abstract class IoSource {
    * ```
    */
   attach(pool: PoolLike, options: AttachSourceOptions): PoolSource {
-    checkOptions("options", options);
-    const { handler } = options;
-    if (
-      !(handler instanceof URL) && (typeof handler !== "string" || !handler)
-    ) {
-      throw new TypeError(
-        `options.handler must be a URL or a non-empty string, got ${
-          show(handler)
-        }`,
-      );
-    }
+    checkAttachArgs(pool, options);
     if (this.#state !== "open") throw new SourceClosedError("attach");
     if (this.#attached) {
       throw new TypeError(

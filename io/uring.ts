@@ -18,16 +18,17 @@ import { libc } from "../ffi/libc.ts";
 import {
   IoLimitError,
   IoUnavailableError,
+  SourceClosedError,
   UnsupportedFeatureError,
 } from "./errors.ts";
 import type { OpName, SlotOp } from "./slots.ts";
+import { IoSource, type IoSourceOptions, type TagOptions } from "./source.ts";
+import { checkMs } from "../workers/validate.ts";
 import {
-  checkTag,
-  IoSource,
-  type IoSourceOptions,
-  type TagOptions,
-} from "./source.ts";
-import { checkOptions } from "../workers/validate.ts";
+  checkOpName,
+  checkSourceOptions,
+  checkTagOptions,
+} from "./validate.ts";
 import { addressOf, sys, sysRaw } from "./sys.ts";
 import {
   CqClaimer,
@@ -179,8 +180,7 @@ export class IoUringSource extends IoSource {
    * ```
    */
   static create(options: IoSourceOptions = {}): IoUringSource {
-    IoSource.checkOptions(options);
-    const depth = options.depth ?? 64;
+    const { depth } = checkSourceOptions(options);
     const params = new Uint8Array(PARAMS_SIZE);
     const r = sysRaw("io_uring_setup", [depth, addressOf(params)]);
     if (r < 0n) throw setupError(Number(-r), depth, disabledSysctl());
@@ -213,7 +213,9 @@ export class IoUringSource extends IoSource {
 
   /**
    * Whether this kernel supports `op` (from IORING_REGISTER_PROBE; kernels
-   * before 5.6 have no probe, and only poll and nop are assumed).
+   * before 5.6 have no probe, and only poll and nop are assumed). An `op`
+   * other than "read", "poll", "timeout" or "nop" is a `TypeError` or
+   * `RangeError`; a closed source throws `SourceClosedError`.
    *
    * @example
    * ```ts
@@ -223,11 +225,14 @@ export class IoUringSource extends IoSource {
    * ```
    */
   supports(op: OpName): boolean {
-    return this.#supported.has(OPS[op].code);
+    const name = checkOpName(op);
+    if (this.closed) throw new SourceClosedError(`check support for ${name}`);
+    return this.#supported.has(OPS[name].code);
   }
 
+  // Internal ops are valid and the source open: no checks on the hot path.
   #require(op: OpName): void {
-    if (!this.supports(op)) {
+    if (!this.#supported.has(OPS[op].code)) {
       throw new UnsupportedFeatureError(`io_uring ${op}`, OPS[op].since);
     }
   }
@@ -245,13 +250,8 @@ export class IoUringSource extends IoSource {
    * ```
    */
   timeout(ms: number, options: TagOptions = {}): number {
-    if (typeof ms !== "number" || !Number.isFinite(ms) || ms < 0) {
-      throw new RangeError(
-        `ms must be a non-negative number of ms, got ${String(ms)}`,
-      );
-    }
-    const tag = checkOptions("options", options).tag ?? 0;
-    checkTag(tag);
+    checkMs("ms", ms);
+    const tag = checkTagOptions(options);
     return this.submit({
       op: "timeout",
       tag,
@@ -273,8 +273,7 @@ export class IoUringSource extends IoSource {
    * ```
    */
   nop(options: TagOptions = {}): number {
-    const tag = checkOptions("options", options).tag ?? 0;
-    checkTag(tag);
+    const tag = checkTagOptions(options);
     return this.submit({
       op: "nop",
       tag,

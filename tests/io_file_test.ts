@@ -73,3 +73,28 @@ Deno.test("openForRead: a file Deno may not read is EACCES with the flag to add"
     new TextDecoder().decode(out.stderr),
   );
 });
+
+Deno.test("openForRead: a file: URL opens its path; a bad path or direct is a Type/RangeError naming it", () => {
+  using f = openForRead(new URL(`file://${dir}/a.bin`), { direct: false });
+  assert.equal(f.path, `${dir}/a.bin`);
+  assert.equal(f.size, 8192);
+  const bad: [() => unknown, ErrorConstructor, RegExp][] = [
+    [() => openForRead(3 as never), TypeError, /^path .*got 3$/],
+    [() => openForRead(["/tmp"] as never), TypeError, /^path /],
+    [() => openForRead(""), RangeError, /^path /],
+    [() => openForRead(`${dir}/a.bin\0x`), RangeError, /^path /],
+    [() => openForRead(new URL("http://x/a")), TypeError, /^path .*file: URL/],
+    [() => openForRead(`${dir}/a.bin`, 1 as never), TypeError, /^options /],
+    [
+      () => openForRead(`${dir}/a.bin`, { direct: 1 as never }),
+      TypeError,
+      /^options\.direct must be a boolean or "auto", got 1$/,
+    ],
+  ];
+  for (const [fn, type, message] of bad) {
+    assert.throws(
+      fn,
+      (e: Error) => e instanceof type && message.test(e.message),
+    );
+  }
+});

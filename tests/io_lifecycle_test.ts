@@ -96,24 +96,38 @@ for (const [name, make] of backends) {
       [() => src.read({ fd: 0 } as never, 0), TypeError, /file/],
       [() => src.read(f, NaN), RangeError, /offset/],
       [() => src.read(f, 0, { length: 1.5 }), RangeError, /options\.length/],
-      [() => src.read(f, 0, { tag: NaN }), TypeError, /options\.tag/],
+      [() => src.read(f, 0, { tag: NaN }), RangeError, /options\.tag/],
       [() => src.read(f, 0, 7 as never), TypeError, /options/],
       [() => src.poll(Infinity, POLLIN), RangeError, /fd/],
       [() => src.poll(0, 1.5), RangeError, /events/],
       [() => src.cancel("1" as never), TypeError, /id/],
       [() => src.attach(pool, {} as never), TypeError, /options\.handler/],
+      [() => src.attach({} as never, { handler: ECHO }), TypeError, /^pool /],
+      [
+        () => src.attach(pool, { handler: ECHO, onResult: 1 as never }),
+        TypeError,
+        /options\.onResult/,
+      ],
+      [() => src.read(f, 0, { tag: 0.5 }), RangeError, /options\.tag.*0\.5/],
+      [() => src.poll(0, POLLIN, { tag: null as never }), TypeError, /tag/],
+      [() => src.poll(0, POLLIN, [] as never), TypeError, /options/],
     ];
     if (src instanceof IoUringSource) {
       bad.push(
         [() => src.timeout(NaN), RangeError, /ms/],
-        [() => src.timeout(5, { tag: Infinity }), TypeError, /options\.tag/],
+        [() => src.timeout(5, { tag: Infinity }), RangeError, /options\.tag/],
         [() => src.nop(3 as never), TypeError, /options/],
+        [() => src.nop({ tag: 2 ** 53 }), RangeError, /options\.tag/],
+        [() => src.timeout(2 ** 31), RangeError, /ms/],
+        [() => src.supports("write" as never), RangeError, /op must be/],
+        [() => src.supports({} as never), TypeError, /op must be/],
       );
     }
     for (const [fn, type, arg] of bad) {
       assert.throws(fn, (e: Error) => e instanceof type && arg.test(e.message));
     }
     const rejects: [() => Promise<unknown>, ErrorConstructor, RegExp][] = [
+      [() => src.close([] as never), TypeError, /options/],
       [() => src.ready({ slots: 0 }), RangeError, /options\.slots/],
       [() => src.ready({ signal: {} as never }), TypeError, /options\.signal/],
       [() => src.drain({ signal: 1 as never }), TypeError, /options\.signal/],
@@ -127,5 +141,29 @@ for (const [name, make] of backends) {
     }
     assert.equal(src.stats().submitted, 0, "nothing reached the kernel");
     await deadline(src.close(), S, "close");
+    if (src instanceof IoUringSource) {
+      assert.throws(() => src.supports("nop"), SourceClosedError);
+    }
   });
 }
+
+Deno.test("create: options are an object with integer depth and blockSize, checked before the kernel", () => {
+  for (const make of [AioSource.create, IoUringSource.create]) {
+    const bad: [unknown, ErrorConstructor, RegExp][] = [
+      [[], TypeError, /^options must be an object, got an array/],
+      ["", TypeError, /^options must be an object/],
+      [{ depth: null }, TypeError, /^options\.depth .*got null$/],
+      [{ depth: 0 }, RangeError, /^options\.depth .*1\.\.32768, got 0$/],
+      [{ depth: 32769 }, RangeError, /^options\.depth/],
+      [{ blockSize: -1 }, RangeError, /^options\.blockSize .*got -1$/],
+      [{ blockSize: 0.5 }, RangeError, /^options\.blockSize/],
+      [{ depth: {}, blockSize: () => 1 }, TypeError, /^options\.depth/],
+    ];
+    for (const [o, type, message] of bad) {
+      assert.throws(
+        () => make(o as never),
+        (e: Error) => e instanceof type && message.test(e.message),
+      );
+    }
+  }
+});
