@@ -67,6 +67,13 @@ Deno.test("run(): bad options are refused before anything is queued", async () =
   );
   assert.equal(buf.detached, false, "nothing was moved");
   await refused(() => pool.run(Symbol("s")), TypeError, /payload/);
+  // A bad payload is named even when the signal has fired already.
+  await refused(
+    () => pool.run(() => 1, { signal: AbortSignal.abort() }),
+    TypeError,
+    /payload/,
+  );
+  await refused(() => pool.run(x, [] as never), TypeError, /options must be/);
   assert.equal(await deadline(pool.run(x), S, "run"), 1);
   const s = pool.stats();
   assert.equal(s.tasks.completed, 1);
@@ -89,6 +96,7 @@ Deno.test("constructor: every option checked, named in the error", async () => {
     [{ handler: 5 }, TypeError, /options\.handler/],
     [{ loadTimeout: Infinity }, RangeError, /options\.loadTimeout/],
     [{ timeoutGrace: -5 }, RangeError, /options\.timeoutGrace/],
+    [[], TypeError, /options must be an object.*array/],
   ];
   for (const [options, type, arg] of bad) {
     await refused(() => new WorkerPool(options as never), type, arg);

@@ -29,13 +29,15 @@ export function show(v: unknown): string {
   }
 }
 
-/** `options` must be undefined or an object. */
+/** `options` must be undefined or an object (not an array: its fields would be ignored). */
 export function checkOptions<T extends object>(
   what: string,
   options: T | undefined,
 ): T {
   if (options === undefined) return {} as T;
-  if (typeof options !== "object" || options === null) {
+  if (
+    typeof options !== "object" || options === null || Array.isArray(options)
+  ) {
     throw new TypeError(`${what} must be an object, got ${show(options)}`);
   }
   return options;
