@@ -110,6 +110,8 @@ export function checkTransfer(v: unknown): ArrayBuffer[] | undefined {
       `options.transfer must be an array of ArrayBuffers, got ${show(v)}`,
     );
   }
+  // A Set keeps the duplicate check linear in the list's length.
+  const seen = new Set<ArrayBuffer>();
   for (const [i, b] of v.entries()) {
     if (!(b instanceof ArrayBuffer)) {
       throw new TypeError(
@@ -119,9 +121,10 @@ export function checkTransfer(v: unknown): ArrayBuffer[] | undefined {
     if (b.detached) {
       throw new TypeError(`options.transfer[${i}] is detached already`);
     }
-    if (v.indexOf(b) !== i) {
+    if (seen.has(b)) {
       throw new TypeError(`options.transfer[${i}] is listed twice`);
     }
+    seen.add(b);
   }
   return v;
 }
