@@ -97,6 +97,11 @@ Deno.test("constructor: every option checked, named in the error", async () => {
     [{ loadTimeout: Infinity }, RangeError, /options\.loadTimeout/],
     [{ timeoutGrace: -5 }, RangeError, /options\.timeoutGrace/],
     [[], TypeError, /options must be an object.*array/],
+    // null is a value, not "use the default".
+    [{ name: null }, TypeError, /options\.name.*null/],
+    [{ workers: null }, TypeError, /options\.workers.*null/],
+    [{ loadTimeout: null }, TypeError, /options\.loadTimeout.*null/],
+    [{ handler: null }, TypeError, /options\.handler.*null/],
   ];
   for (const [options, type, arg] of bad) {
     await refused(() => new WorkerPool(options as never), type, arg);
@@ -159,6 +164,11 @@ Deno.test("attach(): the same eventfd twice, a plain one adopted by fd, bad call
     () => pool.attach(other, { name: {} as never }),
     TypeError,
     /options\.name/,
+  );
+  await refused(
+    () => pool.attach(other, { handler: null as never }),
+    TypeError,
+    /options\.handler.*null/,
   );
   await refused(
     () => pool.attach(other, { data: () => 1 }),

@@ -43,6 +43,11 @@ export function checkOptions<T extends object>(
   return options;
 }
 
+/** `v`, or `fallback` when it was left out: unlike `??`, null is a value (to refuse). */
+export function or<T, F>(v: T | undefined, fallback: F): T | F {
+  return v === undefined ? fallback : v;
+}
+
 /** An integer within `min..max`. */
 export function checkInt(
   what: string,
