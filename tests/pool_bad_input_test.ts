@@ -67,6 +67,13 @@ Deno.test("run(): bad options are refused before anything is queued", async () =
   );
   assert.equal(buf.detached, false, "nothing was moved");
   await refused(() => pool.run(Symbol("s")), TypeError, /payload/);
+  // A bad payload is named even when the signal has fired already.
+  await refused(
+    () => pool.run(() => 1, { signal: AbortSignal.abort() }),
+    TypeError,
+    /payload/,
+  );
+  await refused(() => pool.run(x, [] as never), TypeError, /options must be/);
   assert.equal(await deadline(pool.run(x), S, "run"), 1);
   const s = pool.stats();
   assert.equal(s.tasks.completed, 1);
@@ -89,6 +96,12 @@ Deno.test("constructor: every option checked, named in the error", async () => {
     [{ handler: 5 }, TypeError, /options\.handler/],
     [{ loadTimeout: Infinity }, RangeError, /options\.loadTimeout/],
     [{ timeoutGrace: -5 }, RangeError, /options\.timeoutGrace/],
+    [[], TypeError, /options must be an object.*array/],
+    // null is a value, not "use the default".
+    [{ name: null }, TypeError, /options\.name.*null/],
+    [{ workers: null }, TypeError, /options\.workers.*null/],
+    [{ loadTimeout: null }, TypeError, /options\.loadTimeout.*null/],
+    [{ handler: null }, TypeError, /options\.handler.*null/],
   ];
   for (const [options, type, arg] of bad) {
     await refused(() => new WorkerPool(options as never), type, arg);
@@ -151,6 +164,11 @@ Deno.test("attach(): the same eventfd twice, a plain one adopted by fd, bad call
     () => pool.attach(other, { name: {} as never }),
     TypeError,
     /options\.name/,
+  );
+  await refused(
+    () => pool.attach(other, { handler: null as never }),
+    TypeError,
+    /options\.handler.*null/,
   );
   await refused(
     () => pool.attach(other, { data: () => 1 }),

@@ -19,6 +19,7 @@ import {
   checkSignal,
   checkString,
   checkTransfer,
+  or,
   show,
 } from "./validate.ts";
 
@@ -28,15 +29,15 @@ export function checkPoolOptions(options: PoolOptions): PoolConfig {
   return {
     workers: checkInt(
       "options.workers",
-      o.workers ?? navigator.hardwareConcurrency,
+      or(o.workers, navigator.hardwareConcurrency),
       1,
       1024,
     ),
-    maxQueue: checkInt("options.maxQueue", o.maxQueue ?? 65536, 1, 2 ** 30),
-    batch: checkInt("options.batch", o.batch ?? 32, 1, 2 ** 20),
-    name: checkString("options.name", o.name ?? "efdpool"),
-    loadTimeout: checkMs("options.loadTimeout", o.loadTimeout ?? 60_000),
-    grace: checkMs("options.timeoutGrace", o.timeoutGrace ?? 5_000),
+    maxQueue: checkInt("options.maxQueue", or(o.maxQueue, 65536), 1, 2 ** 30),
+    batch: checkInt("options.batch", or(o.batch, 32), 1, 2 ** 20),
+    name: checkString("options.name", or(o.name, "efdpool")),
+    loadTimeout: checkMs("options.loadTimeout", or(o.loadTimeout, 60_000)),
+    grace: checkMs("options.timeoutGrace", or(o.timeoutGrace, 5_000)),
     handler: o.handler === undefined
       ? null
       : checkHandler("options.handler", o.handler),
@@ -82,13 +83,14 @@ export function checkAttach(
   }
   const o = checkOptions("options", options);
   if (o.name !== undefined) checkString("options.name", o.name);
-  const ref = o.handler ?? poolHandler;
-  if (ref === null) {
+  const handler = o.handler === undefined
+    ? poolHandler
+    : checkHandler("options.handler", o.handler);
+  if (handler === null) {
     throw new TypeError(
       "attach needs a handler: pass options.handler here or handler to the pool",
     );
   }
-  const handler = checkHandler("options.handler", ref);
   checkFunction("options.onResult", o.onResult);
   checkFunction("options.onError", o.onError);
   checkFunction("options.onWorkerLost", o.onWorkerLost);

@@ -157,11 +157,13 @@ export class WorkerPool extends EventTarget {
     let encoded: Encoded;
     let opts: RunOptions;
     try {
+      // Arguments first: a bad payload is named even on a closed pool or
+      // with a signal that has fired.
       opts = checkRunOptions(options);
+      encoded = encodePayload(payload, this.#queue.maxPayload);
       const refused = this.#refusal();
       if (refused) throw refused;
       if (opts.signal?.aborted) throw opts.signal.reason;
-      encoded = encodePayload(payload, this.#queue.maxPayload);
       if (this.#tasks.full) throw new QueueFullError(this.#tasks.maxQueue);
     } catch (e) {
       return Promise.reject(e);

@@ -119,6 +119,13 @@ export class Supervisor {
 
   /** Each slot's state and the times its worker was replaced. */
   slots(): { state: SlotState; restarts: number }[] {
+    // A worker serves as soon as it flags its phase; its "ready" message may
+    // still be queued behind the results it already sent.
+    for (const slot of this.#slots) {
+      if (slot.state === "starting" && this.#cfg.shared.serving(slot.index)) {
+        this.#serving(slot);
+      }
+    }
     return this.#slots.map(({ state, restarts }) => ({ state, restarts }));
   }
 
@@ -191,18 +198,22 @@ export class Supervisor {
     worker.postMessage(init);
   }
 
+  /** A starting slot's worker reached its loop. */
+  #serving(slot: Slot): void {
+    clearTimeout(slot.timer);
+    slot.state = slotMove(slot.state, "serving");
+    slot.servedOnce = true;
+    slot.loadDeaths = 0;
+    if (!this.#allServing && this.#slots.every((s) => s.servedOnce)) {
+      this.#allServing = true;
+      this.#hooks.onAllServing();
+    }
+  }
+
   #onMessage(slot: Slot, msg: WorkerMessage): void {
     switch (msg.type) {
       case "ready":
-        if (slot.state !== "starting") return;
-        clearTimeout(slot.timer);
-        slot.state = slotMove(slot.state, "serving");
-        slot.servedOnce = true;
-        slot.loadDeaths = 0;
-        if (!this.#allServing && this.#slots.every((s) => s.servedOnce)) {
-          this.#allServing = true;
-          this.#hooks.onAllServing();
-        }
+        if (slot.state === "starting") this.#serving(slot);
         return;
       case "init-error":
         // It idles outside its loop: terminate() ends it.

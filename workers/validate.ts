@@ -29,16 +29,23 @@ export function show(v: unknown): string {
   }
 }
 
-/** `options` must be undefined or an object. */
+/** `options` must be undefined or an object (not an array: its fields would be ignored). */
 export function checkOptions<T extends object>(
   what: string,
   options: T | undefined,
 ): T {
   if (options === undefined) return {} as T;
-  if (typeof options !== "object" || options === null) {
+  if (
+    typeof options !== "object" || options === null || Array.isArray(options)
+  ) {
     throw new TypeError(`${what} must be an object, got ${show(options)}`);
   }
   return options;
+}
+
+/** `v`, or `fallback` when it was left out: unlike `??`, null is a value (to refuse). */
+export function or<T, F>(v: T | undefined, fallback: F): T | F {
+  return v === undefined ? fallback : v;
 }
 
 /** An integer within `min..max`. */
@@ -108,6 +115,8 @@ export function checkTransfer(v: unknown): ArrayBuffer[] | undefined {
       `options.transfer must be an array of ArrayBuffers, got ${show(v)}`,
     );
   }
+  // A Set keeps the duplicate check linear in the list's length.
+  const seen = new Set<ArrayBuffer>();
   for (const [i, b] of v.entries()) {
     if (!(b instanceof ArrayBuffer)) {
       throw new TypeError(
@@ -117,9 +126,10 @@ export function checkTransfer(v: unknown): ArrayBuffer[] | undefined {
     if (b.detached) {
       throw new TypeError(`options.transfer[${i}] is detached already`);
     }
-    if (v.indexOf(b) !== i) {
+    if (seen.has(b)) {
       throw new TypeError(`options.transfer[${i}] is listed twice`);
     }
+    seen.add(b);
   }
   return v;
 }
