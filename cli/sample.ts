@@ -96,8 +96,17 @@ const TRACE = [
   "    at async Server.<anonymous> (/srv/app/server.js:{d}{d}:{d})",
 ];
 
-/** A small deterministic PRNG (mulberry32). */
-function prng(seed: number): () => number {
+/**
+ * mulberry32, a tiny seeded PRNG: floats in [0, 1) determined by `seed`, so
+ * the sample (and a failing random test sequence) can be made again.
+ *
+ * @example
+ * ```ts
+ * import { mulberry32 } from "./sample.ts";
+ * console.log(mulberry32(1)() === mulberry32(1)()); // true
+ * ```
+ */
+export function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
@@ -117,7 +126,7 @@ export function generateLog(
   write: (chunk: Uint8Array) => void,
   onProgress?: (done: number) => void,
 ): void {
-  const r = prng(0xefd9001);
+  const r = mulberry32(0xefd9001);
   const pick = <T>(a: readonly T[]): T => a[Math.floor(r() * a.length)];
   const int = (n: number) => Math.floor(r() * n);
   const hex = () => int(0x100000000).toString(16).padStart(8, "0");

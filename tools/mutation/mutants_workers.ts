@@ -9,21 +9,7 @@
  * @module
  */
 
-/** One deliberate bug: replace `find` (exactly once in `file`) by `replace`. */
-export interface Mutant {
-  /** Short unique name. */
-  id: string;
-  /** Repo-relative path of the file to change. */
-  file: string;
-  /** Exact text, occurring exactly once in the file. */
-  find: string;
-  /** What it becomes. */
-  replace: string;
-  /** Repo-relative test files that should fail with the mutant applied. */
-  tests: string[];
-  /** What the bug breaks. */
-  why: string;
-}
+import type { Mutant } from "./mutant.ts";
 
 const LIFECYCLE = "tests/pool_lifecycle_test.ts";
 
