@@ -20,7 +20,7 @@ import type { TaskQueue } from "./ring.ts";
 import { PoolSource, type SourceHost } from "./source.ts";
 import type { Sources } from "./sources.ts";
 import { poolMove, type PoolState } from "./states.ts";
-import { snapshot } from "./stats.ts";
+import { OutsideSources, snapshot } from "./stats.ts";
 import type { Supervisor } from "./supervisor.ts";
 import type { Tasks } from "./tasks.ts";
 import type {
@@ -66,7 +66,7 @@ export class WorkerPool extends EventTarget {
   readonly #sup: Supervisor;
   readonly #started = Promise.withResolvers<void>();
   readonly #startedAt = performance.now();
-  readonly #outside = new Set<() => SourceStats>();
+  readonly #outside = new OutsideSources();
   #state: PoolState = "serving";
   #closing?: Promise<void>;
   #destroying?: Promise<void>;
@@ -255,7 +255,7 @@ export class WorkerPool extends EventTarget {
       unsettled: this.#tasks.unsettled,
       outcomes: this.#tasks.outcomes,
       slots: this.#sup.slots(),
-      sources: [...this.#sources.all(), ...[...this.#outside].map(outside)],
+      sources: [...this.#sources.all(), ...this.#outside.read()],
     });
   }
 
@@ -283,14 +283,7 @@ export class WorkerPool extends EventTarget {
    * ```
    */
   addStatsSource(read: () => SourceStats): Disposable {
-    if (typeof read !== "function") {
-      throw new TypeError(
-        `addStatsSource: read must be a function, got ${typeof read}`,
-      );
-    }
-    const own = () => read();
-    this.#outside.add(own);
-    return { [Symbol.dispose]: () => void this.#outside.delete(own) };
+    return this.#outside.add(read);
   }
 
   /**
@@ -394,20 +387,5 @@ export class WorkerPool extends EventTarget {
    */
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
-  }
-}
-
-/** An outside source's entry; a reader that throws must not break `stats()`. */
-function outside(read: () => SourceStats): SourceStats {
-  try {
-    return read();
-  } catch (e) {
-    return {
-      name: `(stats reader threw: ${(e as Error)?.message ?? e})`,
-      taken: 0,
-      handled: 0,
-      failed: 0,
-      redelivered: 0,
-    };
   }
 }

@@ -73,3 +73,41 @@ function percentiles(hist: Float64Array, max: number): Percentiles {
   };
   return { p50: at(0.5), p99: at(0.99), max, count };
 }
+
+/**
+ * Sources outside the pool that list themselves in its stats (see
+ * `WorkerPool.addStatsSource`): each is read on every `stats()`.
+ */
+export class OutsideSources {
+  #readers = new Set<() => SourceStats>();
+
+  /** Adds `read`; disposing the handle removes it. */
+  add(read: () => SourceStats): Disposable {
+    if (typeof read !== "function") {
+      throw new TypeError(
+        `addStatsSource: read must be a function, got ${typeof read}`,
+      );
+    }
+    // A wrapper of our own, so adding one function twice lists it twice.
+    const own = () => read();
+    this.#readers.add(own);
+    return { [Symbol.dispose]: () => void this.#readers.delete(own) };
+  }
+
+  /** Every entry now; a reader that throws must not break `stats()`. */
+  read(): SourceStats[] {
+    return [...this.#readers].map((read) => {
+      try {
+        return read();
+      } catch (e) {
+        return {
+          name: `(stats reader threw: ${(e as Error)?.message ?? e})`,
+          taken: 0,
+          handled: 0,
+          failed: 0,
+          redelivered: 0,
+        };
+      }
+    });
+  }
+}

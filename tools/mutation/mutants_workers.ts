@@ -1,7 +1,7 @@
 /**
  * Mutants of the pool (workers/) and of the I/O sources' lifecycle (io/):
  * small deliberate bugs, each of which some test must catch. Loaded by the
- * mutation runner in this folder; see its README for how to run them.
+ * mutation runner in this folder; `deno task mutate` runs them (tools/mutation/run.ts).
  *
  * The first seven are the ones a mutation study of the old pool found the
  * suite blind to (issue 15).
