@@ -23,9 +23,10 @@
 
 #define DEV "/dev/" EFD_NOTIFY_NAME
 
+/* 65 zeros, "1", junk: the first 66 bytes alone would parse as 1. */
 #define LONG_WRITE \
 	"0000000000000000000000000000000000000000000000000000000000000000" \
-	"1junk"
+	"01junk"
 
 static int failures;
 /* An inaccessible page, for the -EFAULT checks. */
@@ -191,7 +192,7 @@ static void garbage(void)
 	expect_errno("write 0", write(dev, "0\n", 2), EINVAL);
 	expect_errno("write bad pointer", write(dev, bad_ptr, 4), EFAULT);
 	check("write count", write(dev, "7\n", 2) == 2, strerror(errno));
-	/* Parsed whole or refused: never one unit fired for 69 bytes taken. */
+	/* Parsed whole or refused: never one unit fired for 70 bytes taken. */
 	expect_errno("write longer than a count",
 		     write(dev, LONG_WRITE, strlen(LONG_WRITE)), EINVAL);
 	check("stop", !ioctl(dev, EFD_NOTIFY_IOC_STOP), strerror(errno));

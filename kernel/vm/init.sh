@@ -124,15 +124,21 @@ stopped_early() {
 		! loaded
 }
 
-seed_rmmod_while_firing() {
+# held_target SECONDS OUT: module unloaded, an efd_reader holding an eventfd
+# for SECONDS (output in OUT); sets HOLDER, PID and EFD.
+held_target() {
 	unload
-	efd_reader hold 3 >/tmp/hold.out 2>&1 &
-	holder=$!
-	target_of /tmp/hold.out
+	efd_reader hold "$1" >"$2" 2>&1 &
+	HOLDER=$!
+	target_of "$2"
+}
+
+seed_rmmod_while_firing() {
+	held_target 3 /tmp/hold.out
 	insmod $KO pid=$PID efd=$EFD count=1000000 period_us=100
 	sleep 1
 	rmmod efd_notify
-	wait_exit $holder
+	wait_exit $HOLDER
 	fired=$(dmesg | sed -n 's/.*seed: stopped after \([0-9]*\) of 1000000.*/\1/p' |
 		tail -1)
 	held=$(sed -n 's/^held value=//p' /tmp/hold.out)
@@ -172,9 +178,7 @@ seed_huge() {
 	thresh=/proc/sys/kernel/watchdog_thresh
 	old=$(cat $thresh 2>/dev/null)
 	[ -n "$old" ] && echo 1 >$thresh
-	efd_reader hold 30 >/tmp/huge.out 2>&1 &
-	holder=$!
-	target_of /tmp/huge.out
+	held_target 30 /tmp/huge.out
 	insmod $KO pid=$PID efd=$EFD count=1000000000 2>/dev/null &
 	loader=$!
 	sleep 5
@@ -185,18 +189,15 @@ seed_huge() {
 	how=$(dmesg | grep -o 'seed: \(killed after\|signalled\) [0-9]* .*' | tail -1)
 	check "seed: huge count at load is killable" "${how:-no seed line}" \
 		[ $ok != 1 ]
-	kill $holder 2>/dev/null
+	kill $HOLDER 2>/dev/null
 	unload
 }
 
 # The seed stops firing when its target closes the eventfd (EPOLLHUP).
 seed_hup() {
-	unload
-	efd_reader hold 1 >/tmp/hup.out 2>&1 &
-	holder=$!
-	target_of /tmp/hup.out
+	held_target 1 /tmp/hup.out
 	insmod $KO pid=$PID efd=$EFD count=1000000 period_us=100
-	wait_exit $holder
+	wait_exit $HOLDER
 	sleep 1
 	rmmod efd_notify
 	line=$(dmesg | grep -o 'seed: stopped after .*' | tail -1)
@@ -212,7 +213,8 @@ deno_checks() {
 	fi
 	unload
 	insmod $KO
-	(cd /efd/project && deno run --allow-all --cached-only $guest)
+	# efd_scope=module on the kernel command line: no demo, no examples.
+	(cd /efd/project && EFD_SCOPE=${efd_scope:-full} deno run --allow-all --cached-only $guest)
 	check "deno checks exited 0" "" [ $? = 0 ]
 }
 
