@@ -58,11 +58,12 @@ key=$( { cat "$FRAGMENT"; declare -f build_kernel; echo "$version"; gcc --versio
 	sha256sum | cut -c1-16)
 dir=$CACHE/debug-6.12-$key
 mkdir -p "$CACHE"
-exec 9>"$CACHE/debug-kernel.lock"
-flock 9
 
-# The source tree is shared by every config of one source version.
+# The source tree is shared by every config of one source version; its own
+# lock, so --source does not wait for a build.
 src=$CACHE/linux-source-$version
+exec 8>"$src.lock"
+flock 8
 if [[ ! -e $src/.efd-extracted ]]; then
 	log "extracting linux-source $version"
 	rm -rf "$src"
@@ -70,10 +71,14 @@ if [[ ! -e $src/.efd-extracted ]]; then
 	tar -xJf "$TARBALL" -C "$src" --strip-components=1
 	touch "$src/.efd-extracted"
 fi
+exec 8>&-
 if [[ ${1:-} == --source ]]; then
 	echo "$src"
 	exit 0
 fi
+
+exec 9>"$CACHE/debug-kernel.lock"
+flock 9
 
 if [[ -e $dir/ready ]]; then
 	log "cached: $dir"
