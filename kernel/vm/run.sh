@@ -294,14 +294,31 @@ scope_of() {
 SPLAT='BUG|WARNING|Oops|Call Trace|ODEBUG|INFO: task|rcu: INFO|soft lockup|hrtimer: interrupt took|suspected memory leak|kmemleak-report'
 
 # Judges one console log; prints a summary and returns non-zero on failure.
+# A line of "hrtimer: interrupt took N ns" under TCG with N of 10 ms or more:
+# the guest cannot tell that from the host descheduling its vCPU thread in
+# the handler (seen once, 19.7 ms on 6.1-rt during the Deno checks, host load
+# ≈ 6); the module's own hard-irq work, before it was bounded, showed as
+# 0.28 ms. Such a line is reported, not failed; under KVM every one fails.
+host_hiccup() { # host_hiccup ACCEL LINE
+	local ns
+	[[ $1 == tcg ]] || return 1
+	ns=$(sed -n 's/.*hrtimer: interrupt took \([0-9]*\) ns.*/\1/p' <<<"$2")
+	[[ -n $ns ]] && ((ns >= 10000000))
+}
+
 judge() {
-	local k=$1 logf=$2 fails oks skips bad
+	local k=$1 logf=$2 accel=$3 fails oks skips bad line
 	oks=$(grep -ac '^EFD-RESULT ok ' "$logf" || true)
 	fails=$(grep -ac '^EFD-RESULT fail ' "$logf" || true)
 	skips=$(grep -ac '^EFD-RESULT skip ' "$logf" || true)
 	grep -a '^EFD-RESULT \(fail\|skip\) ' "$logf" | sed "s/^/  $k: /" >&2 || true
 	# The whole console: a splat may have scrolled out of the dmesg dump.
 	bad=$(grep -aE "$SPLAT" "$logf" || true)
+	while IFS= read -r line; do
+		host_hiccup "$accel" "$line" || continue
+		log "$k: not failed, a host hiccup under TCG: $line"
+		bad=$(grep -avF "$line" <<<"$bad" || true)
+	done <<<"$bad"
 	if [[ -n $bad ]]; then
 		log "$k: the kernel complained:"
 		grep -aE -A12 "$SPLAT" "$logf" | head -80 >&2
@@ -355,7 +372,7 @@ for k in "${kernels[@]}"; do
 	tr -d '\r' <"$logf" >"$logf.tmp" && mv "$logf.tmp" "$logf"
 	log "$k: guest ran $(since "$t_boot") s (console log: $logf)"
 	grep -a '^EFD-STAMP' "$logf" | sed "s/^EFD-STAMP /  $k: uptime /" >&2 || true
-	judge "$k" "$logf" || status=1
+	judge "$k" "$logf" "$accel" || status=1
 done
 ((status == 0)) && log "PASS: ${kernels[*]}" || log "FAIL"
 exit $status
