@@ -26,7 +26,8 @@ const KO = "/efd/efd_notify.ko";
 const BURST = 100_000;
 const TICKS = 1_000;
 const CYCLES = 1_000;
-const RATIO = 20_000;
+const RATIO = 10_000;
+const ROUNDS = 3;
 let failures = 0;
 
 function report(status: "ok" | "fail", name: string, detail?: string): void {
@@ -217,7 +218,9 @@ async function handled(
 }
 
 async function poolChecks(): Promise<void> {
-  const seen = new Seen(BURST + TICKS + 2 * RATIO + 50 * CYCLES);
+  const seen = new Seen(
+    BURST + TICKS + 2 * ROUNDS * RATIO + 50 * CYCLES,
+  );
   await using pool = new WorkerPool({ workers: 2, name: "kmod" });
   using efd = EventFd.create({ semaphore: true });
   using ch = EfdNotifyChannel.open();
@@ -265,8 +268,9 @@ async function poolChecks(): Promise<void> {
   });
 
   // The module and a user-space writer (another process, writes of 256 like
-  // the burst worker's batches) feed the same pool the same number of units:
-  // the ratio isolates what the module costs. Measured, not asserted.
+  // the burst worker's batches) feed the same pool the same number of units,
+  // in alternating rounds; the ratio of the medians isolates what the module
+  // costs (one pair swung 0.7 – 1.5 on a shared host). Measured, not asserted.
   async function timed(start: () => unknown): Promise<number> {
     const before = src.stats().handled;
     const t0 = performance.now();
@@ -278,22 +282,30 @@ async function poolChecks(): Promise<void> {
     assert(got === RATIO && seen.dups === 0, `handled ${got}`);
     return RATIO / (ms / 1000);
   }
+  const median = (xs: number[]) => xs.sort((a, b) => a - b)[xs.length >> 1];
   await check(
-    `pool: ${RATIO} units from the module, then a writer`,
+    `pool: ${ROUNDS} rounds of ${RATIO} units, module then writer`,
     async () => {
-      moduleRate = await timed(() => ch.fire(RATIO));
-      writerRate = await timed(() =>
-        sh(
-          "/efd/bin/efd_stress",
-          "write",
-          `${Deno.pid}`,
-          `${efd.fd}`,
-          `${RATIO}`,
-        )
-      );
-      return `module ${moduleRate.toFixed(0)}/s, writer ${
-        writerRate.toFixed(0)
-      }/s`;
+      const module: number[] = [];
+      const writer: number[] = [];
+      for (let i = 0; i < ROUNDS; i++) {
+        module.push(await timed(() => ch.fire(RATIO)));
+        writer.push(
+          await timed(() =>
+            sh(
+              "/efd/bin/efd_stress",
+              "write",
+              `${Deno.pid}`,
+              `${efd.fd}`,
+              `${RATIO}`,
+            )
+          ),
+        );
+      }
+      const rates = (xs: number[]) => xs.map((x) => x.toFixed(0)).join(" ");
+      moduleRate = median(module);
+      writerRate = median(writer);
+      return `module ${rates(module)}/s, writer ${rates(writer)}/s`;
     },
   );
   ch.detach();

@@ -340,7 +340,7 @@ judge() {
 	[[ $k == debug ]] && needs+=("kmemleak scan clean")
 	((deno)) && needs+=("client: errors" "seed wakes a Deno waiter"
 		"pool: 100000 burst units" "pool: 1000 hrtimer units" "throughput ratio"
-		"pool: 20000 units from the module, then a writer"
+		"pool: 3 rounds of 10000 units, module then writer"
 		"pool: 1000 channels attached")
 	((deno)) && [[ $(scope_of "$k") == full ]] && needs+=(
 		"demo: efd_notify kernel module" "example: kernel_module.ts"
