@@ -56,7 +56,7 @@ export interface PeriodicOptions {
 export interface EfdNotifyStats {
   /** An eventfd is attached. */
   attached: boolean;
-  /** Burst units are still pending. */
+  /** Units wait for the workqueue (bursts, and ticks beyond 16 units). */
   bursting: boolean;
   /** The hrtimer still has units to fire. */
   periodic: boolean;
@@ -94,7 +94,8 @@ export class EfdNotifyChannel implements Disposable {
   /**
    * Opens a new channel. Throws `ModuleNotLoadedError` when the device is
    * missing, `DevicePermissionError` when this user may not open it, and
-   * `ErrnoError` otherwise.
+   * `ErrnoError` otherwise (ENOSPC: the module's `max_channels` channels, 128
+   * by default, are all open).
    *
    * @example
    * ```ts ignore
@@ -228,7 +229,8 @@ export class EfdNotifyChannel implements Disposable {
   }
 
   /**
-   * Signals `count` units from a hard-irq hrtimer, `perTick` per period.
+   * Signals `count` units from a softirq hrtimer, `perTick` per period (an
+   * expiry signals up to 16 itself and hands the rest to the workqueue).
    * Throws `ErrnoError` EBUSY while a previous periodic run is going.
    *
    * @example

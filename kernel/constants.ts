@@ -18,7 +18,7 @@
  */
 export const EFD_NOTIFY_DEVICE = "/dev/efd_notify";
 
-const IOC_MAGIC = 0xef;
+const IOC_MAGIC = 0xda;
 const IOC_NONE = 0;
 const IOC_WRITE = 1;
 const IOC_READ = 2;
@@ -56,7 +56,7 @@ export const EFD_NOTIFY_SIZES: {
  * @example
  * ```ts
  * import { EFD_NOTIFY_IOCTL } from "./constants.ts";
- * console.log(EFD_NOTIFY_IOCTL.ATTACH.toString(16)); // "4008ef01"
+ * console.log(EFD_NOTIFY_IOCTL.ATTACH.toString(16)); // "4008da01"
  * ```
  */
 export const EFD_NOTIFY_IOCTL: {
@@ -66,7 +66,7 @@ export const EFD_NOTIFY_IOCTL: {
   readonly DETACH: number;
   /** `EFD_NOTIFY_IOC_FIRE`: signal N units from a workqueue. */
   readonly FIRE: number;
-  /** `EFD_NOTIFY_IOC_PERIODIC`: signal units from a hard-irq hrtimer. */
+  /** `EFD_NOTIFY_IOC_PERIODIC`: signal units from an hrtimer. */
   readonly PERIODIC: number;
   /** `EFD_NOTIFY_IOC_STOP`: cancel the burst and the timer. */
   readonly STOP: number;
@@ -120,7 +120,7 @@ export const EFD_NOTIFY_LIMITS: {
 export const EFD_NOTIFY_STATE: {
   /** An eventfd is attached. */
   readonly ATTACHED: 0x1;
-  /** Burst units are still pending. */
+  /** Units are queued for the workqueue (bursts, and ticks beyond what one expiry signals itself). */
   readonly BURST: 0x2;
   /** The hrtimer still has units to fire. */
   readonly PERIODIC: 0x4;

@@ -8,21 +8,27 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/capability.h>
+#include <linux/cred.h>
 #include <linux/err.h>
 #include <linux/eventfd.h>
 #include <linux/fdtable.h>
 #include <linux/file.h>
 #include <linux/fs.h>
-#include <linux/hrtimer.h>
 #include <linux/ktime.h>
 #include <linux/module.h>
 #include <linux/pid.h>
 #include <linux/rcupdate.h>
+#include <linux/rwsem.h>
 #include <linux/sched.h>
+#include <linux/sched/signal.h>
 #include <linux/sched/task.h>
 
 #include "efd_notify.h"
 #include "efd_internal.h"
+
+/* Units signalled at load between rescheduling points. */
+#define EFD_SEED_BATCH 256
 
 static int pid;
 module_param(pid, int, 0444);
@@ -41,10 +47,8 @@ module_param(period_us, uint, 0444);
 MODULE_PARM_DESC(period_us,
 		 "seed mode: 0 signals all units at load, else one per period");
 
-static struct eventfd_ctx *seed_ctx;
-static struct hrtimer seed_timer;
-static ktime_t seed_period;
-static u64 seed_fired;
+/* With period_us: a channel owned by the module, as if opened by a user. */
+static struct efd_chan *seed_chan;
 
 /* A referenced file at exactly descriptor @fd of @task, or NULL. */
 static struct file *efd_task_fget(struct task_struct *task, unsigned int fd)
@@ -73,40 +77,106 @@ static struct file *efd_task_fget(struct task_struct *task, unsigned int fd)
 	return file;
 }
 
-static struct eventfd_ctx *efd_seed_ctx_get(pid_t nr, unsigned int fd)
+/*
+ * pidfd_getfd() asks ptrace_may_access(PTRACE_MODE_ATTACH_REALCREDS), which
+ * modules cannot call (it compiles, but is not exported). Its answer for a
+ * loader that holds CAP_SYS_PTRACE over the task's user namespace is yes
+ * (short of an LSM's veto), so that capability is the rule here.
+ */
+static bool efd_may_take(struct task_struct *task)
 {
-	struct eventfd_ctx *ctx;
+	const struct cred *cred = get_task_cred(task);
+	bool ok = ns_capable(cred->user_ns, CAP_SYS_PTRACE);
+
+	put_cred(cred);
+	return ok;
+}
+
+/* Takes descriptor @fd of process @nr the way pidfd_getfd() does. */
+static struct file *efd_seed_fget(pid_t nr, unsigned int fd)
+{
 	struct task_struct *task;
 	struct file *file;
 	struct pid *p;
+	int ret;
 
 	p = find_get_pid(nr);
 	task = p ? get_pid_task(p, PIDTYPE_PID) : NULL;
 	put_pid(p);
 	if (!task)
 		return ERR_PTR(-ESRCH);
-	file = efd_task_fget(task, fd);
+	/* An exec may not swap the file table or credentials meanwhile. */
+	ret = down_read_killable(&task->signal->exec_update_lock);
+	if (ret) {
+		file = ERR_PTR(ret);
+	} else {
+		if (!efd_may_take(task))
+			file = ERR_PTR(-EPERM);
+		else
+			file = efd_task_fget(task, fd) ?: ERR_PTR(-EBADF);
+		up_read(&task->signal->exec_update_lock);
+	}
 	put_task_struct(task);
-	if (!file)
-		return ERR_PTR(-EBADF);
-	ctx = eventfd_ctx_fileget(file);
-	fput(file);
-	return ctx;
+	return file;
 }
 
-static enum hrtimer_restart efd_seed_tick(struct hrtimer *timer)
+/*
+ * All units at load, with rescheduling points (since 6.8 every unit is a
+ * call) and a way out for a killed insmod.
+ */
+static int efd_seed_burst(struct file *file)
 {
-	seed_fired += efd_signal_units(seed_ctx, 1);
-	if (seed_fired >= count)
-		return HRTIMER_NORESTART;
-	hrtimer_forward_now(timer, seed_period);
-	return HRTIMER_RESTART;
+	struct eventfd_ctx *ctx = eventfd_ctx_fileget(file);
+	u64 done = 0, n;
+
+	if (IS_ERR(ctx))
+		return PTR_ERR(ctx);
+	while (done < count && !fatal_signal_pending(current)) {
+		n = min_t(u64, count - done, EFD_SEED_BATCH);
+		efd_signal_units(ctx, n);
+		done += n;
+		cond_resched();
+	}
+	eventfd_ctx_put(ctx);
+	if (done < count) {
+		pr_info("seed: killed after %llu of %u unit(s)\n", done, count);
+		return -EINTR;
+	}
+	pr_info("seed: signalled %llu unit(s) to pid %d fd %d\n", done, pid,
+		efd);
+	return 0;
+}
+
+static int efd_seed_periodic(struct file *file)
+{
+	struct efd_notify_periodic p = {
+		.period_ns = (u64)period_us * NSEC_PER_USEC,
+		.count = count,
+		.per_tick = 1,
+	};
+	struct efd_chan *chan = efd_chan_new();
+	int ret;
+
+	if (!chan)
+		return -ENOMEM;
+	ret = efd_chan_attach_file(chan, file);
+	if (!ret)
+		ret = efd_chan_periodic(chan, &p);
+	if (ret) {
+		efd_chan_free(chan);
+		return ret;
+	}
+	seed_chan = chan;
+	pr_info("seed: signalling %u unit(s) to pid %d fd %d every %u us\n",
+		count, pid, efd, period_us);
+	return 0;
 }
 
 int efd_seed_start(void)
 {
-	struct eventfd_ctx *ctx;
 	u64 period_ns = (u64)period_us * NSEC_PER_USEC;
+	struct file *file;
+	int ret;
 
 	if (!pid && efd < 0)
 		return 0;
@@ -119,36 +189,32 @@ int efd_seed_start(void)
 		       EFD_NOTIFY_MAX_PERIOD_NS / NSEC_PER_USEC);
 		return -EINVAL;
 	}
-	ctx = efd_seed_ctx_get(pid, efd);
-	if (IS_ERR(ctx)) {
+	file = efd_seed_fget(pid, efd);
+	if (IS_ERR(file)) {
+		ret = PTR_ERR(file);
+	} else {
+		ret = period_us ? efd_seed_periodic(file) : efd_seed_burst(file);
+		fput(file);
+	}
+	if (ret && ret != -EINTR)
 		pr_err("seed: pid %d fd %d: %s\n", pid, efd,
-		       PTR_ERR(ctx) == -EINVAL ? "not an eventfd" :
-		       PTR_ERR(ctx) == -ESRCH ? "no such process" :
-		       "no such descriptor");
-		return PTR_ERR(ctx);
-	}
-	if (!period_us) {
-		seed_fired = efd_signal_units(ctx, count);
-		eventfd_ctx_put(ctx);
-		pr_info("seed: signalled %llu unit(s) to pid %d fd %d\n",
-			seed_fired, pid, efd);
-		return 0;
-	}
-	seed_ctx = ctx;
-	seed_period = ns_to_ktime(period_ns);
-	efd_hrtimer_setup(&seed_timer, efd_seed_tick);
-	hrtimer_start(&seed_timer, seed_period, HRTIMER_MODE_REL);
-	pr_info("seed: signalling %u unit(s) to pid %d fd %d every %u us\n",
-		count, pid, efd, period_us);
-	return 0;
+		       ret == -EINVAL ? "not an eventfd" :
+		       ret == -ESRCH ? "no such process" :
+		       ret == -EPERM ? "not allowed to take its files" :
+		       ret == -EBADF ? "no such descriptor" : "failed");
+	return ret;
 }
 
 void efd_seed_stop(void)
 {
-	if (!seed_ctx)
+	struct efd_notify_stats st;
+
+	if (!seed_chan)
 		return;
-	hrtimer_cancel(&seed_timer);
-	pr_info("seed: stopped after %llu of %u unit(s)\n", seed_fired, count);
-	eventfd_ctx_put(seed_ctx);
-	seed_ctx = NULL;
+	efd_chan_stop(seed_chan);
+	efd_chan_stats(seed_chan, &st);
+	pr_info("seed: stopped after %llu of %u unit(s)%s\n", st.fired, count,
+		st.state & EFD_NOTIFY_STATE_HUP ? ", its eventfd was closed" : "");
+	efd_chan_free(seed_chan);
+	seed_chan = NULL;
 }

@@ -1,7 +1,10 @@
 /**
  * The kernel module, proven on real kernels: kernel/vm/run.sh builds
  * efd_notify against Debian's 6.1 and 6.12 headers and boots both kernels in
- * QEMU with the in-guest suite (kernel/vm/init.sh, kernel/vm/guest.ts).
+ * QEMU with the in-guest suite (kernel/vm/init.sh, kernel/vm/guest.ts); then
+ * Debian's PREEMPT_RT 6.1, then a 6.12 built with KASAN, lockdep, kmemleak
+ * and debug objects (kernel/vm/debug-kernel.sh, cached in
+ * /var/cache/efdpool-vm). checkpatch.pl --strict comes from linux-source-6.12.
  *
  * It needs root and apt-get; without them it says so loudly and is skipped,
  * except under CI=true where it must run. EFD_SKIP_VM=1 skips it on purpose
@@ -118,24 +121,85 @@ int main(void)
   },
 });
 
+async function run(
+  cmd: string,
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<number> {
+  const { code } = await new Deno.Command(cmd, {
+    args,
+    env,
+    stdin: "null",
+    stdout: "inherit",
+    stderr: "inherit",
+  }).output();
+  return code;
+}
+
+// One boot lane of kernel/vm/run.sh; exit 77 (cannot run here) skips
+// loudly, except under CI.
+function lane(name: string, args: string[]): void {
+  Deno.test({
+    name,
+    ignore: skipVm !== undefined,
+    sanitizeResources: false,
+    async fn() {
+      const code = await run(`${KERNEL}vm/run.sh`, args, {
+        DENO: Deno.execPath(),
+      });
+      if (code === 77 && !CI) {
+        console.warn(
+          "!!! kernel/vm/run.sh cannot run on this machine: skipped !!!",
+        );
+        return;
+      }
+      if (code !== 0) {
+        throw new Error(
+          `kernel/vm/run.sh ${args.join(" ")} exited with ${code}`,
+        );
+      }
+    },
+  });
+}
+
 Deno.test({
-  name: "kernel: efd_notify on Linux 6.1 and 6.12 in QEMU (kernel/vm/run.sh)",
+  name:
+    "kernel: checkpatch --strict clean (checkpatch.pl of linux-source-6.12)",
   ignore: skipVm !== undefined,
-  sanitizeResources: false,
   async fn() {
-    const run = new Deno.Command(`${KERNEL}vm/run.sh`, {
-      env: { DENO: Deno.execPath() },
-      stdin: "null",
-      stdout: "inherit",
+    const src = await new Deno.Command(`${KERNEL}vm/debug-kernel.sh`, {
+      args: ["--source"],
       stderr: "inherit",
-    });
-    const { code } = await run.output();
-    if (code === 77 && !CI) {
-      console.warn(
-        "!!! kernel/vm/run.sh cannot run on this machine: skipped !!!",
-      );
-      return;
+    }).output();
+    if (src.code === 77 && !CI) return;
+    if (!src.success) throw new Error("cannot extract linux-source-6.12");
+    const tree = new TextDecoder().decode(src.stdout).trim();
+    const out = await new Deno.Command("make", {
+      args: [
+        "-C",
+        KERNEL,
+        "checkpatch",
+        `CHECKPATCH=${tree}/scripts/checkpatch.pl`,
+      ],
+    }).output();
+    const text = new TextDecoder().decode(out.stdout) +
+      new TextDecoder().decode(out.stderr);
+    const totals = text.match(/^total: .*$/gm) ?? [];
+    const dirty = totals.filter((t) =>
+      !/^total: 0 errors, 0 warnings, (0 checks, )?\d+ lines checked$/.test(t)
+    );
+    if (!out.success || totals.length === 0 || dirty.length) {
+      throw new Error(`checkpatch is not clean:\n${text}`);
     }
-    if (code !== 0) throw new Error(`kernel/vm/run.sh exited with ${code}`);
   },
 });
+
+lane("kernel: efd_notify on Linux 6.1 and 6.12 in QEMU (kernel/vm/run.sh)", []);
+lane(
+  "kernel: efd_notify on Debian's PREEMPT_RT 6.1 in QEMU (kernel/vm/run.sh rt)",
+  ["rt"],
+);
+lane(
+  "kernel: efd_notify under KASAN, lockdep, kmemleak, debug objects (kernel/vm/run.sh debug)",
+  ["debug"],
+);

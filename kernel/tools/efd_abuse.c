@@ -23,6 +23,11 @@
 
 #define DEV "/dev/" EFD_NOTIFY_NAME
 
+/* 65 zeros, "1", junk: the first 66 bytes alone would parse as 1. */
+#define LONG_WRITE \
+	"0000000000000000000000000000000000000000000000000000000000000000" \
+	"01junk"
+
 static int failures;
 /* An inaccessible page, for the -EFAULT checks. */
 static void *bad_ptr;
@@ -89,14 +94,17 @@ static double now_ms(void)
 	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
-/* Both firing paths at once, with budgets far beyond the test's lifetime. */
+/*
+ * Both firing paths at once, with budgets far beyond the test's lifetime that
+ * together fill the backlog.
+ */
 static void fire_forever(int dev)
 {
 	struct efd_notify_periodic p = {
 		.period_ns = 100000,
-		.count = EFD_NOTIFY_MAX_COUNT, .per_tick = 4,
+		.count = EFD_NOTIFY_MAX_COUNT / 2, .per_tick = 4,
 	};
-	struct efd_notify_fire f = { .count = EFD_NOTIFY_MAX_COUNT };
+	struct efd_notify_fire f = { .count = EFD_NOTIFY_MAX_COUNT / 2 };
 
 	if (ioctl(dev, EFD_NOTIFY_IOC_PERIODIC, &p) ||
 	    ioctl(dev, EFD_NOTIFY_IOC_FIRE, &f))
@@ -176,10 +184,17 @@ static void garbage(void)
 	      strerror(errno));
 	expect_errno("periodic while periodic",
 		     ioctl(dev, EFD_NOTIFY_IOC_PERIODIC, &p), EBUSY);
+	/* The backlog is burst and periodic units together. */
+	f.count = EFD_NOTIFY_MAX_COUNT;
+	expect_errno("fire past the backlog while periodic",
+		     ioctl(dev, EFD_NOTIFY_IOC_FIRE, &f), EBUSY);
 	expect_errno("write text", write(dev, "lots", 4), EINVAL);
 	expect_errno("write 0", write(dev, "0\n", 2), EINVAL);
 	expect_errno("write bad pointer", write(dev, bad_ptr, 4), EFAULT);
 	check("write count", write(dev, "7\n", 2) == 2, strerror(errno));
+	/* Parsed whole or refused: never one unit fired for 70 bytes taken. */
+	expect_errno("write longer than a count",
+		     write(dev, LONG_WRITE, strlen(LONG_WRITE)), EINVAL);
 	check("stop", !ioctl(dev, EFD_NOTIFY_IOC_STOP), strerror(errno));
 	check("stopped: nothing pending", !stats(dev).pending, "pending > 0");
 	check("detach", !ioctl(dev, EFD_NOTIFY_IOC_DETACH), strerror(errno));
@@ -215,6 +230,38 @@ static void stop_while_firing(void)
 	snprintf(detail, sizeof(detail), "read %llu, fired %llu",
 		 (unsigned long long)v, (unsigned long long)b.fired);
 	check("stop: units read == fired", v == b.fired, detail);
+	close(efd);
+	close(dev);
+}
+
+/*
+ * A counter pinned at its maximum drops units on every kernel; "fired"
+ * counts what the module handed to eventfd_signal() on every kernel too.
+ */
+static void pinned_counter(void)
+{
+	int dev = open_dev(), efd = attach_new(dev, 0), i;
+	struct efd_notify_fire f = { .count = 10 };
+	uint64_t v = UINT64_MAX - 1;
+	struct efd_notify_stats st;
+	char detail[96];
+
+	if (write(efd, &v, sizeof(v)) != sizeof(v) ||
+	    ioctl(dev, EFD_NOTIFY_IOC_FIRE, &f))
+		perror("efd_abuse: saturate");
+	for (i = 0; i < 200; i++) {
+		st = stats(dev);
+		if (!st.pending)
+			break;
+		usleep(10000);
+	}
+	if (read(efd, &v, sizeof(v)) != sizeof(v))
+		v = 0;
+	snprintf(detail, sizeof(detail), "fired %llu, pending %llu, read %#llx",
+		 (unsigned long long)st.fired, (unsigned long long)st.pending,
+		 (unsigned long long)v);
+	check("pinned counter: fired counts every unit",
+	      st.fired == 10 && !st.pending && v == UINT64_MAX, detail);
 	close(efd);
 	close(dev);
 }
@@ -298,6 +345,7 @@ int main(void)
 	permissions();
 	garbage();
 	stop_while_firing();
+	pinned_counter();
 	close_channel_while_firing();
 	close_eventfd_while_firing();
 	unload_while_open();

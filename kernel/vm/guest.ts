@@ -25,6 +25,9 @@ import {
 const KO = "/efd/efd_notify.ko";
 const BURST = 100_000;
 const TICKS = 1_000;
+const CYCLES = 1_000;
+const RATIO = 10_000;
+const ROUNDS = 3;
 let failures = 0;
 
 function report(status: "ok" | "fail", name: string, detail?: string): void {
@@ -140,8 +143,9 @@ await check("client: eventfd closed while firing", async () => {
   using ch = EfdNotifyChannel.open();
   const efd = EventFd.create({ semaphore: true });
   ch.attach(efd);
-  ch.startPeriodic({ periodNs: 100_000, count: 1e9 });
-  ch.fire(1e9);
+  // Together they fill the backlog (10^9 pending units at most).
+  ch.startPeriodic({ periodNs: 100_000, count: 5e8 });
+  ch.fire(5e8);
   efd.close();
   await until("hangup", () => ch.stats().hangup);
   const st = ch.stats();
@@ -181,6 +185,8 @@ class Seen {
 }
 
 let poolRate = 0;
+let moduleRate = 0;
+let writerRate = 0;
 
 // Waits for src.until(target), but gives up once the pool makes no progress
 // for a while, so a broken pool fails in seconds rather than at the timeout.
@@ -212,7 +218,9 @@ async function handled(
 }
 
 async function poolChecks(): Promise<void> {
-  const seen = new Seen(BURST + TICKS);
+  const seen = new Seen(
+    BURST + TICKS + 2 * ROUNDS * RATIO + 50 * CYCLES,
+  );
   await using pool = new WorkerPool({ workers: 2, name: "kmod" });
   using efd = EventFd.create({ semaphore: true });
   using ch = EfdNotifyChannel.open();
@@ -258,7 +266,75 @@ async function poolChecks(): Promise<void> {
       `handled=${s.handled} results=${seen.count} dups=${seen.dups} fired=${k.fired}`,
     );
   });
+
+  // The module and a user-space writer (another process, writes of 256 like
+  // the burst worker's batches) feed the same pool the same number of units,
+  // in alternating rounds; the ratio of the medians isolates what the module
+  // costs (one pair swung 0.7 – 1.5 on a shared host). Measured, not asserted.
+  async function timed(start: () => unknown): Promise<number> {
+    const before = src.stats().handled;
+    const t0 = performance.now();
+    await start();
+    await handled(src, ch, before + RATIO);
+    const ms = performance.now() - t0;
+    await until("results", () => seen.count >= before + RATIO);
+    const got = src.stats().handled - before;
+    assert(got === RATIO && seen.dups === 0, `handled ${got}`);
+    return RATIO / (ms / 1000);
+  }
+  const median = (xs: number[]) => xs.sort((a, b) => a - b)[xs.length >> 1];
+  await check(
+    `pool: ${ROUNDS} rounds of ${RATIO} units, module then writer`,
+    async () => {
+      const module: number[] = [];
+      const writer: number[] = [];
+      for (let i = 0; i < ROUNDS; i++) {
+        module.push(await timed(() => ch.fire(RATIO)));
+        writer.push(
+          await timed(() =>
+            sh(
+              "/efd/bin/efd_stress",
+              "write",
+              `${Deno.pid}`,
+              `${efd.fd}`,
+              `${RATIO}`,
+            )
+          ),
+        );
+      }
+      const rates = (xs: number[]) => xs.map((x) => x.toFixed(0)).join(" ");
+      moduleRate = median(module);
+      writerRate = median(writer);
+      return `module ${rates(module)}/s, writer ${rates(writer)}/s`;
+    },
+  );
   ch.detach();
+
+  // Channels come and go on the pool's eventfd, each cut off mid-burst: the
+  // pool handles exactly the units the channels report as fired.
+  await check(
+    `pool: ${CYCLES} channels attached, cut off, closed`,
+    async () => {
+      const before = src.stats().handled;
+      let fired = 0;
+      for (let i = 0; i < CYCLES; i++) {
+        using c = EfdNotifyChannel.open();
+        c.attach(efd);
+        c.fire(50);
+        if (i % 2) c.stop();
+        else c.detach();
+        fired += c.stats().fired;
+      }
+      await handled(src, ch, before + fired);
+      await new Promise((r) => setTimeout(r, 200));
+      const got = src.stats().handled - before;
+      assert(
+        got === fired && seen.dups === 0,
+        `fired ${fired}, handled ${got}`,
+      );
+      return `${fired} units over ${CYCLES} channels`;
+    },
+  );
   await src.detach();
 }
 
@@ -268,14 +344,30 @@ await check("pool: start", async () => {
   return `all pool checks ran in ${(performance.now() - t0).toFixed(0)} ms`;
 });
 
-await check("throughput ratio: module→pool vs module→C reader", async () => {
-  const out = await sh("/efd/bin/efd_reader", "burst", String(BURST));
-  const cRate = Number(/rate=(\d+)/.exec(out)?.[1]);
-  assert(cRate > 0 && poolRate > 0, `pool ${poolRate}, C ${out.trim()}`);
-  return `pool ${poolRate.toFixed(0)}/s, C reader ${cRate}/s, ratio ${
-    (poolRate / cRate).toFixed(3)
-  }`;
-});
+// Measured, not asserted: module→pool ÷ writer→pool isolates the module
+// (target ≥ 0.9); module→pool ÷ module→C reader is mostly JIT code under
+// emulation.
+await check(
+  "throughput ratio: module→pool vs writer→pool vs module→C reader",
+  async () => {
+    const out = await sh("/efd/bin/efd_reader", "burst", String(BURST));
+    const cRate = Number(/rate=(\d+)/.exec(out)?.[1]);
+    assert(
+      cRate > 0 && poolRate > 0 && moduleRate > 0 && writerRate > 0,
+      `pool ${poolRate}, module ${moduleRate}, writer ${writerRate}, C ${out}`,
+    );
+    return `module→pool ${moduleRate.toFixed(0)}/s ÷ writer→pool ${
+      writerRate.toFixed(0)
+    }/s = ${(moduleRate / writerRate).toFixed(3)}; module→pool ${
+      poolRate.toFixed(0)
+    }/s ÷ module→C reader ${cRate}/s = ${(poolRate / cRate).toFixed(3)}`;
+  },
+);
+
+// The PREEMPT_RT and debug-kernel lanes stop here (kernel/vm/run.sh): the
+// demo and the examples test the application, which the 6.1 and 6.12 lanes
+// cover.
+if (Deno.env.get("EFD_SCOPE") === "module") Deno.exit(failures ? 1 : 0);
 
 // The main demo, as a user runs it (its task's permissions, less
 // --allow-run: gzip and pigz are not timed here): with the module loaded it

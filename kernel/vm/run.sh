@@ -3,14 +3,17 @@
 #
 #   kernel/vm/run.sh [--no-install] [--no-deno] [KERNEL...]
 #
-# KERNEL is a Debian kernel ABI name (e.g. 6.1.0-56-amd64); by default one 6.1
-# and one 6.12 kernel: the pinned ones below while the archive still has them,
-# else the newest of the same series. Per kernel it builds the module against
-# that kernel's headers (any compiler warning fails), packs an initramfs
-# (busybox /init = kernel/vm/init.sh, the module, static C test programs, Deno
-# and the project with its examples), boots it and judges the EFD-RESULT lines
-# of the serial console plus the guest's kernel log (BUG/WARNING/Oops/Call
-# Trace fail).
+# KERNEL is a Debian kernel ABI name (e.g. 6.1.0-56-amd64), or "rt" (Debian's
+# PREEMPT_RT 6.1), or "debug" (6.12 with KASAN, lockdep, kmemleak and debug
+# objects, built by kernel/vm/debug-kernel.sh); by default one 6.1 and one
+# 6.12 kernel: the pinned ones below while the archive still has them, else
+# the newest of the same series. Per kernel it builds the module against that
+# kernel's headers with W=1 (any compiler warning fails) and again with W=2
+# (the API probes must agree), packs an initramfs (busybox /init =
+# kernel/vm/init.sh, the module, static C test programs, Deno and the project
+# with its examples), boots it and judges the EFD-RESULT lines of the serial
+# console plus every kernel splat on it (BUG, WARNING, Oops, KASAN, lockdep,
+# debug objects, kmemleak, soft lockups, slow hrtimer interrupts, stalls).
 #
 # Exit status: 0 passed, 1 failed, 77 cannot run here (not root, no apt-get).
 #
@@ -27,15 +30,18 @@ CACHE=${EFD_VM_CACHE:-/var/cache/efdpool-vm}
 WORK=$REPO/target/kvm
 ACCEL=${EFD_VM_ACCEL:-auto}
 TIMEOUT=${EFD_VM_TIMEOUT:-600}
-PINNED=(6.1.0-56-amd64 6.12.117+deb12-amd64)
+PINNED=(6.1.0-56-amd64 6.12.117+deb12-amd64 6.1.0-56-rt-amd64)
 # Newest-of-series fallbacks when Debian has moved past the pinned ABI.
-SERIES=('6\.1\.0-[0-9]+-amd64' '6\.12\.[0-9]+\+deb12-amd64')
+SERIES=('6\.1\.0-[0-9]+-amd64' '6\.12\.[0-9]+\+deb12-amd64'
+	'6\.1\.0-[0-9]+-rt-amd64')
 
-install=1 deno=1 kernels=()
+install=1 deno=1 debug=0 kernels=() want=()
 for arg; do
 	case $arg in
 	--no-install) install=0 ;;
 	--no-deno) deno=0 ;;
+	rt) want+=(2) ;;
+	debug) debug=1 ;;
 	-*)
 		sed -n '2,/^set /p' "$0" | sed 's/^# \{0,1\}//;$d'
 		exit 2
@@ -73,7 +79,7 @@ fi
 
 pick_kernels() {
 	local i name
-	for i in "${!PINNED[@]}"; do
+	for i in "${want[@]}"; do
 		if apt-cache show "linux-image-${PINNED[i]}" >/dev/null 2>&1; then
 			kernels+=("${PINNED[i]}")
 			continue
@@ -93,20 +99,23 @@ have_all() {
 	for t in "${tools[@]}"; do command -v "$t" >/dev/null || return 1; done
 	[[ -e /usr/lib/x86_64-linux-gnu/libc.a ]] || return 1
 	for k in "${kernels[@]}"; do
-		[[ -d /usr/src/linux-headers-$k ]] || return 1
+		[[ $k == debug || -d /usr/src/linux-headers-$k ]] || return 1
 	done
 }
-if ((${#kernels[@]} == 0)) && ((install)); then
+((${#kernels[@]} || ${#want[@]} || debug)) || want=(0 1)
+if ((${#want[@]})) && ((install)); then
 	log "apt-get update"
 	apt-get update -qq
 fi
-((${#kernels[@]})) || pick_kernels
+((${#want[@]} == 0)) || pick_kernels
 if ! have_all; then
 	((install)) || die "missing packages and --no-install given"
 	log "installing packages for ${kernels[*]}"
 	pkgs=(qemu-system-x86 busybox-static cpio zstd xz-utils gcc make bc
 		libc6-dev)
-	for k in "${kernels[@]}"; do pkgs+=("linux-headers-$k"); done
+	for k in "${kernels[@]}"; do
+		[[ $k == debug ]] || pkgs+=("linux-headers-$k")
+	done
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
 		--no-install-recommends "${pkgs[@]}" >"$WORK/apt.log" 2>&1 ||
 		{
@@ -115,12 +124,19 @@ if ! have_all; then
 		}
 fi
 log "packages ready in $(since "$t_install") s"
+if ((debug)); then
+	t_debug=$(now)
+	DEBUG_DIR=$("$REPO/kernel/vm/debug-kernel.sh") || die "building the debug kernel failed"
+	log "debug kernel ready in $(since "$t_debug") s: $DEBUG_DIR"
+	kernels+=(debug)
+fi
 
 # --- kernels ----------------------------------------------------------------
 
 # The kernel ELF for $1, extracted from its bzImage (installed or downloaded).
 vmlinux_of() {
 	local k=$1 dir=$CACHE/$1 img
+	[[ $k == debug ]] && { echo "$DEBUG_DIR/vmlinux"; return; }
 	mkdir -p "$dir"
 	[[ -s $dir/vmlinux ]] && { echo "$dir/vmlinux"; return; }
 	img=/boot/vmlinuz-$k
@@ -144,20 +160,34 @@ vmlinux_of() {
 
 # --- builds -----------------------------------------------------------------
 
-# Builds out of tree so the checkout stays clean and kernels do not collide.
+kdir_of() {
+	if [[ $1 == debug ]]; then echo "$DEBUG_DIR/obj"; else echo "/usr/src/linux-headers-$1"; fi
+}
+
+# Builds out of tree so the checkout stays clean and kernels do not collide:
+# W=1 must be warning-free; a W=2 build (whose extra warnings the headers
+# themselves trigger) must still build and pick the same APIs.
 build_module() {
-	local k=$1 dir=$WORK/build-$1
+	local k=$1 dir=$WORK/build-$1 w
+	for w in 1 2; do
+		rm -rf "$dir-w$w"
+		mkdir -p "$dir-w$w"
+		cp -r "$REPO"/kernel/{Kbuild,Makefile,*.c,*.h,probes} "$dir-w$w/"
+		if ! make -C "$dir-w$w" KDIR="$(kdir_of "$k")" W=$w >"$dir-w$w/build.log" 2>&1; then
+			cat "$dir-w$w/build.log" "$dir-w$w/efd_probes.log" >&2
+			die "module build (W=$w) failed for $k"
+		fi
+	done
+	if grep -iE 'warning:|error:' "$dir-w1/build.log" >&2; then
+		die "module build for $k is not warning-free with W=1"
+	fi
+	if ! cmp -s "$dir-w1/efd_compat.h" "$dir-w2/efd_compat.h"; then
+		diff "$dir-w1/efd_compat.h" "$dir-w2/efd_compat.h" >&2
+		die "the API probes for $k disagree between W=1 and W=2 (see efd_probes.log)"
+	fi
 	rm -rf "$dir"
-	mkdir -p "$dir"
-	cp -r "$REPO"/kernel/{Kbuild,Makefile,*.c,*.h,probes} "$dir/"
-	if ! make -C "$dir" KDIR="/usr/src/linux-headers-$k" >"$dir/build.log" 2>&1; then
-		cat "$dir/build.log" >&2
-		die "module build failed for $k"
-	fi
-	if grep -iE 'warning:|error:' "$dir/build.log" >&2; then
-		die "module build for $k is not warning-free"
-	fi
-	log "built efd_notify.ko for $k ($(sed -n 's/^#define //p' "$dir/efd_compat.h" | tr '\n' ' '))"
+	mv "$dir-w1" "$dir"
+	log "built efd_notify.ko for $k, W=1 clean, W=2 same probes ($(sed -n 's/^#define //p' "$dir/efd_compat.h" | tr '\n' ' '))"
 }
 
 build_user() {
@@ -186,7 +216,7 @@ stage_common() {
 	mkdir -p "$s"/{bin,proc,sys,tmp,efd/bin}
 	cp "$(command -v busybox)" "$s/bin/busybox"
 	install -m 0755 "$REPO/kernel/vm/init.sh" "$s/init"
-	cp "$WORK"/user/seed/efd_us "$WORK"/user/tools/efd_{reader,abuse} "$s/efd/bin/"
+	cp "$WORK"/user/seed/efd_us "$WORK"/user/tools/efd_{reader,abuse,stress} "$s/efd/bin/"
 	if ((deno)); then
 		d=$(deno_binary) || die "no Deno binary (set DENO=/path/to/deno, or --no-deno)"
 		mkdir -p "$s/usr/bin"
@@ -217,12 +247,12 @@ initrd_for() {
 
 # --- boot -------------------------------------------------------------------
 
-qemu() { # qemu ACCEL KERNEL INITRD LOG TIMEOUT
+qemu() { # qemu ACCEL KERNEL INITRD LOG TIMEOUT [KERNEL-ARGS]
 	local cpu=()
 	[[ $1 == kvm ]] && cpu=(-cpu host)
 	timeout --foreground "$5" qemu-system-x86_64 -accel "$1" "${cpu[@]}" -m 2048 -smp 2 \
 		-nographic -no-reboot -nic none -kernel "$2" -initrd "$3" \
-		-append "console=ttyS0 quiet panic=-1 mitigations=off" \
+		-append "console=ttyS0 quiet panic=-1 mitigations=off log_buf_len=4M ${6:-}" \
 		</dev/null >"$4" 2>&1
 }
 
@@ -248,18 +278,50 @@ pick_accel() {
 	cat "$probe"
 }
 
+# The RT and debug lanes skip the demo and the examples (init sees
+# efd_scope= in its environment): they test the application, which the plain
+# 6.1 and 6.12 lanes cover, and cost a minute per boot under TCG.
+scope_of() {
+	case $1 in
+	debug | *-rt-*) echo module ;;
+	*) echo full ;;
+	esac
+}
+
+# Kernel complaints that fail a run: BUG (KASAN, sleeping in atomic context,
+# soft lockups), WARNING (lockdep, WARN_ON), debug objects, hung tasks, RCU
+# stalls, kmemleak reports, hrtimer interrupts that took too long.
+SPLAT='BUG|WARNING|Oops|Call Trace|ODEBUG|INFO: task|rcu: INFO|soft lockup|hrtimer: interrupt took|suspected memory leak|kmemleak-report'
+
 # Judges one console log; prints a summary and returns non-zero on failure.
+# A line of "hrtimer: interrupt took N ns" under TCG with N of 10 ms or more:
+# the guest cannot tell that from the host descheduling its vCPU thread in
+# the handler (seen once, 19.7 ms on 6.1-rt during the Deno checks, host load
+# ≈ 6); the module's own hard-irq work, before it was bounded, showed as
+# 0.28 ms. Such a line is reported, not failed; under KVM every one fails.
+host_hiccup() { # host_hiccup ACCEL LINE
+	local ns
+	[[ $1 == tcg ]] || return 1
+	ns=$(sed -n 's/.*hrtimer: interrupt took \([0-9]*\) ns.*/\1/p' <<<"$2")
+	[[ -n $ns ]] && ((ns >= 10000000))
+}
+
 judge() {
-	local k=$1 logf=$2 fails oks skips bad
+	local k=$1 logf=$2 accel=$3 fails oks skips bad line
 	oks=$(grep -ac '^EFD-RESULT ok ' "$logf" || true)
 	fails=$(grep -ac '^EFD-RESULT fail ' "$logf" || true)
 	skips=$(grep -ac '^EFD-RESULT skip ' "$logf" || true)
 	grep -a '^EFD-RESULT \(fail\|skip\) ' "$logf" | sed "s/^/  $k: /" >&2 || true
-	bad=$(sed -n '/^EFD-DMESG-BEGIN/,/^EFD-DMESG-END/p' "$logf" |
-		grep -aE 'BUG|WARNING|Oops|Call Trace' || true)
+	# The whole console: a splat may have scrolled out of the dmesg dump.
+	bad=$(grep -aE "$SPLAT" "$logf" || true)
+	while IFS= read -r line; do
+		host_hiccup "$accel" "$line" || continue
+		log "$k: not failed, a host hiccup under TCG: $line"
+		bad=$(grep -avF "$line" <<<"$bad" || true)
+	done <<<"$bad"
 	if [[ -n $bad ]]; then
-		log "$k: kernel log has BUG/WARNING/Oops/Call Trace:"
-		sed -n '/^EFD-DMESG-BEGIN/,/^EFD-DMESG-END/p' "$logf" | tail -60 >&2
+		log "$k: the kernel complained:"
+		grep -aE -A12 "$SPLAT" "$logf" | head -80 >&2
 		fails=$((fails + 1))
 	fi
 	if ! grep -aq '^EFD-DONE' "$logf"; then
@@ -268,9 +330,19 @@ judge() {
 		fails=$((fails + 1))
 	fi
 	local needs=("module load" "abuse: " "c reader burst" "seed wakes the C waiter"
-		"seed: rmmod while the hrtimer fires" "module unload")
+		"seed: rmmod while the hrtimer fires" "seed: huge count at load is killable"
+		"seed: stops when its eventfd is closed"
+		"stress: failed seed load never shows the device"
+		"stress: seed without CAP_SYS_PTRACE refused" "stress: channel limit"
+		"stress: attach/fire/close/HUP cycles" "stress: threads on one channel"
+		"stress: channels at the shortest period" "stress: rmmod racing the last close"
+		"module unload")
+	[[ $k == debug ]] && needs+=("kmemleak scan clean")
 	((deno)) && needs+=("client: errors" "seed wakes a Deno waiter"
 		"pool: 100000 burst units" "pool: 1000 hrtimer units" "throughput ratio"
+		"pool: 3 rounds of 10000 units, module then writer"
+		"pool: 1000 channels attached")
+	((deno)) && [[ $(scope_of "$k") == full ]] && needs+=(
 		"demo: efd_notify kernel module" "example: kernel_module.ts"
 		"example: seed_demo.ts")
 	for need in "${needs[@]}"; do
@@ -295,11 +367,12 @@ for k in "${kernels[@]}"; do
 	logf=$WORK/console-$k.log
 	log "booting $k ($accel, $(basename "$vm"))"
 	t_boot=$(now)
-	qemu "$accel" "$vm" "$initrd" "$logf" "$TIMEOUT" || log "$k: qemu exited with $?"
+	qemu "$accel" "$vm" "$initrd" "$logf" "$TIMEOUT" "efd_scope=$(scope_of "$k")" ||
+		log "$k: qemu exited with $?"
 	tr -d '\r' <"$logf" >"$logf.tmp" && mv "$logf.tmp" "$logf"
 	log "$k: guest ran $(since "$t_boot") s (console log: $logf)"
 	grep -a '^EFD-STAMP' "$logf" | sed "s/^EFD-STAMP /  $k: uptime /" >&2 || true
-	judge "$k" "$logf" || status=1
+	judge "$k" "$logf" "$accel" || status=1
 done
 ((status == 0)) && log "PASS: ${kernels[*]}" || log "FAIL"
 exit $status
