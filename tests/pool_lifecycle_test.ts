@@ -32,6 +32,9 @@ async function serve(pool: WorkerPool, units: number, plan: Plan) {
       if (n.redelivered) redelivered.push(n);
     },
   });
+  // Every worker watches the fd before the burst, so only the zero-write
+  // recruit can spread it (a late EPOLL_CTL_ADD would find it readable).
+  await deadline(src.started(), S, "source started");
   efd.write(units);
   await deadline(src.until(units), S, "until(units)");
   const stats = src.stats();
