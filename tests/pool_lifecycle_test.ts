@@ -21,6 +21,22 @@ const NEVER_LOADS =
 const S = 20_000;
 
 /** Serves `units` units of a source with `plan`; returns what came back. */
+/**
+ * `pool`, whose disposal at the end of the test fails within S ms (and then
+ * destroys the pool) instead of hanging the run when a death went unnoticed.
+ */
+function bounded(pool: WorkerPool): WorkerPool {
+  const close = pool[Symbol.asyncDispose].bind(pool);
+  pool[Symbol.asyncDispose] = () =>
+    deadline(close(), S, "close() at the end of the test").catch(
+      async (e) => {
+        await deadline(pool.destroy(), S, "destroy() after a hung close()");
+        throw e;
+      },
+    );
+  return pool;
+}
+
 async function serve(pool: WorkerPool, units: number, plan: Plan) {
   using efd = EventFd.create({ semaphore: true });
   const seen = new Map<number, number>();
@@ -50,7 +66,9 @@ for (
   ] satisfies [string, Plan][]
 ) {
   Deno.test(`death by ${kind} holding a unit: the unit comes back once, marked redelivered`, async () => {
-    await using pool = new WorkerPool({ workers: 2, handler: FAULTY });
+    await using pool = bounded(
+      new WorkerPool({ workers: 2, handler: FAULTY }),
+    );
     const deaths: string[] = [];
     pool.addEventListener("workererror", (e) => deaths.push(e.type));
     const r = await serve(pool, 200, plan);
