@@ -6,23 +6,15 @@
  * @module
  */
 
-import { EPOLLIN } from "../ffi/constants.ts";
-import { Epoll } from "../ffi/epoll.ts";
-import { EventFd } from "../ffi/eventfd.ts";
+import type { EventFd } from "../ffi/eventfd.ts";
 import { asError } from "./deliver.ts";
 import { HandlerLoadError } from "./errors.ts";
 import { Held, type HeldKind, type Shared } from "./layout.ts";
-import {
-  CONTROL_TAG,
-  type InitMessage,
-  type MailMessage,
-  type SourceSpec,
-  type WorkerMessage,
-} from "./protocol.ts";
-import { ResultRing, type RingRecord, type TaskQueue } from "./ring.ts";
+import type { MailMessage, SourceSpec, WorkerMessage } from "./protocol.ts";
+import type { RingRecord, TaskQueue } from "./ring.ts";
+import { launch, newSlot, release, type Slot } from "./slot.ts";
 import { slotMove, type SlotState } from "./states.ts";
 
-const RESULT_BYTES = 1 << 20;
 /** Deaths before ready, in a row, that make a load failure. */
 const LOAD_DEATHS = 3;
 /** A worker that dies sooner than this after its spawn counts as a quick death. */
@@ -64,25 +56,6 @@ export interface SupervisorConfig {
   taskFd: EventFd;
 }
 
-interface Slot {
-  readonly index: number;
-  state: SlotState;
-  worker?: Worker;
-  epoll?: Epoll;
-  control?: EventFd;
-  readonly results: ResultRing;
-  restarts: number;
-  /** Deaths in quick succession, for the back-off. */
-  strikes: number;
-  /** Deaths before ready in a row, for telling a load failure. */
-  loadDeaths: number;
-  servedOnce: boolean;
-  spawnedAt: number;
-  timer?: ReturnType<typeof setTimeout>;
-  readonly acks: Map<number, (error?: unknown) => void>;
-  readonly exited: (() => void)[];
-}
-
 /** The worker slots of one pool. */
 export class Supervisor {
   readonly #cfg: SupervisorConfig;
@@ -95,18 +68,7 @@ export class Supervisor {
     this.#cfg = cfg;
     this.#hooks = hooks;
     for (let index = 0; index < cfg.size; index++) {
-      const slot: Slot = {
-        index,
-        state: "starting",
-        results: ResultRing.create(RESULT_BYTES),
-        restarts: 0,
-        strikes: 0,
-        loadDeaths: 0,
-        servedOnce: false,
-        spawnedAt: 0,
-        acks: new Map(),
-        exited: [],
-      };
+      const slot = newSlot(index);
       this.#slots.push(slot);
       this.#spawn(slot);
     }
@@ -156,16 +118,7 @@ export class Supervisor {
 
   #spawn(slot: Slot): void {
     const cfg = this.#cfg;
-    cfg.shared.resetSlot(slot.index);
-    // A fresh epoll per worker: only fds this worker added itself are in it.
-    slot.epoll = Epoll.create();
-    slot.control = EventFd.create({ nonblocking: true });
-    slot.epoll.add(slot.control.fd, EPOLLIN, CONTROL_TAG);
-    slot.spawnedAt = performance.now();
-    const worker = slot.worker = new Worker(
-      new URL("./worker.ts", import.meta.url),
-      { type: "module", name: `${cfg.name}-${slot.index}` },
-    );
+    const worker = launch(slot, cfg, this.#hooks.sources());
     worker.onmessage = (ev: MessageEvent<WorkerMessage>) =>
       worker === slot.worker && this.#onMessage(slot, ev.data);
     worker.onerror = (ev: ErrorEvent) => {
@@ -180,22 +133,6 @@ export class Supervisor {
       this.#end(slot);
       this.#hooks.onLoadFailure(error);
     }, cfg.loadTimeout);
-    const init: InitMessage = {
-      type: "init",
-      slot: slot.index,
-      slots: cfg.size,
-      ctl: cfg.shared.sab,
-      seq: cfg.shared.seqSab,
-      queue: cfg.queue.sab,
-      results: slot.results.sab,
-      epfd: slot.epoll.fd,
-      ctlfd: slot.control.fd,
-      taskfd: cfg.taskFd.fd,
-      handler: cfg.handler,
-      batch: cfg.batch,
-      sources: this.#hooks.sources(),
-    };
-    worker.postMessage(init);
   }
 
   /** A starting slot's worker reached its loop. */
@@ -278,7 +215,7 @@ export class Supervisor {
     }
     this.#hooks.onDeath(slot.index, cause);
     if (this.#stopping || slot.state === "stopping") return this.#end(slot);
-    this.#release(slot);
+    release(slot);
     if (!wasServing && ++slot.loadDeaths >= LOAD_DEATHS) {
       this.#end(slot);
       this.#hooks.onLoadFailure(new HandlerLoadError(cause));
@@ -297,23 +234,11 @@ export class Supervisor {
     }, delay);
   }
 
-  /** Frees an incarnation: its thread, its fds, its pending acks. */
-  #release(slot: Slot): void {
-    clearTimeout(slot.timer);
-    slot.worker?.terminate();
-    slot.worker = undefined;
-    slot.epoll?.close();
-    slot.control?.close();
-    slot.epoll = slot.control = undefined;
-    for (const ack of slot.acks.values()) ack();
-    slot.acks.clear();
-  }
-
   /** The slot is done for good. */
   #end(slot: Slot): void {
     if (slot.state === "gone") return;
     slot.results.drain(this.#hooks.onRecord);
-    this.#release(slot);
+    release(slot);
     slot.state = slotMove(slot.state, "gone");
     for (const r of slot.exited.splice(0)) r();
   }

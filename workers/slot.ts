@@ -1,0 +1,104 @@
+/**
+ * One worker slot's resources, incarnation by incarnation: the Worker, the
+ * epoll it waits in, the control eventfd that wakes it and the ring it
+ * returns results in. The supervisor decides when; this file only opens and
+ * frees them.
+ *
+ * @module
+ */
+
+import { EPOLLIN } from "../ffi/constants.ts";
+import { Epoll } from "../ffi/epoll.ts";
+import { EventFd } from "../ffi/eventfd.ts";
+import { CONTROL_TAG, type InitMessage, type SourceSpec } from "./protocol.ts";
+import { ResultRing } from "./ring.ts";
+import type { SlotState } from "./states.ts";
+import type { SupervisorConfig } from "./supervisor.ts";
+
+const RESULT_BYTES = 1 << 20;
+
+/** A worker slot and its current incarnation. */
+export interface Slot {
+  readonly index: number;
+  state: SlotState;
+  worker?: Worker;
+  epoll?: Epoll;
+  control?: EventFd;
+  readonly results: ResultRing;
+  restarts: number;
+  /** Deaths in quick succession, for the back-off. */
+  strikes: number;
+  /** Deaths before ready in a row, for telling a load failure. */
+  loadDeaths: number;
+  servedOnce: boolean;
+  spawnedAt: number;
+  timer?: ReturnType<typeof setTimeout>;
+  readonly acks: Map<number, (error?: unknown) => void>;
+  readonly exited: (() => void)[];
+}
+
+/** A slot before its first worker; its result ring lives as long as the pool. */
+export function newSlot(index: number): Slot {
+  return {
+    index,
+    state: "starting",
+    results: ResultRing.create(RESULT_BYTES),
+    restarts: 0,
+    strikes: 0,
+    loadDeaths: 0,
+    servedOnce: false,
+    spawnedAt: 0,
+    acks: new Map(),
+    exited: [],
+  };
+}
+
+/**
+ * Starts a new incarnation in `slot`: a fresh epoll (so only fds this
+ * worker adds itself are in it), its control eventfd, and the Worker with
+ * its init message. The caller wires the Worker's events.
+ */
+export function launch(
+  slot: Slot,
+  cfg: SupervisorConfig,
+  sources: SourceSpec[],
+): Worker {
+  cfg.shared.resetSlot(slot.index);
+  slot.epoll = Epoll.create();
+  slot.control = EventFd.create({ nonblocking: true });
+  slot.epoll.add(slot.control.fd, EPOLLIN, CONTROL_TAG);
+  slot.spawnedAt = performance.now();
+  const worker = slot.worker = new Worker(
+    new URL("./worker.ts", import.meta.url),
+    { type: "module", name: `${cfg.name}-${slot.index}` },
+  );
+  const init: InitMessage = {
+    type: "init",
+    slot: slot.index,
+    slots: cfg.size,
+    ctl: cfg.shared.sab,
+    seq: cfg.shared.seqSab,
+    queue: cfg.queue.sab,
+    results: slot.results.sab,
+    epfd: slot.epoll.fd,
+    ctlfd: slot.control.fd,
+    taskfd: cfg.taskFd.fd,
+    handler: cfg.handler,
+    batch: cfg.batch,
+    sources,
+  };
+  worker.postMessage(init);
+  return worker;
+}
+
+/** Frees an incarnation: its thread, its fds, its pending acks. */
+export function release(slot: Slot): void {
+  clearTimeout(slot.timer);
+  slot.worker?.terminate();
+  slot.worker = undefined;
+  slot.epoll?.close();
+  slot.control?.close();
+  slot.epoll = slot.control = undefined;
+  for (const ack of slot.acks.values()) ack();
+  slot.acks.clear();
+}
