@@ -56,13 +56,14 @@ export function newSlot(index: number): Slot {
 /**
  * Starts a new incarnation in `slot`: a fresh epoll (so only fds this
  * worker adds itself are in it), its control eventfd, and the Worker with
- * its init message. The caller wires the Worker's events.
+ * its init message, posted after `wire` has set the Worker's handlers.
  */
 export function launch(
   slot: Slot,
   cfg: SupervisorConfig,
   sources: SourceSpec[],
-): Worker {
+  wire: (worker: Worker) => void,
+): void {
   cfg.shared.resetSlot(slot.index);
   slot.epoll = Epoll.create();
   slot.control = EventFd.create({ nonblocking: true });
@@ -72,6 +73,7 @@ export function launch(
     new URL("./worker.ts", import.meta.url),
     { type: "module", name: `${cfg.name}-${slot.index}` },
   );
+  wire(worker);
   const init: InitMessage = {
     type: "init",
     slot: slot.index,
@@ -88,7 +90,6 @@ export function launch(
     sources,
   };
   worker.postMessage(init);
-  return worker;
 }
 
 /** Frees an incarnation: its thread, its fds, its pending acks. */

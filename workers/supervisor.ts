@@ -118,21 +118,22 @@ export class Supervisor {
 
   #spawn(slot: Slot): void {
     const cfg = this.#cfg;
-    const worker = launch(slot, cfg, this.#hooks.sources());
-    worker.onmessage = (ev: MessageEvent<WorkerMessage>) =>
-      worker === slot.worker && this.#onMessage(slot, ev.data);
-    worker.onerror = (ev: ErrorEvent) => {
-      ev.preventDefault();
-      if (worker !== slot.worker) return;
-      this.#died(slot, asError(ev.error ?? ev.message));
-    };
-    slot.timer = setTimeout(() => {
-      const error = new HandlerLoadError(
-        new Error(`the worker did not load within ${cfg.loadTimeout} ms`),
-      );
-      this.#end(slot);
-      this.#hooks.onLoadFailure(error);
-    }, cfg.loadTimeout);
+    launch(slot, cfg, this.#hooks.sources(), (worker) => {
+      worker.onmessage = (ev: MessageEvent<WorkerMessage>) =>
+        worker === slot.worker && this.#onMessage(slot, ev.data);
+      worker.onerror = (ev: ErrorEvent) => {
+        ev.preventDefault();
+        if (worker !== slot.worker) return;
+        this.#died(slot, asError(ev.error ?? ev.message));
+      };
+      slot.timer = setTimeout(() => {
+        const error = new HandlerLoadError(
+          new Error(`the worker did not load within ${cfg.loadTimeout} ms`),
+        );
+        this.#end(slot);
+        this.#hooks.onLoadFailure(error);
+      }, cfg.loadTimeout);
+    });
   }
 
   /** A starting slot's worker reached its loop. */
