@@ -258,6 +258,7 @@ export function buildTable(
         )
         : "",
     });
+  const atLeast = (min: number) => ({ min, text: `≥ ${min}× at every W` });
   const rounds = params.rounds > 1
     ? `, median (min–max) of ${params.rounds} interleaved rounds`
     : "";
@@ -277,22 +278,30 @@ export function buildTable(
   row("piscina 5 (Node)", "piscina", rate, fmtRate);
 
   section("ratios (per round, then median)");
-  ratioRow("efdpool ÷ C consumers, 1 write/unit", "efd-1-c", "c-1", {
-    min: TARGET.sourceVsC,
-    text: `≥ ${TARGET.sourceVsC}× at every W`,
-  });
-  ratioRow("efdpool ÷ C consumers, batched", "efd-batch-c", "c-batch", {
-    min: TARGET.batchedVsC,
-    text: `≥ ${TARGET.batchedVsC}× at every W`,
-  });
-  ratioRow("efdpool run() ÷ postMessage pool", "efd-run", "pm", {
-    min: TARGET.runVsPm,
-    text: `≥ ${TARGET.runVsPm}× at every W`,
-  });
-  ratioRow("efdpool run() ÷ piscina", "efd-run", "piscina", {
-    min: TARGET.runVsPiscina,
-    text: `≥ ${TARGET.runVsPiscina}× at every W`,
-  });
+  ratioRow(
+    "efdpool ÷ C consumers, 1 write/unit",
+    "efd-1-c",
+    "c-1",
+    atLeast(TARGET.sourceVsC),
+  );
+  ratioRow(
+    "efdpool ÷ C consumers, batched",
+    "efd-batch-c",
+    "c-batch",
+    atLeast(TARGET.batchedVsC),
+  );
+  ratioRow(
+    "efdpool run() ÷ postMessage pool",
+    "efd-run",
+    "pm",
+    atLeast(TARGET.runVsPm),
+  );
+  ratioRow(
+    "efdpool run() ÷ piscina",
+    "efd-run",
+    "piscina",
+    atLeast(TARGET.runVsPiscina),
+  );
 
   const p50: Pick = (r) => r.latencyUs?.p50;
   const p99: Pick = (r) => r.latencyUs?.p99;
