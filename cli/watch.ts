@@ -176,9 +176,12 @@ export async function watch(argv: string[]): Promise<number> {
   let ended = "";
   let last: WatchSample | undefined;
   try {
-    for (;;) {
-      const wait = Math.min(interval, duration - (performance.now() - t0));
-      if (wait <= 0) break;
+    // Samples are counted, not timed: a timer that fires a little early
+    // must not squeeze in an extra sample before the end.
+    const samples = Math.ceil(duration / interval);
+    for (let k = 1; k <= samples; k++) {
+      const due = t0 + Math.min(k * interval, duration);
+      const wait = Math.max(0, due - performance.now());
       let timer: ReturnType<typeof setTimeout> | undefined;
       const tick = new Promise<boolean>((r) =>
         timer = setTimeout(() => r(true), wait)
