@@ -21,12 +21,17 @@ const symbols = {
     result: "isize",
   },
   poll: { parameters: ["buffer", "u64", "i32"], result: "i32" },
+  // Takes a pointer, not a buffer: the poll runs on Deno's blocking pool and
+  // can outlive the isolate that started it (a terminated Worker), so its
+  // pollfd array lives in C memory that no isolate frees (see ffi/wait.ts).
   pollAsync: {
     name: "poll",
-    parameters: ["buffer", "u64", "i32"],
+    parameters: ["pointer", "u64", "i32"],
     result: "i32",
     nonblocking: true,
   },
+  malloc: { parameters: ["usize"], result: "pointer" },
+  free: { parameters: ["pointer"], result: "void" },
   epoll_create1: { parameters: ["i32"], result: "i32" },
   epoll_ctl: { parameters: ["i32", "i32", "i32", "buffer"], result: "i32" },
   epoll_wait: { parameters: ["i32", "buffer", "i32", "i32"], result: "i32" },

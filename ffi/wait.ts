@@ -81,27 +81,40 @@ export async function pollOffThread(
   waker: Waker,
 ): Promise<number[]> {
   const n = fds.length + 1;
-  const buf = new Int32Array(n * 2);
-  const view = new DataView(buf.buffer);
-  fds.forEach(({ fd, events }, i) => {
-    view.setInt32(i * 8, fd, true);
-    view.setInt16(i * 8 + 4, events, true);
-  });
-  view.setInt32(fds.length * 8, waker.fd, true);
-  view.setInt16(fds.length * 8 + 4, POLLIN, true);
-  const deadline = timeoutMs < 0 ? Infinity : performance.now() + timeoutMs;
-  for (;;) {
-    const left = deadline === Infinity
-      ? -1
-      : Math.max(0, Math.ceil(deadline - performance.now()));
-    const r = await libc().pollAsync(buf, BigInt(n), left);
-    // errno is thread-local and the poll ran on another thread, so an
-    // EINTR there cannot be read here; a negative result is retried, and
-    // the only other failures (EFAULT, EINVAL, ENOMEM) cannot arise from
-    // this well-formed, bounded call.
-    if (r >= 0 || performance.now() >= deadline) break;
+  // The pollfd array is malloc'd, not a typed array: if this isolate ends (a
+  // Worker terminated) while the poll is pending, the poll still returns
+  // later and writes its revents. Into isolate memory that would be a write
+  // after free (it crashed a CI run with SIGSEGV); C memory is only leaked.
+  const ptr = libc().malloc(BigInt(n * 8));
+  if (ptr === null) throw new RangeError(`cannot allocate ${n} pollfds`);
+  try {
+    const view = new DataView(
+      Deno.UnsafePointerView.getArrayBuffer(ptr, n * 8),
+    );
+    fds.forEach(({ fd, events }, i) => {
+      view.setInt32(i * 8, fd, true);
+      view.setInt16(i * 8 + 4, events, true);
+      view.setInt16(i * 8 + 6, 0, true);
+    });
+    view.setInt32(fds.length * 8, waker.fd, true);
+    view.setInt16(fds.length * 8 + 4, POLLIN, true);
+    view.setInt16(fds.length * 8 + 6, 0, true);
+    const deadline = timeoutMs < 0 ? Infinity : performance.now() + timeoutMs;
+    for (;;) {
+      const left = deadline === Infinity
+        ? -1
+        : Math.max(0, Math.ceil(deadline - performance.now()));
+      const r = await libc().pollAsync(ptr, BigInt(n), left);
+      // errno is thread-local and the poll ran on another thread, so an
+      // EINTR there cannot be read here; a negative result is retried, and
+      // the only other failures (EFAULT, EINVAL, ENOMEM) cannot arise from
+      // this well-formed, bounded call.
+      if (r >= 0 || performance.now() >= deadline) break;
+    }
+    return fds.map((_, i) => view.getInt16(i * 8 + 6, true));
+  } finally {
+    libc().free(ptr);
   }
-  return fds.map((_, i) => view.getInt16(i * 8 + 6, true));
 }
 
 /** Synchronous `poll` with EINTR retried against the original deadline. */

@@ -175,3 +175,39 @@ Deno.test("readAsync: the process exits by itself once no wait is pending", asyn
     events: 0,
   });
 });
+
+Deno.test("async waits of a terminated Worker: later units neither crash the process nor go missing", async () => {
+  // The waits' polls outlive the Worker and return when the units arrive; a
+  // poll writing into the dead isolate's memory once crashed CI.
+  using efd = EventFd.create({ semaphore: true, nonblocking: true });
+  let written = 0;
+  let taken = 0;
+  for (let round = 0; round < 8; round++) {
+    const workers = Array.from({ length: 4 }, () =>
+      new Worker(
+        new URL("./fixtures/ffi_abandoned_wait.ts", import.meta.url),
+        { type: "module" },
+      ));
+    await deadline(
+      Promise.all(workers.map((w) =>
+        new Promise((resolve, reject) => {
+          w.onmessage = resolve;
+          w.onerror = reject;
+          w.postMessage(efd.fd);
+        })
+      )),
+      30_000,
+      "workers waiting",
+    );
+    for (const w of workers) w.terminate();
+    // Heap churn in this isolate too, then the units the polls wake on.
+    const junk = Array.from({ length: 5000 }, (_, i) => new Uint8Array(i % 96));
+    assert.equal(junk.length, 5000);
+    await tick(5);
+    efd.write(round + 1);
+    written += round + 1;
+    await tick(5);
+    while (efd.tryRead() !== null) taken++;
+  }
+  assert.equal(taken, written, "every unit read here, none by a dead wait");
+});
