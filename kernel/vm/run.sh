@@ -103,6 +103,10 @@ have_all() {
 	done
 }
 ((${#kernels[@]} || ${#want[@]} || debug)) || want=(0 1)
+# tools/ensure_packages.sh's lock: CI builds the debug kernel in the
+# background, whose packages may be installing right now.
+exec 7>/var/lock/efdpool-apt.lock
+flock 7
 if ((${#want[@]})) && ((install)); then
 	log "apt-get update"
 	apt-get update -qq
@@ -123,6 +127,7 @@ if ! have_all; then
 			die "apt-get install failed"
 		}
 fi
+exec 7>&-
 log "packages ready in $(since "$t_install") s"
 if ((debug)); then
 	t_debug=$(now)
@@ -250,7 +255,11 @@ initrd_for() {
 qemu() { # qemu ACCEL KERNEL INITRD LOG TIMEOUT [KERNEL-ARGS]
 	local cpu=()
 	[[ $1 == kvm ]] && cpu=(-cpu host)
-	timeout --foreground "$5" qemu-system-x86_64 -accel "$1" "${cpu[@]}" -m 2048 -smp 2 \
+	# Two sockets of one CPU: SeaBIOS's MP table lists only the first logical
+	# CPU of each package, so "-smp 2" (one package, two cores) gave the
+	# debug kernel, which has no ACPI, one CPU.
+	timeout --foreground "$5" qemu-system-x86_64 -accel "$1" "${cpu[@]}" -m 2048 \
+		-smp 2,sockets=2,cores=1,threads=1 \
 		-nographic -no-reboot -nic none -kernel "$2" -initrd "$3" \
 		-append "console=ttyS0 quiet panic=-1 mitigations=off log_buf_len=4M ${6:-}" \
 		</dev/null >"$4" 2>&1
