@@ -303,11 +303,18 @@ scope_of() {
 SPLAT='BUG|WARNING|Oops|Call Trace|ODEBUG|INFO: task|rcu: INFO|soft lockup|hrtimer: interrupt took|suspected memory leak|kmemleak-report'
 
 # Judges one console log; prints a summary and returns non-zero on failure.
-# A line of "hrtimer: interrupt took N ns" under TCG with N of 10 ms or more:
-# the guest cannot tell that from the host descheduling its vCPU thread in
-# the handler (seen once, 19.7 ms on 6.1-rt during the Deno checks, host load
-# ≈ 6); the module's own hard-irq work, before it was bounded, showed as
-# 0.28 ms. Such a line is reported, not failed; under KVM every one fails.
+# A line of "hrtimer: interrupt took N ns" under TCG with N of 10 ms or more
+# is reported, not failed. The figure is the time hrtimer_interrupt() spent
+# in three passes over the expired hard timers; the module has none there:
+# its timer is a soft one, which the interrupt only hands to the softirq
+# (checked in every guest from /proc/timer_list: "hrtimer: the module's timer
+# is a soft one"), so its work never counts in that figure. What remains in
+# the interrupt is the kernel's own hard timers (the tick, the watchdog,
+# sleepers' wake-ups), tens of microseconds under KASAN, so ten milliseconds
+# there is the host descheduling the vCPU thread mid-interrupt (seen once, 19.7 ms on 6.1-rt during the Deno checks at host
+# load ≈ 6). The module's own hard-irq work, before it was moved to a soft
+# timer and bounded, showed as 0.28 ms: a line under 10 ms, and any line
+# under KVM, fails. kernel/README.md has the evidence.
 host_hiccup() { # host_hiccup ACCEL LINE
 	local ns
 	[[ $1 == tcg ]] || return 1
@@ -345,7 +352,7 @@ judge() {
 		"stress: seed without CAP_SYS_PTRACE refused" "stress: channel limit"
 		"stress: attach/fire/close/HUP cycles" "stress: threads on one channel"
 		"stress: channels at the shortest period" "stress: rmmod racing the last close"
-		"module unload")
+		"hrtimer: the module's timer is a soft one" "module unload")
 	[[ $k == debug ]] && needs+=("kmemleak scan clean")
 	((deno)) && needs+=("client: errors" "seed wakes a Deno waiter"
 		"pool: 100000 burst units" "pool: 1000 hrtimer units" "throughput ratio"
@@ -359,7 +366,8 @@ judge() {
 			{ log "$k: missing check: $need"; fails=$((fails + 1)); }
 	done
 	log "$k: $oks ok, $fails not ok, $skips skipped"
-	grep -a '^EFD-RESULT ok .*\(rate\|ratio\)' "$logf" | sed "s/^EFD-RESULT ok /  $k: /" >&2 || true
+	grep -a '^EFD-RESULT ok .*\(rate\|ratio\|hrtimer: hang\)' "$logf" |
+		sed "s/^EFD-RESULT ok /  $k: /" >&2 || true
 	((fails == 0))
 }
 
