@@ -90,7 +90,7 @@ if ! flock -n 9; then
 fi
 
 if [[ -e $dir/ready ]]; then
-	log "cached: $dir"
+	log "cached: $dir (built in $(cat "$dir/build-seconds") s)"
 	echo "$dir"
 	exit 0
 fi
