@@ -313,12 +313,16 @@ SPLAT='BUG|WARNING|Oops|Call Trace|ODEBUG|INFO: task|rcu: INFO|soft lockup|hrtim
 # sleepers' wake-ups), tens of microseconds under KASAN, so ten milliseconds
 # there is the host descheduling the vCPU thread mid-interrupt (seen once, 19.7 ms on 6.1-rt during the Deno checks at host
 # load ≈ 6). The module's own hard-irq work, before it was moved to a soft
-# timer and bounded, showed as 0.28 ms: a line under 10 ms, and any line
-# under KVM, fails. kernel/README.md has the evidence.
-host_hiccup() { # host_hiccup ACCEL LINE
+# timer and bounded, showed as 0.28 ms, and a hard timer with today's
+# bounded work as 16.8 ms under the stress (so the excuse holds only when the
+# soft-timer check passed): a line under 10 ms, any line under KVM, and any
+# line in a guest whose module timer is not soft, fails. kernel/README.md has
+# the evidence.
+host_hiccup() { # host_hiccup ACCEL LOG LINE
 	local ns
 	[[ $1 == tcg ]] || return 1
-	ns=$(sed -n 's/.*hrtimer: interrupt took \([0-9]*\) ns.*/\1/p' <<<"$2")
+	grep -aq "^EFD-RESULT ok hrtimer: the module's timer is a soft one" "$2" || return 1
+	ns=$(sed -n 's/.*hrtimer: interrupt took \([0-9]*\) ns.*/\1/p' <<<"$3")
 	[[ -n $ns ]] && ((ns >= 10000000))
 }
 
@@ -331,7 +335,7 @@ judge() {
 	# The whole console: a splat may have scrolled out of the dmesg dump.
 	bad=$(grep -aE "$SPLAT" "$logf" || true)
 	while IFS= read -r line; do
-		host_hiccup "$accel" "$line" || continue
+		host_hiccup "$accel" "$logf" "$line" || continue
 		log "$k: not failed, a host hiccup under TCG: $line"
 		bad=$(grep -avF "$line" <<<"$bad" || true)
 	done <<<"$bad"
