@@ -11,7 +11,7 @@
 import { openForRead, type ReadFile } from "../io/file.ts";
 import type { PoolLike } from "../io/source.ts";
 import type { BlockSource } from "./checksum.ts";
-import { crc32Combine } from "./crc32.ts";
+import { crc32Combine } from "./libz.ts";
 import {
   deflateBound,
   type GzipBlock,
