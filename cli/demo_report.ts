@@ -55,6 +55,8 @@ export interface DemoFacts {
   runs: number;
   efdpool: Figures & {
     warmupMs: number;
+    /** Median time the main thread spent writing the output, ms. */
+    writeMs: number;
     perWorker: number[];
     crc: number;
   };
@@ -82,7 +84,15 @@ export interface DemoResult extends DemoFacts {
   ok: boolean;
 }
 
-function median(xs: number[]): number {
+/**
+ * The median of `xs`.
+ *
+ * @example
+ * ```ts ignore
+ * console.log(median([3, 1, 2])); // 2
+ * ```
+ */
+export function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
@@ -182,7 +192,11 @@ export function render(r: DemoResult): string[] {
     row(`pigz -p ${r.workers} -${r.level}`, r.pigz, r.bytes, r.runs),
     `efdpool: blocks per worker ${
       r.efdpool.perWorker.map((n, i) => `w${i} ${n}`).join(", ") || "none"
-    }; pool start-up before the clock ${r.efdpool.warmupMs.toFixed(0)} ms`,
+    }; pool start-up before the clock ${
+      r.efdpool.warmupMs.toFixed(0)
+    } ms; writing the output took the main thread ${
+      r.efdpool.writeMs.toFixed(1)
+    } ms`,
   ];
   if (r.bytes > 0) {
     const pct = (v: number | null) =>

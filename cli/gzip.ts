@@ -66,6 +66,11 @@ export interface GzipRun {
   ms: number;
   /** Pool start-up before the clock (workers loading the handler), ms. */
   warmupMs: number;
+  /**
+   * Time this thread spent in write(2) for the output, ms: what a write
+   * path through the kernel source (io_uring) could save at most.
+   */
+  writeMs: number;
   /** Blocks deflated. */
   blocks: number;
   /** Blocks deflated per worker. */
@@ -168,8 +173,11 @@ async function compress(
   let crc = 0;
   let outBytes = 0;
   let failure: Error | undefined;
+  let writeMs = 0;
   const emit = (bytes: Uint8Array) => {
+    const t = performance.now();
     writeAll(out, bytes);
+    writeMs += performance.now() - t;
     outBytes += bytes.length;
   };
 
@@ -267,6 +275,7 @@ async function compress(
     crc,
     ms: performance.now() - start,
     warmupMs: start - warmupStart,
+    writeMs,
     blocks: count,
     perWorker: Array.from(perWorker, (n) => n ?? 0),
   };
