@@ -205,7 +205,7 @@ export async function demo(argv: string[]): Promise<number> {
   const pigz: (Timed | Skipped)[] = [];
   try {
     // The pool's handler is the block handler, so every worker has loaded
-    // it (and node:zlib) before the clock starts, not on its first block.
+    // it before the clock starts, not on its first block.
     await using pool = new WorkerPool({
       workers: s.workers,
       name: "demo",

@@ -224,8 +224,8 @@ async function compress(
   const warmupStart = performance.now();
   let start = warmupStart;
   try {
-    // One tiny read first, so the workers have loaded the handler (and
-    // node:zlib) before the clock starts; reported apart as start-up.
+    // One tiny read first, so the pool has loaded the handler before the
+    // clock starts; reported apart as start-up.
     if (size > 0) {
       source.read(file, 0, { tag: WARMUP_TAG, length: Math.min(size, 4096) });
       await source.drain();
