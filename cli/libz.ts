@@ -184,6 +184,7 @@ export const Z_FINISH = 4;
 
 const Z_OK = 0;
 const Z_STREAM_END = 1;
+const Z_BUF_ERROR = -5;
 const Z_DEFLATED = 8;
 const Z_DEFAULT_STRATEGY = 0;
 // z_stream on x86_64 (zlib.h): next_in 0, avail_in 8, total_in 16,
@@ -298,7 +299,8 @@ export class RawDeflate implements Disposable {
     v.setBigUint64(NEXT_OUT, address(output), true);
     v.setUint32(AVAIL_OUT, output.length, true);
     const code = z.deflate(this.#strm, flush);
-    if (code !== Z_OK && code !== Z_STREAM_END) {
+    // Z_BUF_ERROR only says no progress was possible (no room): not done.
+    if (code !== Z_OK && code !== Z_STREAM_END && code !== Z_BUF_ERROR) {
       throw new LibzError("deflate", code);
     }
     const inLeft = v.getUint32(AVAIL_IN, true);

@@ -120,10 +120,14 @@ Deno.test("gzip: libz's dictionary is real, flushes chain into one stream, misus
     inflateRawSync(out.subarray(0, at)),
     Buffer.from(text.subarray(0, 9001)),
   );
-  // Too little room: not done, nothing thrown.
+  // Too little room, or none: not done, nothing thrown.
   d.reset();
   assert.equal(
     d.deflate(text.subarray(0, 9000), out.subarray(0, 10), Z_FINISH).done,
+    false,
+  );
+  assert.equal(
+    d.deflate(new Uint8Array(0), out.subarray(0, 0), Z_FINISH).done,
     false,
   );
   d.end();
