@@ -101,7 +101,7 @@ mkdir -p "$dir/obj"
 build_kernel "$dir" "$src"
 echo "$(($(date +%s) - t0))" >"$dir/build-seconds"
 # CPU seconds (user, sys) of the build's processes: comparable across loads.
-times | tail -1 >"$dir/build-cpu"
+times >"$dir/times" && tail -1 "$dir/times" >"$dir/build-cpu"
 touch "$dir/ready"
 log "built in $(cat "$dir/build-seconds") s ($(cat "$dir/build-cpu") CPU user/sys, $(nproc) CPUs, -j$JOBS, load $(cut -d' ' -f1-3 /proc/loadavg)): $dir"
 echo "$dir"

@@ -141,7 +141,9 @@ fi
 # The kernel ELF for $1, extracted from its bzImage (installed or downloaded).
 vmlinux_of() {
 	local k=$1 dir=$CACHE/$1 img
-	[[ $k == debug ]] && { echo "$DEBUG_DIR/vmlinux"; return; }
+	# The debug kernel's ELF dies before its early console when entered
+	# through PVH (since KASAN is outline); its bzImage boots.
+	[[ $k == debug ]] && { echo "$DEBUG_DIR/obj/arch/x86/boot/bzImage"; return; }
 	mkdir -p "$dir"
 	[[ -s $dir/vmlinux ]] && { echo "$dir/vmlinux"; return; }
 	img=/boot/vmlinuz-$k
