@@ -142,7 +142,8 @@ fi
 vmlinux_of() {
 	local k=$1 dir=$CACHE/$1 img
 	# The debug kernel's ELF dies before its early console when entered
-	# through PVH (since KASAN is outline); its bzImage boots.
+	# through PVH with its current options (not bisected; the inline-KASAN,
+	# -O2, ORC build booted so); its bzImage boots.
 	[[ $k == debug ]] && { echo "$DEBUG_DIR/obj/arch/x86/boot/bzImage"; return; }
 	mkdir -p "$dir"
 	[[ -s $dir/vmlinux ]] && { echo "$dir/vmlinux"; return; }
