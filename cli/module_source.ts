@@ -7,10 +7,10 @@
  * @module
  */
 
-import { lastErrno } from "../ffi/errno.ts";
+import { ClosedError, FullError } from "../errors.ts";
+import { ERRNO, lastErrno } from "../ffi/errno.ts";
 import { EventFd } from "../ffi/eventfd.ts";
 import { libc } from "../ffi/libc.ts";
-import { SourceClosedError, SourceFullError } from "../io/errors.ts";
 import type { ReadFile } from "../io/file.ts";
 import { Slots } from "../io/slots.ts";
 import {
@@ -24,7 +24,7 @@ import { EfdNotifyChannel } from "../kernel/client.ts";
 import type { PoolSource } from "../workers/source.ts";
 import { type ModuleSourceData, RESULTS } from "./module_worker.ts";
 
-const EINTR = 4;
+const { EINTR } = ERRNO;
 
 /** What signals the source's eventfd: an `EfdNotifyChannel`, or a stand-in. */
 export interface BlockNotifier {
@@ -137,7 +137,7 @@ export class ModuleSource {
   /**
    * Reads the block on this thread into the next slot, then has the module
    * signal one unit. A failed read is queued too: its handler sees the
-   * error. Throws `SourceFullError` while that slot's block is unhandled.
+   * error. Throws `FullError` while that slot's block is unhandled.
    *
    * @example
    * ```ts ignore
@@ -147,14 +147,16 @@ export class ModuleSource {
   read(file: ReadFile, offset: number, options: ReadOptions = {}): number {
     const { length = this.blockSize, tag = 0 } = options;
     if (this.#failure) throw this.#failure;
-    if (this.#closed) throw new SourceClosedError(`read ${file.path}`);
+    if (this.#closed) throw new ClosedError("source", `read ${file.path}`);
     if (length > this.blockSize) {
       throw new RangeError(
         `length must be within 0..${this.blockSize} (the blockSize), got ${length}`,
       );
     }
     const slot = this.#queued % this.depth;
-    if (this.#slots.busy(slot)) throw new SourceFullError(this.depth);
+    if (this.#slots.busy(slot)) {
+      throw new FullError("source", this.depth, "operations in flight");
+    }
     const id = this.#queued + 1;
     // Only this thread takes slots, always the one after the last it took,
     // so the free slot `slot` is the one acquire picks.
@@ -181,7 +183,7 @@ export class ModuleSource {
 
   /**
    * Resolves when the next `slots` reads (default 1) cannot throw
-   * `SourceFullError`.
+   * `FullError`.
    *
    * @example
    * ```ts ignore
@@ -222,7 +224,7 @@ export class ModuleSource {
    * ```
    */
   attach(pool: PoolLike, options: AttachSourceOptions): PoolSource {
-    if (this.#closed) throw new SourceClosedError("attach");
+    if (this.#closed) throw new ClosedError("source", "attach");
     if (this.#attached) {
       throw new TypeError(
         "the source is attached already; close it and make another",

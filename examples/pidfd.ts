@@ -10,15 +10,15 @@
  */
 
 import { EventFd } from "../mod.ts";
-import { errnoName, lastErrno } from "../ffi/errno.ts";
+import { ERRNO, errnoName, lastErrno } from "../ffi/errno.ts";
 import { libc } from "../ffi/libc.ts";
 
 const SYS_PIDFD_OPEN = 434n; // Same number on every architecture.
 const SYS_PIDFD_GETFD = 438n;
-const SYS_PRCTL = Deno.build.arch === "aarch64" ? 167n : 157n;
+const SYS_PRCTL = 157n; // x86_64, like the rest of efdpool
 const PR_SET_PTRACER = 0x59616d61;
 const PR_SET_PTRACER_ANY = -1;
-const EINVAL = 22;
+const { EINVAL } = ERRNO;
 
 /** `pidfd_getfd` was refused or could not find the process or the fd. */
 export class GrabFdError extends Error {

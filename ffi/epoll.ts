@@ -4,8 +4,16 @@
  * @module
  */
 
-import { POLLIN } from "./constants.ts";
-import { ErrnoError, lastErrno, throwErrno } from "./errno.ts";
+import {
+  EPOLL_CLOEXEC,
+  EPOLL_CTL_ADD,
+  EPOLL_CTL_DEL,
+  EPOLL_CTL_MOD,
+  EPOLL_EVENT_SIZE,
+  POLLIN,
+} from "./constants.ts";
+import { ClosedError } from "../errors.ts";
+import { ERRNO, lastErrno, throwErrno } from "./errno.ts";
 import { libc } from "./libc.ts";
 import { checkTimeout } from "./poll.ts";
 import {
@@ -17,14 +25,7 @@ import {
 } from "./validate.ts";
 import { pollOffThread, withWaker } from "./wait.ts";
 
-const EPOLL_CLOEXEC = 0o2000000;
-const EPOLL_CTL_ADD = 1;
-const EPOLL_CTL_DEL = 2;
-const EPOLL_CTL_MOD = 3;
-const EINTR = 4;
-const EBADF = 9;
-// struct epoll_event is packed on x86_64: u32 events, u64 data.
-const EVENT_SIZE = 12;
+const { EINTR } = ERRNO;
 
 /** One readiness event from {@linkcode Epoll.wait}. */
 export interface EpollEvent {
@@ -57,8 +58,8 @@ export interface EpollWaitAsyncOptions {
  */
 export class Epoll {
   #fd: number;
-  #events = new Uint8Array(EVENT_SIZE * 64);
-  readonly #ctl = new Uint8Array(EVENT_SIZE);
+  #events = new Uint8Array(EPOLL_EVENT_SIZE * 64);
+  readonly #ctl = new Uint8Array(EPOLL_EVENT_SIZE);
 
   private constructor(fd: number) {
     this.#fd = fd;
@@ -86,9 +87,7 @@ export class Epoll {
   }
 
   #open(op: string): number {
-    if (this.#fd < 0) {
-      throw new ErrnoError(op, EBADF, "epoll instance already closed");
-    }
+    if (this.#fd < 0) throw new ClosedError("epoll", op);
     return this.#fd;
   }
 
@@ -162,8 +161,8 @@ export class Epoll {
   #ensure(maxEvents: number, timeoutMs: number): void {
     checkTimeout(timeoutMs);
     checkInt("maxEvents", maxEvents, 1, 65536);
-    if (this.#events.length < maxEvents * EVENT_SIZE) {
-      this.#events = new Uint8Array(maxEvents * EVENT_SIZE);
+    if (this.#events.length < maxEvents * EPOLL_EVENT_SIZE) {
+      this.#events = new Uint8Array(maxEvents * EPOLL_EVENT_SIZE);
     }
   }
 
@@ -172,8 +171,8 @@ export class Epoll {
     const out: EpollEvent[] = [];
     for (let i = 0; i < n; i++) {
       out.push({
-        events: view.getUint32(i * EVENT_SIZE, true),
-        data: Number(view.getBigUint64(i * EVENT_SIZE + 4, true)),
+        events: view.getUint32(i * EPOLL_EVENT_SIZE, true),
+        data: Number(view.getBigUint64(i * EPOLL_EVENT_SIZE + 4, true)),
       });
     }
     return out;
@@ -238,7 +237,7 @@ export class Epoll {
   }
 
   /**
-   * Closes the epoll fd. A second `close()` throws EBADF.
+   * Closes the epoll fd. A second `close()` does nothing.
    *
    * @example
    * ```ts
@@ -248,13 +247,14 @@ export class Epoll {
    * ```
    */
   close(): void {
-    const fd = this.#open("close");
+    const fd = this.#fd;
+    if (fd < 0) return;
     this.#fd = -1;
     if (libc().close(fd) < 0) throwErrno("close", `epfd ${fd}`);
   }
 
   /**
-   * Closes unless already closed, for `using`.
+   * Closes the epoll fd, for `using`.
    *
    * @example
    * ```ts
@@ -265,6 +265,6 @@ export class Epoll {
    * ```
    */
   [Symbol.dispose](): void {
-    if (this.#fd >= 0) this.close();
+    this.close();
   }
 }

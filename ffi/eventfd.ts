@@ -8,11 +8,15 @@ import {
   EFD_CLOEXEC,
   EFD_NONBLOCK,
   EFD_SEMAPHORE,
+  F_GETFL,
+  O_NONBLOCK,
   POLLERR,
   POLLIN,
   POLLNVAL,
+  RWF_NOWAIT,
 } from "./constants.ts";
-import { ErrnoError, lastErrno, throwErrno } from "./errno.ts";
+import { ClosedError } from "../errors.ts";
+import { ERRNO, ErrnoError, lastErrno, throwErrno } from "./errno.ts";
 import { eventFdInfo } from "./fdinfo.ts";
 import { libc } from "./libc.ts";
 import {
@@ -25,13 +29,7 @@ import {
 } from "./validate.ts";
 import { pollOffThread, type Waker, withWaker } from "./wait.ts";
 
-const EBADF = 9;
-const EINTR = 4;
-const EAGAIN = 11;
-const EOPNOTSUPP = 95;
-const RWF_NOWAIT = 0x8;
-const F_GETFL = 3;
-const O_NONBLOCK = 0o4000;
+const { EBADF, EINTR, EAGAIN, EOPNOTSUPP } = ERRNO;
 const U64_MAX = 0xffffffffffffffffn;
 
 // Per-thread scratch: one u64 for the counter and an iovec pointing at it,
@@ -77,31 +75,6 @@ export interface FromFdOptions {
 export interface ReadAsyncOptions {
   /** Cancels the wait; a cancelled wait never consumes a unit. */
   signal?: AbortSignal;
-}
-
-/** The operation was attempted on an `EventFd` that was already closed. */
-export class EventFdClosedError extends ErrnoError {
-  /**
-   * Builds the error.
-   *
-   * @param syscall The operation that was attempted.
-   *
-   * @example
-   * ```ts
-   * import { EventFd, EventFdClosedError } from "./eventfd.ts";
-   * const efd = EventFd.create();
-   * efd.close();
-   * try {
-   *   efd.write(1);
-   * } catch (e) {
-   *   console.log(e instanceof EventFdClosedError, (e as EventFdClosedError).code); // true EBADF
-   * }
-   * ```
-   */
-  constructor(syscall: string) {
-    super(syscall, EBADF, "eventfd already closed");
-    this.name = "EventFdClosedError";
-  }
 }
 
 /** `fromFd` was given an fd that is open but is not an eventfd. */
@@ -272,7 +245,7 @@ export class EventFd {
   }
 
   #open(op: string): number {
-    if (this.#fd < 0) throw new EventFdClosedError(op);
+    if (this.#fd < 0) throw new ClosedError("eventfd", op);
     return this.#fd;
   }
 
@@ -413,7 +386,7 @@ export class EventFd {
 
   /**
    * Closes the fd (if owned) and rejects pending `readAsync` calls with
-   * `EventFdClosedError`. A second `close()` throws the same error.
+   * `ClosedError`. A second `close()` does nothing.
    *
    * @example
    * ```ts
@@ -424,14 +397,15 @@ export class EventFd {
    * ```
    */
   close(): void {
-    const fd = this.#open("close");
+    const fd = this.#fd;
+    if (fd < 0) return;
     this.#fd = -1;
     for (const w of this.#waiters) w.wake();
     if (this.#owned && libc().close(fd) < 0) throwErrno("close", `fd ${fd}`);
   }
 
   /**
-   * Closes the fd unless already closed, for `using`.
+   * Closes the fd, for `using`.
    *
    * @example
    * ```ts
@@ -443,6 +417,6 @@ export class EventFd {
    * ```
    */
   [Symbol.dispose](): void {
-    if (!this.closed) this.close();
+    this.close();
   }
 }

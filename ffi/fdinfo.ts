@@ -6,10 +6,8 @@
  * @module
  */
 
+import { O_CLOEXEC, O_RDONLY } from "./constants.ts";
 import { libc } from "./libc.ts";
-
-const O_RDONLY = 0;
-const O_CLOEXEC = 0o2000000;
 
 /** An eventfd's kernel-side facts; a field is undefined when the kernel does not show it. */
 export interface EventFdInfo {

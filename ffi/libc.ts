@@ -7,6 +7,8 @@
  * @module
  */
 
+import { EfdpoolError } from "../errors.ts";
+
 /** Environment variable that overrides the path of the C library to open. */
 export const LIBC_PATH_ENV = "EFDPOOL_LIBC";
 
@@ -59,8 +61,11 @@ const symbols = {
 /** The loaded libc symbols, as typed by Deno from the table above. */
 export type Libc = Deno.DynamicLibrary<typeof symbols>["symbols"];
 
-/** Raised when efdpool cannot reach libc: missing `--allow-ffi` or a bad library path. */
-export class FfiUnavailableError extends Error {
+/**
+ * Raised when efdpool cannot reach libc: missing `--allow-ffi`, a bad
+ * library path, or an architecture other than x86_64.
+ */
+export class FfiUnavailableError extends EfdpoolError {
   /**
    * Builds the error.
    *
@@ -79,7 +84,6 @@ export class FfiUnavailableError extends Error {
    */
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
-    this.name = "FfiUnavailableError";
   }
 }
 
@@ -96,6 +100,12 @@ let loaded: Libc | undefined;
  */
 export function libc(): Libc {
   if (loaded) return loaded;
+  if (Deno.build.arch !== "x86_64") {
+    // Struct layouts and syscall numbers are x86_64's (ffi/constants.ts).
+    throw new FfiUnavailableError(
+      `efdpool supports Linux on x86_64 only, not ${Deno.build.arch}`,
+    );
+  }
   let path = "libc.so.6";
   try {
     path = Deno.env.get(LIBC_PATH_ENV) ?? path;

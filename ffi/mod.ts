@@ -1,15 +1,15 @@
 /**
- * The libc layer: eventfd, poll and epoll, wrapped in typed, safe APIs.
+ * The libc layer: eventfd, poll and epoll, wrapped in typed, safe APIs,
+ * with the errno and flag tables they use.
  *
  * @module
  */
 
 export * from "./constants.ts";
-export { ErrnoError, errnoName } from "./errno.ts";
+export { ERRNO, ErrnoError, errnoName } from "./errno.ts";
 export { FfiUnavailableError } from "./libc.ts";
 export {
   EventFd,
-  EventFdClosedError,
   type EventFdOptions,
   type FromFdOptions,
   NotAnEventFdError,

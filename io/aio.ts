@@ -11,7 +11,7 @@
  */
 
 import { EventFd } from "../ffi/eventfd.ts";
-import { ErrnoError } from "../ffi/errno.ts";
+import { ERRNO, ErrnoError } from "../ffi/errno.ts";
 import { IoLimitError, IoUnavailableError } from "./errors.ts";
 import type { SlotOp } from "./slots.ts";
 import { IoSource, type IoSourceOptions } from "./source.ts";
@@ -22,10 +22,7 @@ const IOCB_CMD_PREAD = 0;
 const IOCB_CMD_POLL = 5;
 const IOCB_FLAG_RESFD = 1;
 const IOCB_SIZE = 64;
-const EINPROGRESS = 115;
-const EAGAIN = 11;
-const ENOSYS = 38;
-const ENOMEM = 12;
+const { EINPROGRESS, EAGAIN, ENOSYS, ENOMEM } = ERRNO;
 
 /** What a worker needs to reap AIO events: the context, process-wide. */
 export interface AioKernelData {

@@ -5,12 +5,12 @@
  * @module
  */
 
+import { ERRNO } from "../ffi/errno.ts";
 import type { HandlerContext } from "../workers/types.ts";
 import { CompletionError } from "./errors.ts";
 import type { OpName, SlotOp, Slots } from "./slots.ts";
 
-const ETIME = 62;
-const ECANCELED = 125;
+const { ETIME, ECANCELED } = ERRNO;
 
 /** One kernel completion, as a source's handler sees it. */
 export interface Completion {

@@ -5,6 +5,7 @@
  * @module
  */
 
+import { EfdpoolError } from "../errors.ts";
 import { ErrnoError } from "../ffi/errno.ts";
 
 /** Which kernel interface a source uses. */
@@ -37,7 +38,6 @@ export class CompletionError extends ErrnoError {
    */
   constructor(op: string, id: number, errno: number, detail: string) {
     super(`${op}#${id}`, errno, detail);
-    this.name = "CompletionError";
     this.id = id;
     this.op = op;
   }
@@ -48,7 +48,7 @@ export class CompletionError extends ErrnoError {
  * kernel, disabled by `kernel.io_uring_disabled`, or blocked by a seccomp
  * policy (containers often block io_uring).
  */
-export class IoUnavailableError extends Error {
+export class IoUnavailableError extends EfdpoolError {
   /** The interface that is unavailable. */
   readonly backend: IoBackend;
 
@@ -68,7 +68,6 @@ export class IoUnavailableError extends Error {
    */
   constructor(backend: IoBackend, reason: string, options?: ErrorOptions) {
     super(`${backend} is unavailable: ${reason}`, options);
-    this.name = "IoUnavailableError";
     this.backend = backend;
   }
 }
@@ -78,7 +77,7 @@ export class IoUnavailableError extends Error {
  * `fs.aio-max-nr` reached (io_setup's EAGAIN), too many io_uring entries, or
  * the locked-memory limit of older kernels.
  */
-export class IoLimitError extends Error {
+export class IoLimitError extends EfdpoolError {
   /** The interface whose limit was hit. */
   readonly backend: IoBackend;
 
@@ -97,13 +96,12 @@ export class IoLimitError extends Error {
    */
   constructor(backend: IoBackend, message: string, options?: ErrorOptions) {
     super(message, options);
-    this.name = "IoLimitError";
     this.backend = backend;
   }
 }
 
 /** The running kernel is too old for a feature the caller asked for. */
-export class UnsupportedFeatureError extends Error {
+export class UnsupportedFeatureError extends EfdpoolError {
   /** The feature, e.g. `"io_uring timeout"`. */
   readonly feature: string;
 
@@ -122,48 +120,7 @@ export class UnsupportedFeatureError extends Error {
    */
   constructor(feature: string, needs: string) {
     super(`this kernel does not support ${feature} (needs ${needs} or later)`);
-    this.name = "UnsupportedFeatureError";
     this.feature = feature;
-  }
-}
-
-/** Every slot of the source holds an operation in flight; wait with `source.ready()`. */
-export class SourceFullError extends Error {
-  /**
-   * Builds the error.
-   *
-   * @param depth The source's depth.
-   *
-   * @example
-   * ```ts
-   * import { SourceFullError } from "./errors.ts";
-   * console.log(new SourceFullError(64).message);
-   * ```
-   */
-  constructor(depth: number) {
-    super(
-      `all ${depth} slots of the source hold operations in flight; await source.ready() first`,
-    );
-    this.name = "SourceFullError";
-  }
-}
-
-/** The source was closed (or is closing) and takes no more operations. */
-export class SourceClosedError extends Error {
-  /**
-   * Builds the error.
-   *
-   * @param what The operation attempted.
-   *
-   * @example
-   * ```ts
-   * import { SourceClosedError } from "./errors.ts";
-   * console.log(new SourceClosedError("read").message); // cannot read: the source is closed
-   * ```
-   */
-  constructor(what: string) {
-    super(`cannot ${what}: the source is closed`);
-    this.name = "SourceClosedError";
   }
 }
 
@@ -190,7 +147,6 @@ export class FileOpenError extends ErrnoError {
     super("open", errno, path);
     const why = FILE_ERRNO_TEXT[errno] ?? `errno ${errno}`;
     this.message = `cannot open ${path}: ${this.code} (${hint ?? why})`;
-    this.name = "FileOpenError";
     this.path = path;
   }
 }

@@ -5,20 +5,13 @@
  * @module
  */
 
-import { lastErrno } from "../ffi/errno.ts";
+import { O_CLOEXEC, O_DIRECT } from "../ffi/constants.ts";
+import { ERRNO, lastErrno } from "../ffi/errno.ts";
 import { libc } from "../ffi/libc.ts";
 import { FileOpenError } from "./errors.ts";
 import { checkOpenArgs } from "./validate.ts";
 
-const O_CLOEXEC = 0o2000000;
-const O_DIRECT = Deno.build.arch === "aarch64" ? 0o200000 : 0o40000;
-const EINVAL = 22;
-const EACCES = 13;
-const ENOENT = 2;
-const EISDIR = 21;
-const ENOTDIR = 20;
-const ELOOP = 40;
-const EINTR = 4;
+const { EINVAL, EACCES, ENOENT, EISDIR, ENOTDIR, ELOOP, EINTR } = ERRNO;
 
 /** Alignment of offsets, lengths and buffers for `O_DIRECT` reads. */
 export const DIRECT_ALIGN = 4096;

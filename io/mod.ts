@@ -40,8 +40,6 @@ export {
   type IoBackend,
   IoLimitError,
   IoUnavailableError,
-  SourceClosedError,
-  SourceFullError,
   UnsupportedFeatureError,
 } from "./errors.ts";
 export {

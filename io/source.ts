@@ -5,14 +5,11 @@
  * @module
  */
 
+import { ClosedError, FullError } from "../errors.ts";
 import type { EventFd } from "../ffi/eventfd.ts";
 import type { PoolSource } from "../workers/source.ts";
 import type { AttachOptions, Notification } from "../workers/types.ts";
-import {
-  type IoBackend,
-  SourceClosedError,
-  SourceFullError,
-} from "./errors.ts";
+import type { IoBackend } from "./errors.ts";
 import { DIRECT_ALIGN, ReadFile } from "./file.ts";
 import { type SlotOp, Slots, type SlotsInit } from "./slots.ts";
 import { checkInt, checkOptions, checkSignal, show } from "../ffi/validate.ts";
@@ -271,10 +268,14 @@ export abstract class IoSource {
    */
   protected submit(op: Omit<SlotOp, "id">): number {
     if (this.#failure) throw this.#failure;
-    if (this.#state !== "open") throw new SourceClosedError(`submit ${op.op}`);
+    if (this.#state !== "open") {
+      throw new ClosedError("source", `submit ${op.op}`);
+    }
     const id = this.#nextId;
     const slot = this.slots.acquire({ ...op, id });
-    if (slot < 0) throw new SourceFullError(this.depth);
+    if (slot < 0) {
+      throw new FullError("source", this.depth, "operations in flight");
+    }
     try {
       this.kernelSubmit(slot, { ...op, id });
     } catch (e) {
@@ -289,7 +290,7 @@ export abstract class IoSource {
   /**
    * Submits a read of `file` at `offset`; the completion carries the bytes.
    * With an `O_DIRECT` file, offset and length must be multiples of 4096.
-   * Throws `SourceFullError` when `depth` operations are in flight.
+   * Throws `FullError` when `depth` operations are in flight.
    *
    * @example
    * ```ts
@@ -326,7 +327,7 @@ export abstract class IoSource {
     }
     const tag = checkTag(rawTag);
     if (typeof file !== "number") {
-      if (fd < 0) throw new SourceClosedError(`read ${file.path}: file closed`);
+      if (fd < 0) throw new ClosedError("file", `read ${file.path}`);
       if (file.direct && (offset % DIRECT_ALIGN || length % DIRECT_ALIGN)) {
         throw new RangeError(
           `O_DIRECT reads need offset and length in multiples of ${DIRECT_ALIGN}, got ${offset} and ${length}`,
@@ -399,7 +400,7 @@ export abstract class IoSource {
 
   /**
    * Resolves when `slots` slots (default 1) are free, so that many submits
-   * cannot throw `SourceFullError`. Waiting for several at once and then
+   * cannot throw `FullError`. Waiting for several at once and then
    * submitting them together means fewer wake-ups of this thread, and for
    * io_uring one syscall for the lot.
    *
@@ -445,8 +446,9 @@ export abstract class IoSource {
       await this.#nextHandled(signal);
     }
     if (src && this.inFlight > 0) {
-      throw new SourceClosedError(
-        `drain: the pool stopped serving the source with ${this.inFlight} operations in flight`,
+      throw new ClosedError(
+        "pool",
+        `drain the source (${this.inFlight} operations in flight)`,
       );
     }
     // The pool may still be posting the last results to onResult.
@@ -482,7 +484,7 @@ export abstract class IoSource {
    */
   attach(pool: PoolLike, options: AttachSourceOptions): PoolSource {
     checkAttachArgs(pool, options);
-    if (this.#state !== "open") throw new SourceClosedError("attach");
+    if (this.#state !== "open") throw new ClosedError("source", "attach");
     if (this.#attached) {
       throw new TypeError(
         "the source is attached already; close it and make another",

@@ -12,13 +12,13 @@
  * @module
  */
 
+import { ClosedError } from "../errors.ts";
 import { EventFd } from "../ffi/eventfd.ts";
-import { ErrnoError } from "../ffi/errno.ts";
+import { ERRNO, ErrnoError } from "../ffi/errno.ts";
 import { libc } from "../ffi/libc.ts";
 import {
   IoLimitError,
   IoUnavailableError,
-  SourceClosedError,
   UnsupportedFeatureError,
 } from "./errors.ts";
 import type { OpName, SlotOp } from "./slots.ts";
@@ -48,13 +48,7 @@ const IORING_REGISTER_EVENTFD = 4;
 const IORING_REGISTER_PROBE = 8;
 const IORING_REGISTER_SYNC_CANCEL = 24;
 const IO_URING_OP_SUPPORTED = 1;
-const ENOSYS = 38;
-const EPERM = 1;
-const ENOMEM = 12;
-const EINVAL = 22;
-const EINTR = 4;
-const EAGAIN = 11;
-const EBUSY = 16;
+const { ENOSYS, EPERM, ENOMEM, EINVAL, EINTR, EAGAIN, EBUSY } = ERRNO;
 
 /** Which operations this source uses, and the kernel that brought each. */
 const OPS: Record<OpName, { code: number; since: string }> = {
@@ -215,7 +209,7 @@ export class IoUringSource extends IoSource {
    * Whether this kernel supports `op` (from IORING_REGISTER_PROBE; kernels
    * before 5.6 have no probe, and only poll and nop are assumed). An `op`
    * other than "read", "poll", "timeout" or "nop" is a `TypeError` or
-   * `RangeError`; a closed source throws `SourceClosedError`.
+   * `RangeError`; a closed source throws `ClosedError`.
    *
    * @example
    * ```ts
@@ -226,7 +220,9 @@ export class IoUringSource extends IoSource {
    */
   supports(op: OpName): boolean {
     const name = checkOpName(op);
-    if (this.closed) throw new SourceClosedError(`check support for ${name}`);
+    if (this.closed) {
+      throw new ClosedError("source", `check support for ${name}`);
+    }
     return this.#supported.has(OPS[name].code);
   }
 

@@ -36,7 +36,6 @@ export {
   ConsumerNotFoundError,
   HandlerNotWrappedError,
   JetStreamConnectError,
-  JetStreamSourceClosedError,
   JetStreamSourceError,
   MessageTooLargeError,
   NotPullConsumerError,

@@ -6,14 +6,13 @@
  * @module
  */
 
-import { TaskFailedError } from "../mod.ts";
+import { ClosedError, TaskFailedError } from "../mod.ts";
 import { open, type Opened } from "./connect.ts";
 import { probe, PROBE_ANSWER } from "./envelope.ts";
 import { CLOSING, Feed } from "./feed.ts";
 import {
   HandlerNotWrappedError,
   JetStreamConnectError,
-  JetStreamSourceClosedError,
   JetStreamSourceError,
 } from "./errors.ts";
 import { Held } from "./held.ts";
@@ -133,7 +132,9 @@ export class JetStreamSource extends EventTarget {
         `source ${this.name} is already attached to a pool`,
       );
     }
-    if (this.#state !== "open") throw new JetStreamSourceClosedError("attach");
+    if (this.#state !== "open") {
+      throw new ClosedError("JetStream source", "attach");
+    }
     const set = settings(pool, options, this.#o.info.config);
     this.#state = "attached";
     try {
@@ -151,7 +152,7 @@ export class JetStreamSource extends EventTarget {
       );
     }
     if (this.#state !== "attached") {
-      throw new JetStreamSourceClosedError("attach");
+      throw new ClosedError("JetStream source", "attach");
     }
     this.#set = set;
     this.#listed = pool.addStatsSource?.(() => this.#asSourceStats());

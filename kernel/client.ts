@@ -8,8 +8,10 @@
  * @module
  */
 
-import { ErrnoError, lastErrno } from "../ffi/errno.ts";
-import { EventFd, EventFdClosedError } from "../ffi/eventfd.ts";
+import { O_CLOEXEC, O_RDWR } from "../ffi/constants.ts";
+import { ERRNO, ErrnoError, lastErrno } from "../ffi/errno.ts";
+import { ClosedError } from "../errors.ts";
+import { EventFd } from "../ffi/eventfd.ts";
 import { libc } from "../ffi/libc.ts";
 import { checkFd, checkInt, checkOptions, show } from "../ffi/validate.ts";
 import {
@@ -25,16 +27,7 @@ import {
   NotAttachedError,
 } from "./errors.ts";
 
-const O_RDWR = 2;
-const O_CLOEXEC = 0o2000000;
-const EPERM = 1;
-const ENOENT = 2;
-const EINTR = 4;
-const ENXIO = 6;
-const EBADF = 9;
-const EACCES = 13;
-const ENODEV = 19;
-const ENOTCONN = 107;
+const { EPERM, ENOENT, EINTR, ENXIO, EACCES, ENODEV, ENOTCONN } = ERRNO;
 
 /** Options for {@linkcode EfdNotifyChannel.open}. */
 export interface EfdNotifyOpenOptions {
@@ -142,9 +135,7 @@ export class EfdNotifyChannel implements Disposable {
   }
 
   #ioctl(request: number, name: string, arg?: Uint8Array): void {
-    if (this.#fd < 0) {
-      throw new ErrnoError("ioctl", EBADF, `${name}: channel closed`);
-    }
+    if (this.#fd < 0) throw new ClosedError("channel", name);
     const ret = arg
       ? libc().ioctl(this.#fd, BigInt(request), arg)
       : libc().ioctlInt(this.#fd, BigInt(request), 0n);
@@ -172,7 +163,7 @@ export class EfdNotifyChannel implements Disposable {
    */
   attach(eventfd: EventFd | number): void {
     if (eventfd instanceof EventFd && eventfd.closed) {
-      throw new EventFdClosedError("attach");
+      throw new ClosedError("eventfd", "attach");
     }
     const fd = eventfd instanceof EventFd
       ? eventfd.fd

@@ -4,6 +4,7 @@
  * @module
  */
 
+import { EfdpoolError } from "../errors.ts";
 import { ErrnoError } from "../ffi/errno.ts";
 
 /**
@@ -21,7 +22,7 @@ import { ErrnoError } from "../ffi/errno.ts";
  * }
  * ```
  */
-export class ModuleNotLoadedError extends Error {
+export class ModuleNotLoadedError extends EfdpoolError {
   /** The device path that was tried. */
   readonly path: string;
 
@@ -47,7 +48,6 @@ export class ModuleNotLoadedError extends Error {
         "users open it); see kernel/README.md",
       options,
     );
-    this.name = "ModuleNotLoadedError";
     this.path = path;
   }
 }
@@ -66,7 +66,7 @@ export class ModuleNotLoadedError extends Error {
  * }
  * ```
  */
-export class DevicePermissionError extends Error {
+export class DevicePermissionError extends EfdpoolError {
   /** The device path that was tried. */
   readonly path: string;
   /** The node's permission bits, when they could be read. */
@@ -93,7 +93,6 @@ export class DevicePermissionError extends Error {
         `group the node ("chgrp GROUP ${path}"), or mode=0666 for everyone`,
       options,
     );
-    this.name = "DevicePermissionError";
     this.path = path;
     this.mode = mode;
   }
@@ -129,6 +128,5 @@ export class NotAttachedError extends ErrnoError {
    */
   constructor(request: string) {
     super("ioctl", 107, `${request}: no eventfd attached`);
-    this.name = "NotAttachedError";
   }
 }

@@ -8,6 +8,7 @@
  * @module
  */
 
+import { EfdpoolError } from "../errors.ts";
 import type { PoolStats } from "../workers/types.ts";
 
 /** What the endpoint sends: who, when, and the pool's stats. */
@@ -45,7 +46,7 @@ export interface StatsSource {
 }
 
 /** The endpoint could not start (the socket path is taken or not writable). */
-export class StatsServeError extends Error {
+export class StatsServeError extends EfdpoolError {
   /**
    * Builds the error.
    *
@@ -60,7 +61,6 @@ export class StatsServeError extends Error {
    */
   constructor(path: string, why: string, options?: ErrorOptions) {
     super(`cannot serve pool stats on ${path}: ${why}`, options);
-    this.name = "StatsServeError";
   }
 }
 
@@ -233,7 +233,7 @@ export function serveStats(
 }
 
 /** No stats endpoint answers for a process. */
-export class StatsUnavailableError extends Error {
+export class StatsUnavailableError extends EfdpoolError {
   /** The process asked about. */
   readonly pid: number;
 
@@ -255,7 +255,6 @@ export class StatsUnavailableError extends Error {
         looked.join(" and ")
       }): is it running, with EFDPOOL_STATS=1 or serveStats(pool)?`,
     );
-    this.name = "StatsUnavailableError";
     this.pid = pid;
   }
 }

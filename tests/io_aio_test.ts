@@ -1,13 +1,10 @@
 import assert from "node:assert/strict";
+import { ClosedError, FullError } from "../errors.ts";
 import { EventFd } from "../ffi/eventfd.ts";
 import { POLLIN } from "../ffi/constants.ts";
 import { AioSource } from "../io/aio.ts";
 import type { Completion } from "../io/completion.ts";
-import {
-  IoLimitError,
-  SourceClosedError,
-  SourceFullError,
-} from "../io/errors.ts";
+import { IoLimitError } from "../io/errors.ts";
 import { openForRead } from "../io/file.ts";
 import { WorkerPool } from "../workers/pool.ts";
 import { blocksFile, readAllExactlyOnce } from "./io_fixtures.ts";
@@ -111,17 +108,17 @@ Deno.test("aio: close with 20 polls pending cancels them: each handled once, not
   await aio.close();
   efds.forEach((e) => e.close());
   assert.deepEqual(ids.sort((a, b) => a - b), submitted);
-  assert.throws(() => aio.poll(0, POLLIN), SourceClosedError);
+  assert.throws(() => aio.poll(0, POLLIN), ClosedError);
 });
 
-Deno.test("aio: a full source throws SourceFullError; ready() waits for a slot", async () => {
+Deno.test("aio: a full source throws FullError; ready() waits for a slot", async () => {
   await using pool = new WorkerPool({ workers: 2 });
   const aio = AioSource.create({ depth: 2, blockSize: 0 });
   aio.attach(pool, { handler: ECHO });
   using a = EventFd.create();
   aio.poll(a.fd, POLLIN);
   aio.poll(a.fd, POLLIN);
-  assert.throws(() => aio.poll(a.fd, POLLIN), SourceFullError);
+  assert.throws(() => aio.poll(a.fd, POLLIN), FullError);
   a.write(1);
   await aio.ready();
   aio.poll(a.fd, POLLIN); // a slot is free again
@@ -172,6 +169,6 @@ Deno.test("aio: close({ signal }) gives up waiting, still detaches and frees eve
   await assert.rejects(aio.close({ signal: AbortSignal.timeout(50) }), {
     name: "TimeoutError",
   });
-  assert.throws(() => aio.read(file, 0), SourceClosedError);
+  assert.throws(() => aio.read(file, 0), ClosedError);
   assert.equal(aio.stats().ready, 0);
 });

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { POLLIN } from "../ffi/constants.ts";
 import { EventFd } from "../ffi/eventfd.ts";
 import { AioSource } from "../io/aio.ts";
-import { SourceClosedError } from "../io/errors.ts";
+import { ClosedError } from "../errors.ts";
 import { openForRead } from "../io/file.ts";
 import type { IoSource } from "../io/source.ts";
 import { IoUringSource } from "../io/uring.ts";
@@ -82,7 +82,7 @@ for (const [name, make] of backends) {
     await deadline(pool.destroy(), S, "destroy");
     const e = await deadline(src.close().catch((e) => e), S, "close");
     // The poll was cancelled, but no worker is left to handle its completion.
-    assert.ok(e instanceof SourceClosedError, String(e));
+    assert.ok(e instanceof ClosedError, String(e));
   });
 
   Deno.test(`${name}: bad arguments fail before the kernel, naming the argument`, async () => {
@@ -142,7 +142,7 @@ for (const [name, make] of backends) {
     assert.equal(src.stats().submitted, 0, "nothing reached the kernel");
     await deadline(src.close(), S, "close");
     if (src instanceof IoUringSource) {
-      assert.throws(() => src.supports("nop"), SourceClosedError);
+      assert.throws(() => src.supports("nop"), ClosedError);
     }
   });
 }

@@ -1,12 +1,9 @@
 import assert from "node:assert/strict";
+import { FullError } from "../errors.ts";
 import { EventFd } from "../ffi/eventfd.ts";
 import { POLLIN } from "../ffi/constants.ts";
 import type { Completion } from "../io/completion.ts";
-import {
-  IoLimitError,
-  IoUnavailableError,
-  SourceFullError,
-} from "../io/errors.ts";
+import { IoLimitError, IoUnavailableError } from "../io/errors.ts";
 import { IoUringSource, setupError } from "../io/uring.ts";
 import { WorkerPool } from "../workers/pool.ts";
 import { blocksFile, readAllExactlyOnce } from "./io_fixtures.ts";
@@ -125,10 +122,10 @@ Deno.test("io_uring: close with 30 timeouts and polls pending: each handled once
   assert.ok(got.every((g) => g.code === "ECANCELED"));
 });
 
-Deno.test("io_uring: a full source throws SourceFullError", async () => {
+Deno.test("io_uring: a full source throws FullError", async () => {
   const ring = IoUringSource.create({ depth: 1, blockSize: 0 });
   ring.timeout(60_000);
-  assert.throws(() => ring.nop(), SourceFullError);
+  assert.throws(() => ring.nop(), FullError);
   await ring.close();
 });
 

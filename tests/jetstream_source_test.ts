@@ -4,7 +4,7 @@
 // processes, kills and restarts.
 import assert from "node:assert/strict";
 import { headers as natsHeaders } from "npm:@nats-io/transport-node@3.4.0";
-import { WorkerPool } from "../mod.ts";
+import { ClosedError, WorkerPool } from "../mod.ts";
 import {
   ConsumerConfigError,
   ConsumerNotFoundError,
@@ -12,7 +12,6 @@ import {
   JetStreamConnectError,
   type JetStreamConnectOptions,
   JetStreamSource,
-  JetStreamSourceClosedError,
   JetStreamSourceError,
   type MessageInfo,
   MessageTooLargeError,
@@ -283,7 +282,7 @@ Deno.test({
       10_000,
       "2 left in the stream",
     );
-    await assert.rejects(source.attach(pool), JetStreamSourceClosedError);
+    await assert.rejects(source.attach(pool), ClosedError);
   },
 });
 
@@ -448,7 +447,7 @@ Deno.test({
     const other = await connectTo(env.server.url);
     const attaching = other.attach(pool).catch((e) => e);
     await deadline(other.close(), 10_000, "close() during attach()");
-    assert.ok(await attaching instanceof JetStreamSourceClosedError);
+    assert.ok(await attaching instanceof ClosedError);
     assert.equal(await other.stopped, undefined);
   },
 });

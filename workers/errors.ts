@@ -4,33 +4,10 @@
  * @module
  */
 
-/** `run()` was refused because `maxQueue` tasks are already waiting. */
-export class QueueFullError extends Error {
-  /** The pool's `maxQueue`. */
-  readonly maxQueue: number;
-
-  /**
-   * Builds the error.
-   *
-   * @param maxQueue The limit that was reached.
-   *
-   * @example
-   * ```ts
-   * import { QueueFullError } from "./errors.ts";
-   * console.log(new QueueFullError(8).message);
-   * ```
-   */
-  constructor(maxQueue: number) {
-    super(
-      `task queue is full (maxQueue ${maxQueue}); await pool.ready() before queueing more`,
-    );
-    this.name = "QueueFullError";
-    this.maxQueue = maxQueue;
-  }
-}
+import { EfdpoolError } from "../errors.ts";
 
 /** A task's handler threw (or rejected); the original error is the `cause`. */
-export class TaskFailedError extends Error {
+export class TaskFailedError extends EfdpoolError {
   /**
    * Builds the error.
    *
@@ -50,12 +27,11 @@ export class TaskFailedError extends Error {
       }`,
       { cause },
     );
-    this.name = "TaskFailedError";
   }
 }
 
 /** A task ran longer than its `timeout`; its handler's signal was aborted. */
-export class TaskTimeoutError extends Error {
+export class TaskTimeoutError extends EfdpoolError {
   /** The timeout, in milliseconds. */
   readonly timeout: number;
 
@@ -72,13 +48,12 @@ export class TaskTimeoutError extends Error {
    */
   constructor(timeout: number) {
     super(`task timed out after ${timeout} ms`);
-    this.name = "TaskTimeoutError";
     this.timeout = timeout;
   }
 }
 
 /** The worker running a task died (uncaught error, crash); the task was not retried. */
-export class WorkerDiedError extends Error {
+export class WorkerDiedError extends EfdpoolError {
   /** The worker slot. */
   readonly worker: number;
 
@@ -105,32 +80,12 @@ export class WorkerDiedError extends Error {
       }`,
       { cause },
     );
-    this.name = "WorkerDiedError";
     this.worker = worker;
   }
 }
 
-/** The pool is closing or closed, or was destroyed, so the task will not run. */
-export class PoolClosedError extends Error {
-  /**
-   * Builds the error.
-   *
-   * @param how What happened to the pool.
-   *
-   * @example
-   * ```ts
-   * import { PoolClosedError } from "./errors.ts";
-   * console.log(new PoolClosedError("destroyed").message);
-   * ```
-   */
-  constructor(how: "closed" | "destroyed") {
-    super(`the worker pool was ${how}`);
-    this.name = "PoolClosedError";
-  }
-}
-
 /** A handler module could not be loaded in a worker, so the pool could not start. */
-export class HandlerLoadError extends Error {
+export class HandlerLoadError extends EfdpoolError {
   /**
    * Builds the error.
    *
@@ -149,12 +104,11 @@ export class HandlerLoadError extends Error {
       }`,
       { cause },
     );
-    this.name = "HandlerLoadError";
   }
 }
 
 /** `until()` waited for a count the source will never reach: it was detached (or its pool closed) first. */
-export class SourceDetachedError extends Error {
+export class SourceDetachedError extends EfdpoolError {
   /**
    * Builds the error.
    *
@@ -168,6 +122,5 @@ export class SourceDetachedError extends Error {
    */
   constructor(name: string) {
     super(`source ${name} was detached before the awaited count was reached`);
-    this.name = "SourceDetachedError";
   }
 }

@@ -7,14 +7,11 @@
  * @module
  */
 
+import { ClosedError, FullError } from "../errors.ts";
 import type { EventFd } from "../ffi/eventfd.ts";
 import { assemble } from "./assemble.ts";
 import type { Encoded } from "./codec.ts";
-import {
-  type HandlerLoadError,
-  PoolClosedError,
-  QueueFullError,
-} from "./errors.ts";
+import type { HandlerLoadError } from "./errors.ts";
 import type { Pump } from "./pump.ts";
 import type { TaskQueue } from "./ring.ts";
 import { PoolSource, type SourceHost } from "./source.ts";
@@ -138,7 +135,7 @@ export class WorkerPool extends EventTarget {
   #refusal(): Error | undefined {
     if (this.#failure) return this.#failure;
     if (this.#state === "serving") return undefined;
-    return new PoolClosedError(this.#destroying ? "destroyed" : "closed");
+    return poolClosed(this.#destroying !== undefined);
   }
 
   /**
@@ -164,7 +161,9 @@ export class WorkerPool extends EventTarget {
       const refused = this.#refusal();
       if (refused) throw refused;
       if (opts.signal?.aborted) throw opts.signal.reason;
-      if (this.#tasks.full) throw new QueueFullError(this.#tasks.maxQueue);
+      if (this.#tasks.full) {
+        throw new FullError("queue", this.#tasks.maxQueue, "tasks waiting");
+      }
     } catch (e) {
       return Promise.reject(e);
     }
@@ -319,7 +318,7 @@ export class WorkerPool extends EventTarget {
   }
 
   /**
-   * Stops now: queued and running tasks reject with `PoolClosedError`,
+   * Stops now: queued and running tasks reject with `ClosedError`,
    * workers are woken and terminated.
    *
    * @example
@@ -328,7 +327,7 @@ export class WorkerPool extends EventTarget {
    * const pool = new WorkerPool({ workers: 2, handler: "data:text/javascript,export const handle = (x) => x;" });
    * const p = pool.run(1).catch((e) => e.name);
    * await pool.destroy();
-   * console.log(await p); // "PoolClosedError" (or 1, if it had already finished)
+   * console.log(await p); // "ClosedError" (or 1, if it had already finished)
    * ```
    */
   destroy(): Promise<void> {
@@ -337,7 +336,7 @@ export class WorkerPool extends EventTarget {
     if (this.#state !== "stopping") {
       this.#state = poolMove(this.#state, "stopping");
     }
-    const error = new PoolClosedError("destroyed");
+    const error = poolClosed(true);
     this.#started.reject(this.#failure ?? error);
     this.#tasks.rejectAll(error);
     this.#tasks.releaseWaiters();
@@ -351,11 +350,11 @@ export class WorkerPool extends EventTarget {
     if (this.#state === "closed") return; // The other shutdown freed everything.
     this.#state = poolMove(this.#state, "closed");
     this.#sources.forgetAll(
-      this.#failure ?? new PoolClosedError(now ? "destroyed" : "closed"),
+      this.#failure ?? poolClosed(now),
     );
     this.#taskFd.close();
     this.#tasks.releaseWaiters();
-    this.#started.reject(this.#failure ?? new PoolClosedError("closed"));
+    this.#started.reject(this.#failure ?? poolClosed(false));
   }
 
   /** Tasks queued and not yet taken by a worker. */
@@ -388,4 +387,13 @@ export class WorkerPool extends EventTarget {
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
   }
+}
+
+/** Why a closing or destroyed pool refuses work. */
+function poolClosed(destroyed: boolean): ClosedError {
+  return new ClosedError(
+    "pool",
+    "take work",
+    destroyed ? "destroyed" : "closed",
+  );
 }

@@ -106,7 +106,7 @@ export class PoolSource {
   /**
    * Resolves once `count` units of this source have been handled or have
    * failed, in total since attach. Rejects with `SourceDetachedError` if
-   * the source is detached first, with `PoolClosedError` if its pool is
+   * the source is detached first, with `ClosedError` if its pool is
    * destroyed first, and with `HandlerLoadError` if its handler did not load.
    *
    * @example
