@@ -89,6 +89,7 @@ export type {
   WorkerStats,
 } from "./workers/types.ts";
 export { AioSource } from "./io/aio.ts";
+export type { BlockSource } from "./io/block_source.ts";
 export { IoUringSource } from "./io/uring.ts";
 export type { Completion, CompletionHandler } from "./io/completion.ts";
 export {
@@ -113,6 +114,7 @@ export {
   type EfdNotifyStats,
   type PeriodicOptions,
 } from "./kernel/client.ts";
+export { type BlockNotifier, EfdNotifySource } from "./kernel/source.ts";
 export {
   DevicePermissionError,
   ModuleNotLoadedError,

@@ -5,9 +5,9 @@
  * @module
  */
 
-import { ERRNO } from "../ffi/errno.ts";
-import { FileOpenError } from "../io/errors.ts";
-import { statPath } from "../io/file.ts";
+import { FileOpenError } from "../mod.ts";
+import { ERRNO } from "../ffi/mod.ts";
+import { statPath } from "../io/mod.ts";
 import { CliError, permissionCause } from "./args.ts";
 
 const { EACCES } = ERRNO;

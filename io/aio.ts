@@ -49,7 +49,7 @@ function readSysctl(name: string): string {
  * const handler = "data:text/javascript,export const handle = (c) => c.res;";
  * await using pool = new WorkerPool({ workers: 2 });
  * const aio = AioSource.create({ depth: 16, blockSize: 4096 });
- * aio.attach(pool, { handler, onResult: (bytes) => console.log(bytes) });
+ * pool.attach(aio, { handler, onResult: (bytes) => console.log(bytes) });
  * using f = openForRead("/etc/hostname");
  * aio.read(f, 0);
  * await aio.close();

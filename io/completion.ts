@@ -39,13 +39,10 @@ export interface Completion {
   error?: CompletionError;
 }
 
-/** The context a source's handler receives: the pool's, with the source's own `data`. */
-export type CompletionContext = HandlerContext;
-
 /** A source handler module's `handle` export. */
 export type CompletionHandler = (
   completion: Completion,
-  ctx: CompletionContext,
+  ctx: HandlerContext,
 ) => unknown;
 
 /**

@@ -15,7 +15,7 @@
  * await using pool = new WorkerPool({ workers: 2 });
  * const ring = IoUringSource.create({ depth: 16, blockSize: 4096 });
  * let total = 0;
- * ring.attach(pool, { handler, onResult: (sum) => total += sum as number });
+ * pool.attach(ring, { handler, onResult: (sum) => total += sum as number });
  * using f = openForRead("/etc/hostname");
  * for (let off = 0; off < f.size; off += 4096) {
  *   await ring.ready();
@@ -29,11 +29,8 @@
  */
 
 export { AioSource } from "./aio.ts";
-export {
-  type Completion,
-  type CompletionContext,
-  type CompletionHandler,
-} from "./completion.ts";
+export type { BlockSource } from "./block_source.ts";
+export { type Completion, type CompletionHandler } from "./completion.ts";
 export {
   CompletionError,
   FileOpenError,
@@ -47,6 +44,7 @@ export {
   openForRead,
   type OpenForReadOptions,
   ReadFile,
+  statPath,
 } from "./file.ts";
 export type { OpName } from "./slots.ts";
 export {
@@ -55,7 +53,6 @@ export {
   IoSource,
   type IoSourceOptions,
   type IoSourceStats,
-  type PoolLike,
   type ReadOptions,
   type TagOptions,
 } from "./source.ts";

@@ -7,17 +7,20 @@
 
 import { ClosedError, FullError } from "../errors.ts";
 import type { EventFd } from "../ffi/eventfd.ts";
+import { type Attachable, attachTo } from "../workers/attachable.ts";
 import type { PoolSource } from "../workers/source.ts";
+import type { BlockSource } from "./block_source.ts";
 import type { AttachOptions, Notification } from "../workers/types.ts";
 import type { IoBackend } from "./errors.ts";
-import { DIRECT_ALIGN, ReadFile } from "./file.ts";
+import type { ReadFile } from "./file.ts";
 import { type SlotOp, Slots, type SlotsInit } from "./slots.ts";
-import { checkInt, checkOptions, checkSignal, show } from "../ffi/validate.ts";
+import { checkInt, checkOptions, checkSignal } from "../ffi/validate.ts";
 import {
   checkAttachArgs,
+  checkRead,
   checkSourceOptions,
-  checkTag,
   checkTagOptions,
+  MAX_FD,
 } from "./validate.ts";
 
 /** Options shared by {@linkcode AioSource.create} and {@linkcode IoUringSource.create}. */
@@ -48,17 +51,19 @@ export interface TagOptions {
   tag?: number;
 }
 
-/** What the main thread learns about each handled completion. */
-export interface CompletionInfo {
+/**
+ * What the main thread learns about each handled completion: the pool's
+ * {@linkcode Notification} for the unit that carried it, plus the
+ * operation's id and tag.
+ */
+export interface CompletionInfo extends Notification {
   /** The operation's id. */
   id: number;
   /** The operation's tag. */
   tag: number;
-  /** The pool's notification for the unit that carried it. */
-  notification: Notification;
 }
 
-/** Options for {@linkcode IoSource.attach}. */
+/** Options for `pool.attach(source, options)` with an I/O or efd_notify source. */
 export interface AttachSourceOptions {
   /**
    * Module whose `handle(completion, ctx)` export (or default export) runs
@@ -70,12 +75,12 @@ export interface AttachSourceOptions {
   /** Structured-cloneable value given to the handler as `ctx.data`. */
   data?: unknown;
   /** Called on the main thread with each handler's return value. */
-  onResult?: (value: unknown, info: CompletionInfo) => void;
+  onResult?: (result: unknown, info: CompletionInfo) => void;
   /** Called on the main thread when a handler throws. */
   onError?: (error: Error, notification: Notification) => void;
 }
 
-/** The pool methods a source uses (a `WorkerPool` has them). */
+/** The pool method a source uses (a `WorkerPool` has it). */
 export interface PoolLike {
   /** Attaches a semaphore eventfd; see `WorkerPool.attach`. */
   attach(eventfd: EventFd, options: AttachOptions): PoolSource;
@@ -150,24 +155,10 @@ export function attachEnveloped(
     onResult: onResult &&
       ((env, notification) => {
         const e = env as Envelope | null;
-        if (e) onResult(e.value, { id: e.id, tag: e.tag, notification });
+        if (e) onResult(e.value, { ...notification, id: e.id, tag: e.tag });
       }),
     onError: options.onError,
   });
-}
-
-const MAX_FD = 2 ** 31 - 1;
-
-/** The fd of a `ReadFile` or an fd number, checked. */
-function checkFile(file: unknown): number {
-  if (typeof file === "number") {
-    checkInt("file", file, 0, MAX_FD);
-    return file;
-  }
-  if (file instanceof ReadFile) return file.fd;
-  throw new TypeError(
-    `file must be a ReadFile (openForRead) or an fd number, got ${show(file)}`,
-  );
 }
 
 /**
@@ -176,10 +167,11 @@ function checkFile(file: unknown): number {
  * are reaped and handled in the workers of the pool the source is attached
  * to, exactly once each.
  */
-export abstract class IoSource {
+export abstract class IoSource
+  implements Attachable<AttachSourceOptions, PoolSource>, BlockSource {
   /** "aio" or "io_uring". */
   abstract readonly backend: IoBackend;
-  /** The semaphore eventfd the kernel signals; attach it to a pool (see `attach`). */
+  /** The semaphore eventfd the kernel signals (attach the source, not this eventfd). */
   readonly eventfd: EventFd;
   /** Most operations in flight. */
   readonly depth: number;
@@ -307,33 +299,12 @@ export abstract class IoSource {
     offset: number,
     options: ReadOptions = {},
   ): number {
-    const fd = checkFile(file);
-    checkInt("offset", offset, 0, Number.MAX_SAFE_INTEGER);
-    const { length = this.blockSize, tag: rawTag } = checkOptions(
-      "options",
+    const { fd, length, tag } = checkRead(
+      file,
+      offset,
       options,
+      this.blockSize,
     );
-    if (typeof length !== "number") {
-      throw new TypeError(
-        `options.length must be a number, got ${show(length)}`,
-      );
-    }
-    if (!Number.isInteger(length) || length < 0 || length > this.blockSize) {
-      throw new RangeError(
-        `options.length must be an integer within 0..${this.blockSize} (the blockSize), got ${
-          show(length)
-        }`,
-      );
-    }
-    const tag = checkTag(rawTag);
-    if (typeof file !== "number") {
-      if (fd < 0) throw new ClosedError("file", `read ${file.path}`);
-      if (file.direct && (offset % DIRECT_ALIGN || length % DIRECT_ALIGN)) {
-        throw new RangeError(
-          `O_DIRECT reads need offset and length in multiples of ${DIRECT_ALIGN}, got ${offset} and ${length}`,
-        );
-      }
-    }
     return this.submit({ op: "read", tag, fd, offset, length });
   }
 
@@ -466,23 +437,11 @@ export abstract class IoSource {
   }
 
   /**
-   * Attaches the source's eventfd to `pool`: each completion is reaped by
-   * exactly one worker, which calls the `handler` module's `handle(completion, ctx)`.
-   *
-   * @example
-   * ```ts
-   * import { AioSource, openForRead } from "./mod.ts";
-   * import { WorkerPool } from "../workers/pool.ts";
-   * const handler = "data:text/javascript,export const handle = (c) => c.data.length;";
-   * await using pool = new WorkerPool({ workers: 2 });
-   * const aio = AioSource.create({ depth: 8, blockSize: 4096 });
-   * aio.attach(pool, { handler, onResult: (n, { id }) => console.log(id, n) });
-   * using f = openForRead("/etc/hostname", { direct: false });
-   * aio.read(f, 0);
-   * await aio.close(); // drains: the read is handled first
-   * ```
+   * Called by `pool.attach(source, options)`: attaches the source's eventfd
+   * to `pool`, so each completion is reaped by exactly one worker, which
+   * calls the `handler` module's `handle(completion, ctx)`.
    */
-  attach(pool: PoolLike, options: AttachSourceOptions): PoolSource {
+  [attachTo](pool: PoolLike, options: AttachSourceOptions): PoolSource {
     checkAttachArgs(pool, options);
     if (this.#state !== "open") throw new ClosedError("source", "attach");
     if (this.#attached) {

@@ -128,7 +128,7 @@ export function setupError(
  * const handler = "data:text/javascript,export const handle = (c) => c.op;";
  * await using pool = new WorkerPool({ workers: 2 });
  * const ring = IoUringSource.create({ depth: 8, blockSize: 0 });
- * ring.attach(pool, { handler, onResult: (op) => console.log(op) }); // "timeout"
+ * pool.attach(ring, { handler, onResult: (op) => console.log(op) }); // "timeout"
  * ring.timeout(5);
  * await ring.close();
  * ```

@@ -7,6 +7,7 @@
  */
 
 import { ClosedError, TaskFailedError } from "../mod.ts";
+import { type Attachable, attachTo } from "../workers/attachable.ts";
 import { open, type Opened } from "./connect.ts";
 import { probe, PROBE_ANSWER } from "./envelope.ts";
 import { CLOSING, Feed } from "./feed.ts";
@@ -50,12 +51,13 @@ const PROBE_TIMEOUT = 30_000;
  *   stream: "JOBS",
  *   consumer: "workers",
  * });
- * await source.attach(pool, { nakDelay: 5000, onResult: (r, m) => console.log(m.seq, r) });
+ * await pool.attach(source, { nakDelay: 5000, onResult: (r, m) => console.log(m.seq, r) });
  * Deno.addSignalListener("SIGTERM", () => source.close());
  * await source.stopped;
  * ```
  */
-export class JetStreamSource extends EventTarget {
+export class JetStreamSource extends EventTarget
+  implements Attachable<JetStreamAttachOptions, Promise<JetStreamSource>> {
   /** The name in stats (default `stream/consumer`). */
   readonly name: string;
   /** The stream consumed. */
@@ -113,20 +115,15 @@ export class JetStreamSource extends EventTarget {
   }
 
   /**
-   * Starts feeding `pool`. First runs one probe task to check that the
+   * Called by `pool.attach(source, options)`: starts feeding `pool`. First runs one probe task to check that the
    * pool's handler is wrapped with `jetStreamHandler` (else
    * `HandlerNotWrappedError`), then pulls in batches of what is free of
    * `maxInFlight`. A source feeds one pool.
-   *
-   * @example
-   * ```ts ignore
-   * await source.attach(pool, { maxInFlight: 256, nakDelay: 2000 });
-   * ```
    */
-  async attach(
+  async [attachTo](
     pool: PoolLike,
     options: JetStreamAttachOptions = {},
-  ): Promise<this> {
+  ): Promise<JetStreamSource> {
     if (this.#state === "attached") {
       throw new JetStreamSourceError(
         `source ${this.name} is already attached to a pool`,

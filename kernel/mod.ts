@@ -25,6 +25,7 @@ export {
   EFD_NOTIFY_SIZES,
   EFD_NOTIFY_STATE,
 } from "./constants.ts";
+export { type BlockNotifier, EfdNotifySource } from "./source.ts";
 export {
   DevicePermissionError,
   ModuleNotLoadedError,

@@ -59,7 +59,7 @@ Deno.test("module source: a failed read reaches the handler as its error", async
   const source = ModuleSource.create({ depth: 2, blockSize: 4096 }, notifier);
   const got: unknown[] = [];
   await using pool = new WorkerPool({ workers: 1, name: "modsrc-err" });
-  source.attach(pool, {
+  pool.attach(source, {
     handler:
       "data:text/javascript,export const handle = (c) => c.error ? c.error.code : c.data.length;",
     onResult: (v, { tag }) => got[tag] = v,

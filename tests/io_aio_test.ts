@@ -43,7 +43,7 @@ Deno.test("aio: polls complete with the ready events; a failed read reaches the 
   const aio = AioSource.create({ depth: 16, blockSize: BLOCK });
   const got: { id: number; op: string; res: number; code: string | null }[] =
     [];
-  aio.attach(pool, {
+  pool.attach(aio, {
     handler: ECHO,
     onResult: (v) => got.push(v as typeof got[0]),
   });
@@ -76,7 +76,7 @@ Deno.test("aio: cancel — a poll completes once as ECANCELED, a read is not can
   await using pool = new WorkerPool({ workers: 4 });
   const aio = AioSource.create({ depth: 16, blockSize: BLOCK });
   const got: Completion[] = [];
-  aio.attach(pool, {
+  pool.attach(aio, {
     handler: ECHO,
     onResult: (v) => got.push(v as Completion),
   });
@@ -99,7 +99,7 @@ Deno.test("aio: close with 20 polls pending cancels them: each handled once, not
   await using pool = new WorkerPool({ workers: 4 });
   const aio = AioSource.create({ depth: 32, blockSize: 0 });
   const ids: number[] = [];
-  aio.attach(pool, {
+  pool.attach(aio, {
     handler: ECHO,
     onResult: (v) => ids.push((v as Completion).id),
   });
@@ -114,7 +114,7 @@ Deno.test("aio: close with 20 polls pending cancels them: each handled once, not
 Deno.test("aio: a full source throws FullError; ready() waits for a slot", async () => {
   await using pool = new WorkerPool({ workers: 2 });
   const aio = AioSource.create({ depth: 2, blockSize: 0 });
-  aio.attach(pool, { handler: ECHO });
+  pool.attach(aio, { handler: ECHO });
   using a = EventFd.create();
   aio.poll(a.fd, POLLIN);
   aio.poll(a.fd, POLLIN);
@@ -162,7 +162,7 @@ Deno.test("aio: close({ signal }) gives up waiting, still detaches and frees eve
   const aio = AioSource.create({ depth: 4, blockSize: BLOCK });
   const slow =
     "data:text/javascript,export const handle = () => new Promise((r) => setTimeout(r, 300));";
-  aio.attach(pool, { handler: slow });
+  pool.attach(aio, { handler: slow });
   using file = openForRead(path, { direct: false });
   aio.read(file, 0);
   aio.read(file, BLOCK);

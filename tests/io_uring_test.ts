@@ -61,7 +61,7 @@ Deno.test("io_uring: timeouts fire once each; polls report events; a bad fd is a
   await using pool = new WorkerPool({ workers: 4 });
   const ring = IoUringSource.create({ depth: 128, blockSize: BLOCK });
   const got: Echo[] = [];
-  ring.attach(pool, { handler: ECHO, onResult: (v) => got.push(v as Echo) });
+  pool.attach(ring, { handler: ECHO, onResult: (v) => got.push(v as Echo) });
   for (let i = 0; i < 100; i++) ring.timeout(i % 20, { tag: i });
   const efds = Array.from({ length: 8 }, () => EventFd.create());
   const polls = efds.map((e, i) => ring.poll(e.fd, POLLIN, { tag: 1000 + i }));
@@ -93,7 +93,7 @@ Deno.test("io_uring: cancel — a timeout completes once as ECANCELED; a finishe
   await using pool = new WorkerPool({ workers: 4 });
   const ring = IoUringSource.create({ depth: 16, blockSize: 0 });
   const got: Echo[] = [];
-  ring.attach(pool, { handler: ECHO, onResult: (v) => got.push(v as Echo) });
+  pool.attach(ring, { handler: ECHO, onResult: (v) => got.push(v as Echo) });
   const long = ring.timeout(60_000);
   const nop = ring.nop();
   assert.equal(ring.cancel(long), true);
@@ -111,7 +111,7 @@ Deno.test("io_uring: close with 30 timeouts and polls pending: each handled once
   await using pool = new WorkerPool({ workers: 4 });
   const ring = IoUringSource.create({ depth: 64, blockSize: 0 });
   const got: Echo[] = [];
-  ring.attach(pool, { handler: ECHO, onResult: (v) => got.push(v as Echo) });
+  pool.attach(ring, { handler: ECHO, onResult: (v) => got.push(v as Echo) });
   using never = EventFd.create();
   const ids = Array.from(
     { length: 30 },

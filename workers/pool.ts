@@ -10,6 +10,7 @@
 import { ClosedError, FullError } from "../errors.ts";
 import type { EventFd } from "../ffi/eventfd.ts";
 import { assemble } from "./assemble.ts";
+import { type Attachable, attachTo, isAttachable } from "./attachable.ts";
 import type { Encoded } from "./codec.ts";
 import type { HandlerLoadError } from "./errors.ts";
 import type { Pump } from "./pump.ts";
@@ -202,6 +203,7 @@ export class WorkerPool extends EventTarget {
    * @example
    * ```ts
    * import { EventFd, WorkerPool } from "@efdpool/efdpool";
+   * import { assert } from "node:assert/strict";
    * await using pool = new WorkerPool({ workers: 2 });
    * using efd = EventFd.create({ semaphore: true });
    * let sum = 0;
@@ -213,11 +215,46 @@ export class WorkerPool extends EventTarget {
    * efd.write(10);
    * await src.until(10);
    * await src.detach();
-   * console.log(sum); // 55
+   * assert.equal(sum, 55);
    * ```
    */
-  attach(eventfd: EventFd, options: AttachOptions = {}): PoolSource {
-    const { opts, handler } = checkAttach(eventfd, options, this.#handler);
+  attach(eventfd: EventFd, options?: AttachOptions): PoolSource;
+  /**
+   * Puts a source under the pool: an `AioSource`, `IoUringSource`,
+   * `EfdNotifySource` or `JetStreamSource`, with that source's options;
+   * returns what the source's attach returns.
+   *
+   * @example
+   * ```ts
+   * import { IoUringSource, openForRead, WorkerPool } from "@efdpool/efdpool";
+   * import { assert } from "node:assert/strict";
+   * const path = Deno.makeTempFileSync();
+   * Deno.writeTextFileSync(path, "hello");
+   * await using pool = new WorkerPool({ workers: 2 });
+   * const ring = IoUringSource.create({ depth: 4, blockSize: 4096 });
+   * let bytes = 0;
+   * pool.attach(ring, {
+   *   handler: "data:text/javascript,export const handle = (c) => c.data.length;",
+   *   onResult: (n) => bytes += n as number,
+   * });
+   * using file = openForRead(path, { direct: false });
+   * ring.read(file, 0);
+   * await ring.close(); // drains first
+   * assert.equal(bytes, 5);
+   * ```
+   */
+  attach<O, R>(source: Attachable<O, R>, options: O): R;
+  attach(
+    target: EventFd | Attachable<unknown, unknown>,
+    options: unknown = {},
+  ): unknown {
+    if (isAttachable(target)) return target[attachTo](this, options);
+    const eventfd = target;
+    const { opts, handler } = checkAttach(
+      eventfd,
+      options as AttachOptions,
+      this.#handler,
+    );
     const refused = this.#refusal();
     if (refused) throw refused;
     const info = checkAttachable(eventfd);
