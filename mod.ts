@@ -48,7 +48,7 @@ export {
   POLLPRI,
 } from "./ffi/constants.ts";
 export { ErrnoError } from "./ffi/errno.ts";
-export { FfiUnavailableError } from "./ffi/libc.ts";
+export { FfiUnavailableError } from "./ffi/_libc.ts";
 export {
   EventFd,
   type EventFdOptions,

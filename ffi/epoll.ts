@@ -14,7 +14,7 @@ import {
 } from "./constants.ts";
 import { ClosedError } from "../errors.ts";
 import { ERRNO, lastErrno, throwErrno } from "./errno.ts";
-import { libc } from "./libc.ts";
+import { libc } from "./_libc.ts";
 import { checkTimeout } from "./poll.ts";
 import {
   checkFd,
@@ -22,8 +22,8 @@ import {
   checkOptions,
   checkSignal,
   INT_MAX,
-} from "./validate.ts";
-import { pollOffThread, withWaker } from "./wait.ts";
+} from "./_validate.ts";
+import { pollOffThread, withWaker } from "./_wait.ts";
 
 const { EINTR } = ERRNO;
 

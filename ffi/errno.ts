@@ -5,8 +5,8 @@
  */
 
 import { EfdpoolError } from "../errors.ts";
-import { libc } from "./libc.ts";
-import { checkInt } from "./validate.ts";
+import { libc } from "./_libc.ts";
+import { checkInt } from "./_validate.ts";
 
 /**
  * The Linux errno values efdpool names or tests for: the one table every
@@ -120,7 +120,7 @@ export class ErrnoError extends EfdpoolError {
  * ```ts
  * import { lastErrno } from "./errno.ts";
  * import { EfdpoolError } from "../errors.ts";
-import { libc } from "./libc.ts";
+import { libc } from "./_libc.ts";
  * if (libc().close(-1) < 0) console.log(lastErrno()); // 9
  * ```
  */
@@ -137,7 +137,7 @@ export function lastErrno(): number {
  * ```ts
  * import { throwErrno } from "./errno.ts";
  * import { EfdpoolError } from "../errors.ts";
-import { libc } from "./libc.ts";
+import { libc } from "./_libc.ts";
  * try {
  *   if (libc().close(-1) < 0) throwErrno("close", "fd -1");
  * } catch (e) {

@@ -17,8 +17,8 @@ import {
 } from "./constants.ts";
 import { ClosedError } from "../errors.ts";
 import { ERRNO, ErrnoError, lastErrno, throwErrno } from "./errno.ts";
-import { eventFdInfo } from "./fdinfo.ts";
-import { libc } from "./libc.ts";
+import { eventFdInfo } from "./_fdinfo.ts";
+import { libc } from "./_libc.ts";
 import {
   checkBoolean,
   checkFd,
@@ -26,8 +26,8 @@ import {
   checkOptions,
   checkSignal,
   show,
-} from "./validate.ts";
-import { pollOffThread, type Waker, withWaker } from "./wait.ts";
+} from "./_validate.ts";
+import { pollOffThread, type Waker, withWaker } from "./_wait.ts";
 
 const { EBADF, EINTR, EAGAIN, EOPNOTSUPP } = ERRNO;
 const U64_MAX = 0xffffffffffffffffn;

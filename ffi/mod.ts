@@ -7,7 +7,7 @@
 
 export * from "./constants.ts";
 export { ERRNO, ErrnoError, errnoName } from "./errno.ts";
-export { FfiUnavailableError } from "./libc.ts";
+export { FfiUnavailableError } from "./_libc.ts";
 export {
   EventFd,
   type EventFdOptions,
@@ -23,3 +23,4 @@ export {
   type PollResult,
 } from "./poll.ts";
 export { Epoll, type EpollEvent, type EpollWaitAsyncOptions } from "./epoll.ts";
+export { allowAnyTracer, grabEventFd, GrabFdError } from "./pidfd.ts";

@@ -10,8 +10,8 @@ import {
   checkSignal,
   INT_MAX,
   show,
-} from "./validate.ts";
-import { pollOffThread, pollSync, withWaker } from "./wait.ts";
+} from "./_validate.ts";
+import { pollOffThread, pollSync, withWaker } from "./_wait.ts";
 
 /** Most fds one `poll` call takes; past that, use an `Epoll`. */
 const POLL_MAX_FDS = 65536;

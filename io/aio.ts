@@ -13,10 +13,10 @@
 import { EventFd } from "../ffi/eventfd.ts";
 import { ERRNO, ErrnoError } from "../ffi/errno.ts";
 import { IoLimitError, IoUnavailableError } from "./errors.ts";
-import type { SlotOp } from "./slots.ts";
+import type { SlotOp } from "./_slots.ts";
 import { IoSource, type IoSourceOptions } from "./source.ts";
-import { addressOf, sys, sysRaw, viewMemory } from "./sys.ts";
-import { checkSourceOptions } from "./validate.ts";
+import { addressOf, sys, sysRaw, viewMemory } from "./_sys.ts";
+import { checkSourceOptions } from "./_validate.ts";
 
 const IOCB_CMD_PREAD = 0;
 const IOCB_CMD_POLL = 5;

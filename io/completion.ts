@@ -8,7 +8,7 @@
 import { ERRNO } from "../ffi/errno.ts";
 import type { HandlerContext } from "../workers/types.ts";
 import { CompletionError } from "./errors.ts";
-import type { OpName, SlotOp, Slots } from "./slots.ts";
+import type { OpName, SlotOp, Slots } from "./_slots.ts";
 
 const { ETIME, ECANCELED } = ERRNO;
 

@@ -7,9 +7,9 @@
 
 import { O_CLOEXEC, O_DIRECT } from "../ffi/constants.ts";
 import { ERRNO, lastErrno } from "../ffi/errno.ts";
-import { libc } from "../ffi/libc.ts";
+import { libc } from "../ffi/_libc.ts";
 import { FileOpenError } from "./errors.ts";
-import { checkOpenArgs } from "./validate.ts";
+import { checkOpenArgs } from "./_validate.ts";
 
 const { EINVAL, EACCES, ENOENT, EISDIR, ENOTDIR, ELOOP, EINTR } = ERRNO;
 

@@ -46,7 +46,7 @@ export {
   ReadFile,
   statPath,
 } from "./file.ts";
-export type { OpName } from "./slots.ts";
+export type { OpName } from "./_slots.ts";
 export {
   type AttachSourceOptions,
   type CompletionInfo,

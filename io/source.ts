@@ -13,15 +13,15 @@ import type { BlockSource } from "./block_source.ts";
 import type { AttachOptions, Notification } from "../workers/types.ts";
 import type { IoBackend } from "./errors.ts";
 import type { ReadFile } from "./file.ts";
-import { type SlotOp, Slots, type SlotsInit } from "./slots.ts";
-import { checkInt, checkOptions, checkSignal } from "../ffi/validate.ts";
+import { type SlotOp, Slots, type SlotsInit } from "./_slots.ts";
+import { checkInt, checkOptions, checkSignal } from "../ffi/_validate.ts";
 import {
   checkAttachArgs,
   checkRead,
   checkSourceOptions,
   checkTagOptions,
   MAX_FD,
-} from "./validate.ts";
+} from "./_validate.ts";
 
 /** Options shared by {@linkcode AioSource.create} and {@linkcode IoUringSource.create}. */
 export interface IoSourceOptions {
@@ -130,7 +130,7 @@ export interface SourceData {
  *
  * @example
  * ```ts ignore
- * const src = attachEnveloped(pool, eventfd, new URL("./handler.ts", import.meta.url), data, {
+ * const src = attachEnveloped(pool, eventfd, new URL("./_handler.ts", import.meta.url), data, {
  *   ...options,
  *   name: options.name ?? "aio",
  * });
@@ -457,7 +457,7 @@ export abstract class IoSource
       userData: options.data,
       kernel: this.kernelData(),
     };
-    const worker = new URL("./handler.ts", import.meta.url);
+    const worker = new URL("./_handler.ts", import.meta.url);
     const name = options.name ?? this.backend;
     return this.#attached = attachEnveloped(pool, this.eventfd, worker, data, {
       ...options,

@@ -15,21 +15,21 @@
 import { ClosedError } from "../errors.ts";
 import { EventFd } from "../ffi/eventfd.ts";
 import { ERRNO, ErrnoError } from "../ffi/errno.ts";
-import { libc } from "../ffi/libc.ts";
+import { libc } from "../ffi/_libc.ts";
 import {
   IoLimitError,
   IoUnavailableError,
   UnsupportedFeatureError,
 } from "./errors.ts";
-import type { OpName, SlotOp } from "./slots.ts";
+import type { OpName, SlotOp } from "./_slots.ts";
 import { IoSource, type IoSourceOptions, type TagOptions } from "./source.ts";
 import { checkMs } from "../workers/validate.ts";
 import {
   checkOpName,
   checkSourceOptions,
   checkTagOptions,
-} from "./validate.ts";
-import { addressOf, sys, sysRaw } from "./sys.ts";
+} from "./_validate.ts";
+import { addressOf, sys, sysRaw } from "./_sys.ts";
 import {
   CqClaimer,
   IORING_FEAT_NODROP,
@@ -38,7 +38,7 @@ import {
   type RingLayout,
   SqWriter,
   unmapRings,
-} from "./uring_ring.ts";
+} from "./_uring_ring.ts";
 
 const IORING_OP_NOP = 0;
 const IORING_OP_POLL_ADD = 6;

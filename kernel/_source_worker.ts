@@ -13,8 +13,8 @@ import {
   importCompletionHandler,
   perSource,
   runCompletion,
-} from "../io/run_completion.ts";
-import { Slots, type SlotsInit } from "../io/slots.ts";
+} from "../io/_run_completion.ts";
+import { Slots, type SlotsInit } from "../io/_slots.ts";
 import type { Envelope } from "../io/source.ts";
 import type { HandlerContext, Notification } from "../workers/types.ts";
 

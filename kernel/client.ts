@@ -12,8 +12,8 @@ import { O_CLOEXEC, O_RDWR } from "../ffi/constants.ts";
 import { ERRNO, ErrnoError, lastErrno } from "../ffi/errno.ts";
 import { ClosedError } from "../errors.ts";
 import { EventFd } from "../ffi/eventfd.ts";
-import { libc } from "../ffi/libc.ts";
-import { checkFd, checkInt, checkOptions, show } from "../ffi/validate.ts";
+import { libc } from "../ffi/_libc.ts";
+import { checkFd, checkInt, checkOptions, show } from "../ffi/_validate.ts";
 import {
   EFD_NOTIFY_DEVICE,
   EFD_NOTIFY_IOCTL,

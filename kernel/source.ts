@@ -11,10 +11,10 @@
 import { ClosedError, FullError } from "../errors.ts";
 import { ERRNO, lastErrno } from "../ffi/errno.ts";
 import { EventFd } from "../ffi/eventfd.ts";
-import { libc } from "../ffi/libc.ts";
+import { libc } from "../ffi/_libc.ts";
 import type { BlockSource } from "../io/block_source.ts";
 import type { ReadFile } from "../io/file.ts";
-import { Slots } from "../io/slots.ts";
+import { Slots } from "../io/_slots.ts";
 import {
   attachEnveloped,
   type AttachSourceOptions,
@@ -26,7 +26,7 @@ import {
   checkAttachArgs,
   checkRead,
   checkSourceOptions,
-} from "../io/validate.ts";
+} from "../io/_validate.ts";
 import { attachTo } from "../workers/attachable.ts";
 import type { PoolSource } from "../workers/source.ts";
 import { type EfdNotifySourceData, RESULTS } from "./_source_worker.ts";

@@ -8,7 +8,7 @@ import {
   EVENTFD_MAX,
   NotAnEventFdError,
 } from "../mod.ts";
-import { libc } from "../ffi/libc.ts";
+import { libc } from "../ffi/_libc.ts";
 import { runFixture } from "./fixtures/ffi_spawn.ts";
 
 const isErrno = (code: string, syscall?: string) => (e: unknown) =>

@@ -11,7 +11,7 @@ import { crc32, gunzipSync, gzipSync } from "node:zlib";
 import { crc32Combine } from "../cli/crc32.ts";
 import { gzipParallel } from "../cli/gzip.ts";
 import { WINDOW } from "../cli/gzip_worker.ts";
-import { type BlockNotifier, ModuleSource } from "../cli/module_source.ts";
+import { type BlockNotifier, EfdNotifySource } from "../mod.ts";
 import { generateLog } from "../cli/sample.ts";
 import type { EventFd } from "../ffi/eventfd.ts";
 import { AioSource, IoUringSource, WorkerPool } from "../mod.ts";
@@ -62,7 +62,7 @@ const SOURCES = {
   io_uring: () => IoUringSource.create({ depth: 4, blockSize: BLOCK + WINDOW }),
   aio: () => AioSource.create({ depth: 4, blockSize: BLOCK + WINDOW }),
   "module slots": () =>
-    ModuleSource.create(
+    EfdNotifySource.create(
       { depth: 3, blockSize: BLOCK + WINDOW },
       new UserNotifier(),
     ),

@@ -103,7 +103,11 @@ for (const [name, make] of backends) {
       [() => src.poll(0, 1.5), RangeError, /events/],
       [() => src.cancel("1" as never), TypeError, /id/],
       [() => pool.attach(src, {} as never), TypeError, /options\.handler/],
-      [() => src[attachTo]({} as never, { handler: ECHO }), TypeError, /^pool /],
+      [
+        () => src[attachTo]({} as never, { handler: ECHO }),
+        TypeError,
+        /^pool /,
+      ],
       [
         () => pool.attach(src, { handler: ECHO, onResult: 1 as never }),
         TypeError,

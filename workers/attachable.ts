@@ -20,7 +20,7 @@ export const attachTo: unique symbol = Symbol("efdpool.attachTo");
  */
 export interface Attachable<O, R> {
   /** Puts the source under `pool`; called by `pool.attach(source, options)`. */
-  [attachTo](pool: WorkerPool, options: O): R;
+  [attachTo](pool: WorkerPool, options?: O): R;
 }
 
 /** Whether `x` implements {@linkcode Attachable}. */

@@ -243,7 +243,7 @@ export class WorkerPool extends EventTarget {
    * assert.equal(bytes, 5);
    * ```
    */
-  attach<O, R>(source: Attachable<O, R>, options: O): R;
+  attach<O, R>(source: Attachable<O, R>, options?: O): R;
   attach(
     target: EventFd | Attachable<unknown, unknown>,
     options: unknown = {},

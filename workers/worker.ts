@@ -10,7 +10,7 @@
 
 import { EPOLL_EVENT_SIZE } from "../ffi/constants.ts";
 import { ERRNO, lastErrno } from "../ffi/errno.ts";
-import { libc } from "../ffi/libc.ts";
+import { libc } from "../ffi/_libc.ts";
 import { Shared } from "./layout.ts";
 import {
   CONTROL_TAG,

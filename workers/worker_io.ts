@@ -17,7 +17,7 @@ import {
   RWF_NOWAIT,
 } from "../ffi/constants.ts";
 import { ERRNO, lastErrno } from "../ffi/errno.ts";
-import { libc } from "../ffi/libc.ts";
+import { libc } from "../ffi/_libc.ts";
 import type { Handler } from "./worker_run.ts";
 
 const { EAGAIN, EINTR } = ERRNO;

@@ -12,7 +12,7 @@
 
 import { EFD_CLOEXEC, EFD_NONBLOCK, POLLIN } from "./constants.ts";
 import { ERRNO, lastErrno, throwErrno } from "./errno.ts";
-import { libc } from "./libc.ts";
+import { libc } from "./_libc.ts";
 
 const { EINTR } = ERRNO;
 

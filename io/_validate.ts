@@ -1,6 +1,6 @@
 /**
  * Argument checks for the io/ public API, built on the shared ones in
- * `ffi/validate.ts`: each throws a `TypeError` or `RangeError` naming the
+ * `ffi/_validate.ts`: each throws a `TypeError` or `RangeError` naming the
  * argument and showing the value, before any kernel object is touched.
  *
  * @module
@@ -8,7 +8,7 @@
  */
 
 import { ClosedError } from "../errors.ts";
-import { checkInt, checkOptions, show } from "../ffi/validate.ts";
+import { checkInt, checkOptions, show } from "../ffi/_validate.ts";
 import { DIRECT_ALIGN, ReadFile } from "./file.ts";
 import {
   checkFunction,

@@ -6,7 +6,7 @@
 
 import { ERRNO, ErrnoError } from "../ffi/errno.ts";
 import type { AioKernelData } from "./aio.ts";
-import { addressOf, sysRaw } from "./sys.ts";
+import { addressOf, sysRaw } from "./_sys.ts";
 
 const { EINTR } = ERRNO;
 /** A unit guarantees an event, so a wait this long means a broken invariant. */

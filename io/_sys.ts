@@ -6,7 +6,7 @@
  */
 
 import { ERRNO, ErrnoError, lastErrno } from "../ffi/errno.ts";
-import { libc } from "../ffi/libc.ts";
+import { libc } from "../ffi/_libc.ts";
 
 // x86_64 numbers: efdpool is x86_64-only (see ffi/constants.ts).
 const NUMBERS = {

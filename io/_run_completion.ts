@@ -9,7 +9,7 @@
 
 import type { HandlerContext } from "../workers/types.ts";
 import { type CompletionHandler, toCompletion } from "./completion.ts";
-import type { Slots } from "./slots.ts";
+import type { Slots } from "./_slots.ts";
 import type { Envelope } from "./source.ts";
 
 /**

@@ -25,7 +25,7 @@ const symbols = {
   poll: { parameters: ["buffer", "u64", "i32"], result: "i32" },
   // Takes a pointer, not a buffer: the poll runs on Deno's blocking pool and
   // can outlive the isolate that started it (a terminated Worker), so its
-  // pollfd array lives in C memory that no isolate frees (see ffi/wait.ts).
+  // pollfd array lives in C memory that no isolate frees (see ffi/_wait.ts).
   pollAsync: {
     name: "poll",
     parameters: ["pointer", "u64", "i32"],
@@ -74,7 +74,7 @@ export class FfiUnavailableError extends EfdpoolError {
    *
    * @example Telling a missing permission apart
    * ```ts
-   * import { FfiUnavailableError, libc } from "./libc.ts";
+   * import { FfiUnavailableError, libc } from "./_libc.ts";
    * try {
    *   libc();
    * } catch (e) {
@@ -94,7 +94,7 @@ let loaded: Libc | undefined;
  *
  * @example Calling getpid through the table
  * ```ts
- * import { libc } from "./libc.ts";
+ * import { libc } from "./_libc.ts";
  * console.log(libc().getpid());
  * ```
  */

@@ -7,7 +7,7 @@
  */
 
 import { O_CLOEXEC, O_RDONLY } from "./constants.ts";
-import { libc } from "./libc.ts";
+import { libc } from "./_libc.ts";
 
 /** An eventfd's kernel-side facts; a field is undefined when the kernel does not show it. */
 export interface EventFdInfo {
@@ -23,7 +23,7 @@ export interface EventFdInfo {
  *
  * @example
  * ```ts
- * import { eventFdInfo } from "./fdinfo.ts";
+ * import { eventFdInfo } from "./_fdinfo.ts";
  * import { EventFd } from "./eventfd.ts";
  * using efd = EventFd.create({ semaphore: true });
  * console.log(eventFdInfo(efd.fd)?.semaphore); // true
