@@ -12,7 +12,7 @@
  * @example Telling efdpool's errors apart
  * ```ts
  * import { ClosedError, EfdpoolError, EventFd } from "@efdpool/efdpool";
- * import { assert } from "node:assert/strict";
+ * import assert from "node:assert/strict";
  * const efd = EventFd.create();
  * efd.close();
  * try {
@@ -44,7 +44,7 @@ export class EfdpoolError extends Error {
  * @example
  * ```ts
  * import { ClosedError, Epoll } from "@efdpool/efdpool";
- * import { assert } from "node:assert/strict";
+ * import assert from "node:assert/strict";
  * const ep = Epoll.create();
  * ep.close();
  * ep.close(); // a second close does nothing
@@ -79,7 +79,7 @@ export class ClosedError extends EfdpoolError {
  * @example
  * ```ts
  * import { FullError, IoUringSource } from "@efdpool/efdpool";
- * import { assert } from "node:assert/strict";
+ * import assert from "node:assert/strict";
  * const ring = IoUringSource.create({ depth: 1, blockSize: 0 });
  * ring.nop();
  * assert.throws(() => ring.nop(), (e) => e instanceof FullError && e.limit === 1);

@@ -17,7 +17,7 @@
  * @example Semaphore reads take one unit each
  * ```ts
  * import { EventFd } from "@efdpool/efdpool";
- * import { assert } from "node:assert/strict";
+ * import assert from "node:assert/strict";
  * using efd = EventFd.create({ semaphore: true });
  * efd.write(3);
  * assert.equal(efd.read(), 1n);

@@ -20,14 +20,6 @@ export interface EventFdInfo {
 /**
  * Reads `/proc/self/fdinfo/<fd>`; null if it cannot be read (no procfs, or
  * the fd is not open).
- *
- * @example
- * ```ts
- * import { eventFdInfo } from "./_fdinfo.ts";
- * import { EventFd } from "./eventfd.ts";
- * using efd = EventFd.create({ semaphore: true });
- * console.log(eventFdInfo(efd.fd)?.semaphore); // true
- * ```
  */
 export function eventFdInfo(fd: number): EventFdInfo | null {
   const path = new TextEncoder().encode(`/proc/self/fdinfo/${fd}\0`);

@@ -71,16 +71,6 @@ export class FfiUnavailableError extends EfdpoolError {
    *
    * @param message What went wrong and how to fix it.
    * @param options The underlying error, as `cause`.
-   *
-   * @example Telling a missing permission apart
-   * ```ts
-   * import { FfiUnavailableError, libc } from "./_libc.ts";
-   * try {
-   *   libc();
-   * } catch (e) {
-   *   if (e instanceof FfiUnavailableError) console.error(e.message);
-   * }
-   * ```
    */
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
@@ -91,12 +81,6 @@ let loaded: Libc | undefined;
 
 /**
  * Returns this thread's libc symbols, opening the library on first use.
- *
- * @example Calling getpid through the table
- * ```ts
- * import { libc } from "./_libc.ts";
- * console.log(libc().getpid());
- * ```
  */
 export function libc(): Libc {
   if (loaded) return loaded;

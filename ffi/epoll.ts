@@ -48,12 +48,13 @@ export interface EpollWaitAsyncOptions {
  *
  * @example
  * ```ts
- * import { Epoll, EPOLLIN, EventFd } from "../mod.ts";
+ * import { Epoll, EPOLLIN, EventFd } from "@efdpool/efdpool";
+ * import assert from "node:assert/strict";
  * using efd = EventFd.create();
  * using ep = Epoll.create();
  * ep.add(efd.fd, EPOLLIN);
  * efd.write(1);
- * console.log(ep.wait(0)); // [ { events: 1, data: <efd.fd> } ]
+ * assert.deepEqual(ep.wait(0), [{ events: EPOLLIN, data: efd.fd }]);
  * ```
  */
 export class Epoll {
@@ -70,7 +71,7 @@ export class Epoll {
    *
    * @example
    * ```ts
-   * import { Epoll } from "../mod.ts";
+   * import { Epoll } from "@efdpool/efdpool";
    * const ep = Epoll.create();
    * ep.close();
    * ```
@@ -115,7 +116,7 @@ export class Epoll {
    *
    * @example
    * ```ts
-   * import { Epoll, EPOLLEXCLUSIVE, EPOLLIN, EventFd } from "../mod.ts";
+   * import { Epoll, EPOLLEXCLUSIVE, EPOLLIN, EventFd } from "@efdpool/efdpool";
    * using efd = EventFd.create({ semaphore: true });
    * using ep = Epoll.create();
    * ep.add(efd.fd, EPOLLIN | EPOLLEXCLUSIVE, 7);
@@ -131,7 +132,7 @@ export class Epoll {
    *
    * @example
    * ```ts
-   * import { Epoll, EPOLLIN, EPOLLOUT, EventFd } from "../mod.ts";
+   * import { Epoll, EPOLLIN, EPOLLOUT, EventFd } from "@efdpool/efdpool";
    * using efd = EventFd.create();
    * using ep = Epoll.create();
    * ep.add(efd.fd, EPOLLIN);
@@ -147,7 +148,7 @@ export class Epoll {
    *
    * @example
    * ```ts
-   * import { Epoll, EPOLLIN, EventFd } from "../mod.ts";
+   * import { Epoll, EPOLLIN, EventFd } from "@efdpool/efdpool";
    * using efd = EventFd.create();
    * using ep = Epoll.create();
    * ep.add(efd.fd, EPOLLIN);
@@ -185,11 +186,12 @@ export class Epoll {
    *
    * @example
    * ```ts
-   * import { Epoll, EPOLLIN, EventFd } from "../mod.ts";
+   * import { Epoll, EPOLLIN, EventFd } from "@efdpool/efdpool";
+   * import assert from "node:assert/strict";
    * using efd = EventFd.create({ initval: 1 });
    * using ep = Epoll.create();
    * ep.add(efd.fd, EPOLLIN);
-   * console.log(ep.wait(100).length); // 1
+   * assert.equal(ep.wait(100).length, 1);
    * ```
    */
   wait(timeoutMs: number, maxEvents = 64): EpollEvent[] {
@@ -212,12 +214,13 @@ export class Epoll {
    *
    * @example
    * ```ts
-   * import { Epoll, EPOLLIN, EventFd } from "../mod.ts";
+   * import { Epoll, EPOLLIN, EventFd } from "@efdpool/efdpool";
+   * import assert from "node:assert/strict";
    * using efd = EventFd.create();
    * using ep = Epoll.create();
    * ep.add(efd.fd, EPOLLIN);
    * setTimeout(() => efd.write(1), 5);
-   * console.log((await ep.waitAsync(1000)).length); // 1
+   * assert.equal((await ep.waitAsync(1000)).length, 1);
    * ```
    */
   async waitAsync(
@@ -241,7 +244,7 @@ export class Epoll {
    *
    * @example
    * ```ts
-   * import { Epoll } from "../mod.ts";
+   * import { Epoll } from "@efdpool/efdpool";
    * const ep = Epoll.create();
    * ep.close();
    * ```
@@ -258,7 +261,7 @@ export class Epoll {
    *
    * @example
    * ```ts
-   * import { Epoll } from "../mod.ts";
+   * import { Epoll } from "@efdpool/efdpool";
    * {
    *   using ep = Epoll.create();
    * }

@@ -15,7 +15,7 @@ import { checkInt } from "./_validate.ts";
  * @example
  * ```ts
  * import { ERRNO, errnoName } from "@efdpool/efdpool/ffi";
- * import { assert } from "node:assert/strict";
+ * import assert from "node:assert/strict";
  * assert.equal(errnoName(ERRNO.EAGAIN), "EAGAIN");
  * ```
  */
@@ -66,8 +66,9 @@ const NAMES: Record<number, string> = Object.fromEntries(
  *
  * @example
  * ```ts
- * import { errnoName } from "./errno.ts";
- * console.log(errnoName(9)); // "EBADF"
+ * import { errnoName } from "@efdpool/efdpool/ffi";
+ * import assert from "node:assert/strict";
+ * assert.equal(errnoName(9), "EBADF");
  * ```
  */
 export function errnoName(errno: number): string {
@@ -98,9 +99,11 @@ export class ErrnoError extends EfdpoolError {
    *
    * @example Matching on the errno name
    * ```ts
-   * import { ErrnoError } from "./errno.ts";
+   * import { ErrnoError } from "@efdpool/efdpool";
+   * import assert from "node:assert/strict";
    * const e = new ErrnoError("read", 9, "fd 42");
-   * console.log(e.code, e.message); // EBADF read(fd 42) failed: EBADF (errno 9)
+   * assert.equal(e.code, "EBADF");
+   * assert.equal(e.message, "read(fd 42) failed: EBADF (errno 9)");
    * ```
    */
   constructor(syscall: string, errno: number, detail?: string) {
@@ -115,14 +118,6 @@ export class ErrnoError extends EfdpoolError {
 /**
  * Reads this thread's errno. Call it right after the failing call, before any
  * other FFI call on the same thread can overwrite it.
- *
- * @example
- * ```ts
- * import { lastErrno } from "./errno.ts";
- * import { EfdpoolError } from "../errors.ts";
-import { libc } from "./_libc.ts";
- * if (libc().close(-1) < 0) console.log(lastErrno()); // 9
- * ```
  */
 export function lastErrno(): number {
   // errno is thread-local; __errno_location is stable per thread but cheap.
@@ -132,18 +127,6 @@ export function lastErrno(): number {
 
 /**
  * Throws an `ErrnoError` for the last failed call on this thread.
- *
- * @example
- * ```ts
- * import { throwErrno } from "./errno.ts";
- * import { EfdpoolError } from "../errors.ts";
-import { libc } from "./_libc.ts";
- * try {
- *   if (libc().close(-1) < 0) throwErrno("close", "fd -1");
- * } catch (e) {
- *   console.log((e as Error).message);
- * }
- * ```
  */
 export function throwErrno(syscall: string, detail?: string): never {
   throw new ErrnoError(syscall, lastErrno(), detail);

@@ -90,7 +90,7 @@ export class NotAnEventFdError extends TypeError {
    *
    * @example
    * ```ts
-   * import { NotAnEventFdError } from "./eventfd.ts";
+   * import { NotAnEventFdError } from "@efdpool/efdpool";
    * console.log(new NotAnEventFdError(0, "/dev/null").message);
    * ```
    */
@@ -131,10 +131,11 @@ function fdTarget(fd: number): string | null {
  *
  * @example A semaphore eventfd: every unit is taken once
  * ```ts
- * import { EventFd } from "./eventfd.ts";
+ * import { EventFd } from "@efdpool/efdpool";
+ * import assert from "node:assert/strict";
  * using efd = EventFd.create({ semaphore: true });
  * efd.write(2);
- * console.log(efd.read(), efd.tryRead(), efd.tryRead()); // 1n 1n null
+ * assert.deepEqual([efd.read(), efd.tryRead(), efd.tryRead()], [1n, 1n, null]);
  * ```
  */
 export class EventFd {
@@ -162,7 +163,7 @@ export class EventFd {
    *
    * @example
    * ```ts
-   * import { EventFd } from "./eventfd.ts";
+   * import { EventFd } from "@efdpool/efdpool";
    * const efd = EventFd.create({ semaphore: true, nonblocking: true });
    * console.log(efd.fd >= 0);
    * efd.close();
@@ -194,11 +195,12 @@ export class EventFd {
    *
    * @example
    * ```ts
-   * import { EventFd } from "./eventfd.ts";
+   * import { EventFd } from "@efdpool/efdpool";
+   * import assert from "node:assert/strict";
    * const a = EventFd.create();
    * const b = EventFd.fromFd(a.fd, { owned: false });
    * b.write(5);
-   * console.log(a.read()); // 5n
+   * assert.equal(a.read(), 5n);
    * a.close();
    * ```
    */
@@ -258,11 +260,12 @@ export class EventFd {
    *
    * @example
    * ```ts
-   * import { EventFd } from "./eventfd.ts";
+   * import { EventFd } from "@efdpool/efdpool";
+   * import assert from "node:assert/strict";
    * using efd = EventFd.create();
    * efd.write(3);
    * efd.write(0xfffn);
-   * console.log(efd.read()); // 4098n
+   * assert.equal(efd.read(), 4098n);
    * ```
    */
   write(n: number | bigint = 1): void {
@@ -288,9 +291,10 @@ export class EventFd {
    *
    * @example
    * ```ts
-   * import { EventFd } from "./eventfd.ts";
+   * import { EventFd } from "@efdpool/efdpool";
+   * import assert from "node:assert/strict";
    * using efd = EventFd.create({ initval: 7 });
-   * console.log(efd.read()); // 7n
+   * assert.equal(efd.read(), 7n);
    * ```
    */
   read(): bigint {
@@ -315,11 +319,12 @@ export class EventFd {
    *
    * @example
    * ```ts
-   * import { EventFd } from "./eventfd.ts";
+   * import { EventFd } from "@efdpool/efdpool";
+   * import assert from "node:assert/strict";
    * using efd = EventFd.create({ semaphore: true });
-   * console.log(efd.tryRead()); // null
+   * assert.equal(efd.tryRead(), null);
    * efd.write(1);
-   * console.log(efd.tryRead()); // 1n
+   * assert.equal(efd.tryRead(), 1n);
    * ```
    */
   tryRead(): bigint | null {
@@ -347,10 +352,11 @@ export class EventFd {
    *
    * @example
    * ```ts
-   * import { EventFd } from "./eventfd.ts";
+   * import { EventFd } from "@efdpool/efdpool";
+   * import assert from "node:assert/strict";
    * using efd = EventFd.create({ semaphore: true });
    * setTimeout(() => efd.write(1), 10);
-   * console.log(await efd.readAsync({ signal: AbortSignal.timeout(1000) })); // 1n
+   * assert.equal(await efd.readAsync({ signal: AbortSignal.timeout(1000) }), 1n);
    * ```
    */
   async readAsync(options?: ReadAsyncOptions): Promise<bigint> {
@@ -390,10 +396,11 @@ export class EventFd {
    *
    * @example
    * ```ts
-   * import { EventFd } from "./eventfd.ts";
+   * import { EventFd } from "@efdpool/efdpool";
+   * import assert from "node:assert/strict";
    * const efd = EventFd.create();
    * efd.close();
-   * console.log(efd.closed); // true
+   * assert.equal(efd.closed, true);
    * ```
    */
   close(): void {
@@ -409,7 +416,7 @@ export class EventFd {
    *
    * @example
    * ```ts
-   * import { EventFd } from "./eventfd.ts";
+   * import { EventFd } from "@efdpool/efdpool";
    * {
    *   using efd = EventFd.create();
    *   efd.write(1);

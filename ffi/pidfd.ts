@@ -53,7 +53,7 @@ export class GrabFdError extends ErrnoError {
  * ```ts
  * import { EventFd } from "@efdpool/efdpool";
  * import { grabEventFd } from "@efdpool/efdpool/ffi";
- * import { assert } from "node:assert/strict";
+ * import assert from "node:assert/strict";
  * using mine = EventFd.create({ semaphore: true });
  * using twin = grabEventFd(Deno.pid, mine.fd);
  * twin.write(2); // the same kernel counter
@@ -91,7 +91,7 @@ export function grabEventFd(
  * @example
  * ```ts
  * import { allowAnyTracer } from "@efdpool/efdpool/ffi";
- * import { assert } from "node:assert/strict";
+ * import assert from "node:assert/strict";
  * assert.ok(["allowed", "no-yama"].includes(allowAnyTracer()));
  * ```
  */

@@ -44,8 +44,7 @@ function readSysctl(name: string): string {
  *
  * @example Reading a file through a pool
  * ```ts
- * import { AioSource, openForRead } from "./mod.ts";
- * import { WorkerPool } from "../workers/pool.ts";
+ * import { AioSource, openForRead, WorkerPool } from "@efdpool/efdpool";
  * const handler = "data:text/javascript,export const handle = (c) => c.res;";
  * await using pool = new WorkerPool({ workers: 2 });
  * const aio = AioSource.create({ depth: 16, blockSize: 4096 });
@@ -84,9 +83,11 @@ export class AioSource extends IoSource {
    *
    * @example
    * ```ts
-   * import { AioSource } from "./aio.ts";
+   * import { AioSource } from "@efdpool/efdpool";
+   * import assert from "node:assert/strict";
    * await using aio = AioSource.create({ depth: 32, blockSize: 65536 });
-   * console.log(aio.backend, aio.depth); // aio 32
+   * assert.equal(aio.backend, "aio");
+   * assert.equal(aio.depth, 32);
    * ```
    */
   static create(options: IoSourceOptions = {}): AioSource {

@@ -24,7 +24,7 @@ import type { AttachSourceOptions, ReadOptions } from "./source.ts";
  *   openForRead,
  *   WorkerPool,
  * } from "@efdpool/efdpool";
- * import { assert } from "node:assert/strict";
+ * import assert from "node:assert/strict";
  * async function sum(source: BlockSource, path: string): Promise<number> {
  *   await using pool = new WorkerPool({ workers: 2 });
  *   let total = 0;

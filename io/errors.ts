@@ -31,9 +31,11 @@ export class CompletionError extends ErrnoError {
    *
    * @example
    * ```ts
-   * import { CompletionError } from "./errors.ts";
+   * import { CompletionError } from "@efdpool/efdpool";
+   * import assert from "node:assert/strict";
    * const e = new CompletionError("read", 7, 22, "fd 5 at 4097");
-   * console.log(e.code, e.message); // EINVAL read#7(fd 5 at 4097) failed: EINVAL (errno 22)
+   * assert.equal(e.code, "EINVAL");
+   * assert.equal(e.message, "read#7(fd 5 at 4097) failed: EINVAL (errno 22)");
    * ```
    */
   constructor(op: string, id: number, errno: number, detail: string) {
@@ -61,9 +63,10 @@ export class IoUnavailableError extends EfdpoolError {
    *
    * @example
    * ```ts
-   * import { IoUnavailableError } from "./errors.ts";
+   * import { IoUnavailableError } from "@efdpool/efdpool";
+   * import assert from "node:assert/strict";
    * const e = new IoUnavailableError("io_uring", "disabled by kernel.io_uring_disabled=2");
-   * console.log(e.message); // io_uring is unavailable: disabled by kernel.io_uring_disabled=2
+   * assert.equal(e.message, "io_uring is unavailable: disabled by kernel.io_uring_disabled=2");
    * ```
    */
   constructor(backend: IoBackend, reason: string, options?: ErrorOptions) {
@@ -90,8 +93,9 @@ export class IoLimitError extends EfdpoolError {
    *
    * @example
    * ```ts
-   * import { IoLimitError } from "./errors.ts";
-   * console.log(new IoLimitError("aio", "fs.aio-max-nr reached").backend); // aio
+   * import { IoLimitError } from "@efdpool/efdpool";
+   * import assert from "node:assert/strict";
+   * assert.equal(new IoLimitError("aio", "fs.aio-max-nr reached").backend, "aio");
    * ```
    */
   constructor(backend: IoBackend, message: string, options?: ErrorOptions) {
@@ -113,9 +117,10 @@ export class UnsupportedFeatureError extends EfdpoolError {
    *
    * @example
    * ```ts
-   * import { UnsupportedFeatureError } from "./errors.ts";
+   * import { UnsupportedFeatureError } from "@efdpool/efdpool";
+   * import assert from "node:assert/strict";
    * const e = new UnsupportedFeatureError("io_uring read", "Linux 5.6");
-   * console.log(e.message); // this kernel does not support io_uring read (needs Linux 5.6 or later)
+   * assert.equal(e.message, "this kernel does not support io_uring read (needs Linux 5.6 or later)");
    * ```
    */
   constructor(feature: string, needs: string) {
@@ -138,9 +143,11 @@ export class FileOpenError extends ErrnoError {
    *
    * @example
    * ```ts
-   * import { FileOpenError } from "./errors.ts";
+   * import { FileOpenError } from "@efdpool/efdpool";
+   * import assert from "node:assert/strict";
    * const e = new FileOpenError("/nope", 2);
-   * console.log(e.code, e.message); // ENOENT cannot open /nope: ENOENT (no such file)
+   * assert.equal(e.code, "ENOENT");
+   * assert.equal(e.message, "cannot open /nope: ENOENT (no such file)");
    * ```
    */
   constructor(path: string, errno: number, hint?: string) {

@@ -43,9 +43,11 @@ export class ReadFile {
    *
    * @example
    * ```ts
-   * import { openForRead } from "./file.ts";
+   * import { openForRead } from "@efdpool/efdpool";
+   * import assert from "node:assert/strict";
    * using f = openForRead("/etc/hostname", { direct: false });
-   * console.log(f.fd >= 0, f.direct); // true false
+   * assert.ok(f.fd >= 0);
+   * assert.equal(f.direct, false);
    * ```
    */
   constructor(
@@ -72,10 +74,11 @@ export class ReadFile {
    *
    * @example
    * ```ts
-   * import { openForRead } from "./file.ts";
+   * import { openForRead } from "@efdpool/efdpool";
+   * import assert from "node:assert/strict";
    * const f = openForRead("/etc/hostname");
    * f.close();
-   * console.log(f.fd); // -1
+   * assert.equal(f.fd, -1);
    * ```
    */
   close(): void {
@@ -89,7 +92,7 @@ export class ReadFile {
    *
    * @example
    * ```ts
-   * import { openForRead } from "./file.ts";
+   * import { openForRead } from "@efdpool/efdpool";
    * {
    *   using f = openForRead("/etc/hostname");
    * } // closed here
@@ -116,8 +119,9 @@ function openRaw(path: string, flags: number): number {
  *
  * @example
  * ```ts
- * import { statPath } from "./file.ts";
- * console.log(statPath("/etc").isDirectory); // true
+ * import { statPath } from "@efdpool/efdpool/io";
+ * import assert from "node:assert/strict";
+ * assert.equal(statPath("/etc").isDirectory, true);
  * ```
  */
 export function statPath(path: string): Deno.FileInfo {
@@ -156,7 +160,7 @@ export function statPath(path: string): Deno.FileInfo {
  *
  * @example
  * ```ts
- * import { openForRead } from "./file.ts";
+ * import { openForRead } from "@efdpool/efdpool";
  * using f = openForRead("/etc/hostname");
  * console.log(f.size > 0, f.direct || f.directFallback !== undefined);
  * ```

@@ -8,8 +8,7 @@
  *
  * @example Checksumming the blocks of a file in a pool
  * ```ts
- * import { IoUringSource, openForRead } from "./mod.ts";
- * import { WorkerPool } from "../workers/pool.ts";
+ * import { IoUringSource, openForRead, WorkerPool } from "@efdpool/efdpool";
  * // handler.ts: export const handle = (c) => c.data.reduce((a, b) => a + b, 0);
  * const handler = "data:text/javascript,export const handle = (c) => c.data.reduce((a, b) => a + b, 0);";
  * await using pool = new WorkerPool({ workers: 2 });

@@ -286,11 +286,12 @@ export abstract class IoSource
    *
    * @example
    * ```ts
-   * import { AioSource, openForRead } from "./mod.ts";
+   * import { AioSource, openForRead } from "@efdpool/efdpool";
+   * import assert from "node:assert/strict";
    * const aio = AioSource.create({ depth: 4, blockSize: 4096 });
    * using f = openForRead("/etc/hostname", { direct: false });
    * const id = aio.read(f, 0, { tag: 0 });
-   * console.log(id); // 1
+   * assert.equal(id, 1);
    * await aio.close(); // not attached: the completion is discarded
    * ```
    */
@@ -314,12 +315,12 @@ export abstract class IoSource
    *
    * @example
    * ```ts
-   * import { AioSource } from "./mod.ts";
-   * import { EventFd, POLLIN } from "../ffi/mod.ts";
+   * import { AioSource, EventFd, POLLIN } from "@efdpool/efdpool";
+   * import assert from "node:assert/strict";
    * const aio = AioSource.create({ depth: 4, blockSize: 0 });
    * using efd = EventFd.create();
    * const id = aio.poll(efd.fd, POLLIN);
-   * console.log(aio.cancel(id)); // true
+   * assert.equal(aio.cancel(id), true);
    * await aio.close();
    * ```
    */
@@ -344,11 +345,11 @@ export abstract class IoSource
    *
    * @example
    * ```ts
-   * import { IoUringSource } from "./mod.ts";
-   * import { EventFd, POLLIN } from "../ffi/mod.ts";
+   * import { EventFd, IoUringSource, POLLIN } from "@efdpool/efdpool";
+   * import assert from "node:assert/strict";
    * const ring = IoUringSource.create({ depth: 4, blockSize: 0 });
    * using efd = EventFd.create();
-   * console.log(ring.cancel(ring.poll(efd.fd, POLLIN))); // true
+   * assert.equal(ring.cancel(ring.poll(efd.fd, POLLIN)), true);
    * await ring.close();
    * ```
    */
@@ -377,7 +378,7 @@ export abstract class IoSource
    *
    * @example
    * ```ts
-   * import { AioSource } from "./mod.ts";
+   * import { AioSource } from "@efdpool/efdpool";
    * const aio = AioSource.create({ depth: 4, blockSize: 0 });
    * await aio.ready({ slots: 4 }); // at once: nothing in flight
    * await aio.close();
@@ -402,7 +403,7 @@ export abstract class IoSource
    *
    * @example
    * ```ts
-   * import { AioSource } from "./mod.ts";
+   * import { AioSource } from "@efdpool/efdpool";
    * const aio = AioSource.create({ depth: 1, blockSize: 0 });
    * await aio.drain(); // at once: nothing in flight
    * await aio.close();
@@ -473,9 +474,10 @@ export abstract class IoSource
    *
    * @example
    * ```ts
-   * import { AioSource } from "./mod.ts";
+   * import { AioSource } from "@efdpool/efdpool";
+   * import assert from "node:assert/strict";
    * const aio = AioSource.create({ depth: 2, blockSize: 0 });
-   * console.log(aio.stats().inFlight); // 0
+   * assert.equal(aio.stats().inFlight, 0);
    * await aio.close();
    * ```
    */
@@ -505,7 +507,7 @@ export abstract class IoSource
    *
    * @example
    * ```ts
-   * import { IoUringSource } from "./mod.ts";
+   * import { IoUringSource } from "@efdpool/efdpool";
    * const ring = IoUringSource.create({ depth: 2, blockSize: 0 });
    * await ring.close();
    * ```
@@ -550,7 +552,7 @@ export abstract class IoSource
    *
    * @example
    * ```ts
-   * import { AioSource } from "./mod.ts";
+   * import { AioSource } from "@efdpool/efdpool";
    * {
    *   await using aio = AioSource.create({ depth: 2, blockSize: 0 });
    * } // closed here

@@ -78,13 +78,6 @@ function disabledSysctl(): number | null {
  * @param errno The errno io_uring_setup left.
  * @param entries The entries asked for.
  * @param disabled `kernel.io_uring_disabled` (null if unreadable).
- *
- * @example
- * ```ts
- * import { setupError } from "./uring.ts";
- * console.log(setupError(1, 64, 2).message);
- * // io_uring is unavailable: disabled system-wide (kernel.io_uring_disabled = 2)
- * ```
  */
 export function setupError(
   errno: number,
@@ -123,8 +116,7 @@ export function setupError(
  *
  * @example A timeout handled in a worker
  * ```ts
- * import { IoUringSource } from "./uring.ts";
- * import { WorkerPool } from "../workers/pool.ts";
+ * import { IoUringSource, WorkerPool } from "@efdpool/efdpool";
  * const handler = "data:text/javascript,export const handle = (c) => c.op;";
  * await using pool = new WorkerPool({ workers: 2 });
  * const ring = IoUringSource.create({ depth: 8, blockSize: 0 });
@@ -168,9 +160,11 @@ export class IoUringSource extends IoSource {
    *
    * @example
    * ```ts
-   * import { IoUringSource } from "./uring.ts";
+   * import { IoUringSource } from "@efdpool/efdpool";
+   * import assert from "node:assert/strict";
    * await using ring = IoUringSource.create({ depth: 32 });
-   * console.log(ring.backend, ring.depth); // io_uring 32
+   * assert.equal(ring.backend, "io_uring");
+   * assert.equal(ring.depth, 32);
    * ```
    */
   static create(options: IoSourceOptions = {}): IoUringSource {
@@ -213,9 +207,10 @@ export class IoUringSource extends IoSource {
    *
    * @example
    * ```ts
-   * import { IoUringSource } from "./uring.ts";
+   * import { IoUringSource } from "@efdpool/efdpool";
+   * import assert from "node:assert/strict";
    * await using ring = IoUringSource.create({ depth: 2, blockSize: 0 });
-   * console.log(ring.supports("read")); // true on Linux 5.6+
+   * assert.equal(typeof ring.supports("read"), "boolean"); // true on Linux 5.6+
    * ```
    */
   supports(op: OpName): boolean {
@@ -239,10 +234,11 @@ export class IoUringSource extends IoSource {
    *
    * @example
    * ```ts
-   * import { IoUringSource } from "./uring.ts";
+   * import { IoUringSource } from "@efdpool/efdpool";
+   * import assert from "node:assert/strict";
    * await using ring = IoUringSource.create({ depth: 2, blockSize: 0 });
    * const id = ring.timeout(60_000);
-   * console.log(ring.cancel(id)); // true
+   * assert.equal(ring.cancel(id), true);
    * ```
    */
   timeout(ms: number, options: TagOptions = {}): number {
@@ -263,9 +259,10 @@ export class IoUringSource extends IoSource {
    *
    * @example
    * ```ts
-   * import { IoUringSource } from "./uring.ts";
+   * import { IoUringSource } from "@efdpool/efdpool";
+   * import assert from "node:assert/strict";
    * await using ring = IoUringSource.create({ depth: 2, blockSize: 0 });
-   * console.log(ring.nop()); // 1
+   * assert.equal(ring.nop(), 1);
    * ```
    */
   nop(options: TagOptions = {}): number {

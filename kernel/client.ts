@@ -66,8 +66,7 @@ export interface EfdNotifyStats {
  *
  * @example Firing a burst into a semaphore eventfd
  * ```ts ignore
- * import { EventFd } from "../ffi/eventfd.ts";
- * import { EfdNotifyChannel } from "./client.ts";
+ * import { EfdNotifyChannel, EventFd } from "@efdpool/efdpool";
  * using efd = EventFd.create({ semaphore: true });
  * using ch = EfdNotifyChannel.open();
  * ch.attach(efd);
@@ -92,7 +91,7 @@ export class EfdNotifyChannel implements Disposable {
    *
    * @example
    * ```ts ignore
-   * import { EfdNotifyChannel } from "./client.ts";
+   * import { EfdNotifyChannel } from "@efdpool/efdpool";
    * using ch = EfdNotifyChannel.open();
    * console.log(ch.stats().attached); // false
    * ```
@@ -154,8 +153,7 @@ export class EfdNotifyChannel implements Disposable {
    *
    * @example
    * ```ts ignore
-   * import { EventFd } from "../ffi/eventfd.ts";
-   * import { EfdNotifyChannel } from "./client.ts";
+   * import { EfdNotifyChannel, EventFd } from "@efdpool/efdpool";
    * using efd = EventFd.create({ semaphore: true });
    * using ch = EfdNotifyChannel.open();
    * ch.attach(efd);
@@ -183,8 +181,7 @@ export class EfdNotifyChannel implements Disposable {
    *
    * @example
    * ```ts ignore
-   * import { EventFd } from "../ffi/eventfd.ts";
-   * import { EfdNotifyChannel } from "./client.ts";
+   * import { EfdNotifyChannel, EventFd } from "@efdpool/efdpool";
    * using efd = EventFd.create();
    * using ch = EfdNotifyChannel.open();
    * ch.attach(efd);
@@ -201,8 +198,7 @@ export class EfdNotifyChannel implements Disposable {
    *
    * @example
    * ```ts ignore
-   * import { EventFd } from "../ffi/eventfd.ts";
-   * import { EfdNotifyChannel } from "./client.ts";
+   * import { EfdNotifyChannel, EventFd } from "@efdpool/efdpool";
    * using efd = EventFd.create({ semaphore: true });
    * using ch = EfdNotifyChannel.open();
    * ch.attach(efd);
@@ -226,8 +222,7 @@ export class EfdNotifyChannel implements Disposable {
    *
    * @example
    * ```ts ignore
-   * import { EventFd } from "../ffi/eventfd.ts";
-   * import { EfdNotifyChannel } from "./client.ts";
+   * import { EfdNotifyChannel, EventFd } from "@efdpool/efdpool";
    * using efd = EventFd.create({ semaphore: true });
    * using ch = EfdNotifyChannel.open();
    * ch.attach(efd);
@@ -265,7 +260,7 @@ export class EfdNotifyChannel implements Disposable {
    *
    * @example
    * ```ts ignore
-   * import { EfdNotifyChannel } from "./client.ts";
+   * import { EfdNotifyChannel } from "@efdpool/efdpool";
    * using ch = EfdNotifyChannel.open();
    * ch.stop();
    * console.log(ch.stats().pending); // 0
@@ -280,7 +275,7 @@ export class EfdNotifyChannel implements Disposable {
    *
    * @example
    * ```ts ignore
-   * import { EfdNotifyChannel } from "./client.ts";
+   * import { EfdNotifyChannel } from "@efdpool/efdpool";
    * using ch = EfdNotifyChannel.open();
    * const { attached, fired, pending } = ch.stats();
    * console.log(attached, fired, pending); // false 0 0
@@ -310,7 +305,7 @@ export class EfdNotifyChannel implements Disposable {
    *
    * @example
    * ```ts ignore
-   * import { EfdNotifyChannel } from "./client.ts";
+   * import { EfdNotifyChannel } from "@efdpool/efdpool";
    * const ch = EfdNotifyChannel.open();
    * ch.close();
    * console.log(ch.closed); // true
@@ -327,7 +322,7 @@ export class EfdNotifyChannel implements Disposable {
    *
    * @example
    * ```ts ignore
-   * import { EfdNotifyChannel } from "./client.ts";
+   * import { EfdNotifyChannel } from "@efdpool/efdpool";
    * {
    *   using ch = EfdNotifyChannel.open();
    * } // closed here

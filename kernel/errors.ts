@@ -13,8 +13,7 @@ import { ErrnoError } from "../ffi/errno.ts";
  *
  * @example
  * ```ts
- * import { EfdNotifyChannel } from "./client.ts";
- * import { ModuleNotLoadedError } from "./errors.ts";
+ * import { EfdNotifyChannel, ModuleNotLoadedError } from "@efdpool/efdpool";
  * try {
  *   EfdNotifyChannel.open().close();
  * } catch (e) {
@@ -34,7 +33,7 @@ export class ModuleNotLoadedError extends EfdpoolError {
    *
    * @example
    * ```ts
-   * import { ModuleNotLoadedError } from "./errors.ts";
+   * import { ModuleNotLoadedError } from "@efdpool/efdpool";
    * console.log(new ModuleNotLoadedError("/dev/efd_notify").path);
    * ```
    */
@@ -57,8 +56,7 @@ export class ModuleNotLoadedError extends EfdpoolError {
  *
  * @example
  * ```ts
- * import { EfdNotifyChannel } from "./client.ts";
- * import { DevicePermissionError } from "./errors.ts";
+ * import { DevicePermissionError, EfdNotifyChannel } from "@efdpool/efdpool";
  * try {
  *   EfdNotifyChannel.open().close();
  * } catch (e) {
@@ -81,7 +79,7 @@ export class DevicePermissionError extends EfdpoolError {
    *
    * @example
    * ```ts
-   * import { DevicePermissionError } from "./errors.ts";
+   * import { DevicePermissionError } from "@efdpool/efdpool";
    * console.log(new DevicePermissionError("/dev/efd_notify", 0o600).message);
    * ```
    */
@@ -102,15 +100,15 @@ export class DevicePermissionError extends EfdpoolError {
  * The channel has no eventfd attached (ENOTCONN): attach one first, or it was
  * detached because its eventfd was closed.
  *
- * @example
- * ```ts
- * import { EfdNotifyChannel } from "./client.ts";
- * import { NotAttachedError } from "./errors.ts";
+ * @example Needs the efd_notify module loaded
+ * ```ts ignore
+ * import { EfdNotifyChannel, NotAttachedError } from "@efdpool/efdpool";
+ * import assert from "node:assert/strict";
  * using ch = EfdNotifyChannel.open();
  * try {
  *   ch.fire(1);
  * } catch (e) {
- *   console.log(e instanceof NotAttachedError); // true
+ *   assert.equal(e instanceof NotAttachedError, true);
  * }
  * ```
  */
@@ -122,8 +120,9 @@ export class NotAttachedError extends ErrnoError {
    *
    * @example
    * ```ts
-   * import { NotAttachedError } from "./errors.ts";
-   * console.log(new NotAttachedError("EFD_NOTIFY_IOC_FIRE").errno); // 107
+   * import { NotAttachedError } from "@efdpool/efdpool";
+   * import assert from "node:assert/strict";
+   * assert.equal(new NotAttachedError("EFD_NOTIFY_IOC_FIRE").errno, 107);
    * ```
    */
   constructor(request: string) {

@@ -4,7 +4,7 @@
  *
  * @example
  * ```ts ignore
- * import { EfdNotifyChannel } from "./mod.ts";
+ * import { EfdNotifyChannel } from "@efdpool/efdpool";
  * using ch = EfdNotifyChannel.open();
  * console.log(ch.stats());
  * ```

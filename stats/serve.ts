@@ -76,7 +76,8 @@ function envVar(name: string): string | undefined {
  * @example
  * ```ts
  * import { statsSocketDirs } from "@efdpool/efdpool";
- * console.log(statsSocketDirs().at(-1)); // /tmp
+ * import assert from "node:assert/strict";
+ * assert.equal(statsSocketDirs().at(-1), "/tmp");
  * ```
  */
 export function statsSocketDirs(): string[] {
@@ -91,7 +92,8 @@ export function statsSocketDirs(): string[] {
  * @example
  * ```ts
  * import { statsSocketPath } from "@efdpool/efdpool";
- * console.log(statsSocketPath(1234).endsWith("/efdpool-1234.sock")); // true
+ * import assert from "node:assert/strict";
+ * assert.equal(statsSocketPath(1234).endsWith("/efdpool-1234.sock"), true);
  * ```
  */
 export function statsSocketPath(pid = Deno.pid): string {
@@ -110,7 +112,8 @@ export function statsSocketPath(pid = Deno.pid): string {
  * @example
  * ```ts
  * import { statsWanted } from "@efdpool/efdpool";
- * console.log(typeof statsWanted()); // boolean
+ * import assert from "node:assert/strict";
+ * assert.equal(typeof statsWanted(), "boolean");
  * ```
  */
 export function statsWanted(): boolean {
@@ -246,7 +249,8 @@ export class StatsUnavailableError extends EfdpoolError {
    * @example
    * ```ts
    * import { StatsUnavailableError } from "@efdpool/efdpool";
-   * console.log(new StatsUnavailableError(1, ["/tmp/efdpool-1.sock"]).pid); // 1
+   * import assert from "node:assert/strict";
+   * assert.equal(new StatsUnavailableError(1, ["/tmp/efdpool-1.sock"]).pid, 1);
    * ```
    */
   constructor(pid: number, looked: string[]) {

@@ -15,7 +15,7 @@ export class TaskFailedError extends EfdpoolError {
    *
    * @example
    * ```ts
-   * import { TaskFailedError } from "./errors.ts";
+   * import { TaskFailedError } from "@efdpool/efdpool";
    * const e = new TaskFailedError(new Error("boom"));
    * console.log(e.message, (e.cause as Error).message);
    * ```
@@ -42,7 +42,7 @@ export class TaskTimeoutError extends EfdpoolError {
    *
    * @example
    * ```ts
-   * import { TaskTimeoutError } from "./errors.ts";
+   * import { TaskTimeoutError } from "@efdpool/efdpool";
    * console.log(new TaskTimeoutError(50).message);
    * ```
    */
@@ -65,7 +65,7 @@ export class WorkerDiedError extends EfdpoolError {
    *
    * @example
    * ```ts
-   * import { WorkerDiedError } from "./errors.ts";
+   * import { WorkerDiedError } from "@efdpool/efdpool";
    * console.log(new WorkerDiedError(2, new Error("oops")).message);
    * ```
    */
@@ -93,7 +93,7 @@ export class HandlerLoadError extends EfdpoolError {
    *
    * @example
    * ```ts
-   * import { HandlerLoadError } from "./errors.ts";
+   * import { HandlerLoadError } from "@efdpool/efdpool";
    * console.log(new HandlerLoadError(new Error("Module not found")).message);
    * ```
    */
@@ -116,7 +116,7 @@ export class SourceDetachedError extends EfdpoolError {
    *
    * @example
    * ```ts
-   * import { SourceDetachedError } from "./errors.ts";
+   * import { SourceDetachedError } from "@efdpool/efdpool";
    * console.log(new SourceDetachedError("jobs").message);
    * ```
    */

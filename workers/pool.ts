@@ -47,9 +47,12 @@ import {
  * @example Tasks
  * ```ts
  * import { WorkerPool } from "@efdpool/efdpool";
- * // handler.ts: export function handle(n: number) { return n * 2; }
- * await using pool = new WorkerPool({ workers: 4, handler: new URL("./handler.ts", import.meta.url) });
- * console.log(await pool.run(21)); // 42
+ * import assert from "node:assert/strict";
+ * // In a file: handler: new URL("./handler.ts", import.meta.url), where
+ * // handler.ts has: export function handle(n: number) { return n * 2; }
+ * const handler = "data:text/javascript,export const handle = (n) => n * 2;";
+ * await using pool = new WorkerPool({ workers: 4, handler });
+ * assert.equal(await pool.run(21), 42);
  * ```
  */
 export class WorkerPool extends EventTarget {
@@ -79,9 +82,10 @@ export class WorkerPool extends EventTarget {
    * @example
    * ```ts
    * import { WorkerPool } from "@efdpool/efdpool";
+   * import assert from "node:assert/strict";
    * const pool = new WorkerPool({ workers: 2, handler: "data:text/javascript,export const handle = (x) => x + 1;" });
    * await pool.started();
-   * console.log(await pool.run(1)); // 2
+   * assert.equal(await pool.run(1), 2);
    * await pool.close();
    * ```
    */
@@ -147,8 +151,9 @@ export class WorkerPool extends EventTarget {
    * @example
    * ```ts
    * import { WorkerPool } from "@efdpool/efdpool";
+   * import assert from "node:assert/strict";
    * await using pool = new WorkerPool({ workers: 2, handler: "data:text/javascript,export const handle = (s) => s.toUpperCase();" });
-   * console.log(await pool.run("hi", { timeout: 1000 })); // "HI"
+   * assert.equal(await pool.run("hi", { timeout: 1000 }), "HI");
    * ```
    */
   run<T = unknown>(payload: unknown, options: RunOptions = {}): Promise<T> {
@@ -203,7 +208,7 @@ export class WorkerPool extends EventTarget {
    * @example
    * ```ts
    * import { EventFd, WorkerPool } from "@efdpool/efdpool";
-   * import { assert } from "node:assert/strict";
+   * import assert from "node:assert/strict";
    * await using pool = new WorkerPool({ workers: 2 });
    * using efd = EventFd.create({ semaphore: true });
    * let sum = 0;
@@ -227,7 +232,7 @@ export class WorkerPool extends EventTarget {
    * @example
    * ```ts
    * import { IoUringSource, openForRead, WorkerPool } from "@efdpool/efdpool";
-   * import { assert } from "node:assert/strict";
+   * import assert from "node:assert/strict";
    * const path = Deno.makeTempFileSync();
    * Deno.writeTextFileSync(path, "hello");
    * await using pool = new WorkerPool({ workers: 2 });
@@ -330,10 +335,11 @@ export class WorkerPool extends EventTarget {
    * @example
    * ```ts
    * import { WorkerPool } from "@efdpool/efdpool";
+   * import assert from "node:assert/strict";
    * const pool = new WorkerPool({ workers: 2, handler: "data:text/javascript,export const handle = (x) => x;" });
    * const p = pool.run(1);
    * await pool.close();
-   * console.log(await p); // 1
+   * assert.equal(await p, 1);
    * ```
    */
   close(): Promise<void> {
@@ -361,10 +367,12 @@ export class WorkerPool extends EventTarget {
    * @example
    * ```ts
    * import { WorkerPool } from "@efdpool/efdpool";
+   * import assert from "node:assert/strict";
    * const pool = new WorkerPool({ workers: 2, handler: "data:text/javascript,export const handle = (x) => x;" });
    * const p = pool.run(1).catch((e) => e.name);
    * await pool.destroy();
-   * console.log(await p); // "ClosedError" (or 1, if it had already finished)
+   * const got = await p;
+   * assert.ok(got === "ClosedError" || got === 1, String(got)); // 1 if it had finished
    * ```
    */
   destroy(): Promise<void> {
