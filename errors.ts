@@ -107,3 +107,39 @@ export class FullError extends EfdpoolError {
     this.limit = limit;
   }
 }
+
+/**
+ * A Deno permission the operation needs is missing. The message names the
+ * flag and the file (or resource) it is needed for; nothing was started.
+ *
+ * @example
+ * ```ts
+ * import { MissingPermissionError } from "@efdpool/efdpool";
+ * import assert from "node:assert/strict";
+ * const e = new MissingPermissionError("--allow-read", "/app/handler.ts", "the workers load the handler");
+ * assert.equal(e.flag, "--allow-read");
+ * assert.equal(
+ *   e.message,
+ *   "the workers load the handler from /app/handler.ts: run with --allow-read",
+ * );
+ * ```
+ */
+export class MissingPermissionError extends EfdpoolError {
+  /** The flag that grants it, e.g. `"--allow-read"`. */
+  readonly flag: string;
+  /** The file or resource it is needed for. */
+  readonly path: string;
+
+  /**
+   * Builds the error.
+   *
+   * @param flag The flag that grants the permission.
+   * @param path The file or resource it is needed for.
+   * @param why What needs it, for the message.
+   */
+  constructor(flag: string, path: string, why: string) {
+    super(`${why} from ${path}: run with ${flag}`);
+    this.flag = flag;
+    this.path = path;
+  }
+}

@@ -27,7 +27,12 @@
  * @module
  */
 
-export { ClosedError, EfdpoolError, FullError } from "./errors.ts";
+export {
+  ClosedError,
+  EfdpoolError,
+  FullError,
+  MissingPermissionError,
+} from "./errors.ts";
 export {
   EFD_CLOEXEC,
   EFD_NONBLOCK,
@@ -69,6 +74,7 @@ export {
   type EpollWaitAsyncOptions,
 } from "./ffi/epoll.ts";
 export { WorkerPool } from "./workers/pool.ts";
+export { type Attachable, attachTo } from "./workers/attachable.ts";
 export { PoolSource } from "./workers/source.ts";
 export {
   HandlerLoadError,

@@ -8,6 +8,7 @@
 import { ClosedError, FullError } from "../errors.ts";
 import type { EventFd } from "../ffi/eventfd.ts";
 import { type Attachable, attachTo } from "../workers/attachable.ts";
+import type { WorkerPool } from "../workers/pool.ts";
 import type { PoolSource } from "../workers/source.ts";
 import type { BlockSource } from "./block_source.ts";
 import type { AttachOptions, Notification } from "../workers/types.ts";
@@ -442,7 +443,7 @@ export abstract class IoSource
    * to `pool`, so each completion is reaped by exactly one worker, which
    * calls the `handler` module's `handle(completion, ctx)`.
    */
-  [attachTo](pool: PoolLike, options: AttachSourceOptions): PoolSource {
+  [attachTo](pool: WorkerPool, options: AttachSourceOptions): PoolSource {
     checkAttachArgs(pool, options);
     if (this.#state !== "open") throw new ClosedError("source", "attach");
     if (this.#attached) {

@@ -19,7 +19,6 @@ import {
   attachEnveloped,
   type AttachSourceOptions,
   type IoSourceOptions,
-  type PoolLike,
   type ReadOptions,
 } from "../io/source.ts";
 import {
@@ -28,6 +27,7 @@ import {
   checkSourceOptions,
 } from "../io/_validate.ts";
 import { attachTo } from "../workers/attachable.ts";
+import type { WorkerPool } from "../workers/pool.ts";
 import type { PoolSource } from "../workers/source.ts";
 import { type EfdNotifySourceData, RESULTS } from "./_source_worker.ts";
 import { EfdNotifyChannel } from "./client.ts";
@@ -213,7 +213,7 @@ export class EfdNotifySource implements BlockSource {
    * claims a block and calls the `handler` module's `handle(completion, ctx)`,
    * as an `IoSource`'s handler is called.
    */
-  [attachTo](pool: PoolLike, options: AttachSourceOptions): PoolSource {
+  [attachTo](pool: WorkerPool, options: AttachSourceOptions): PoolSource {
     checkAttachArgs(pool, options);
     if (this.#closed) throw new ClosedError("source", "attach");
     if (this.#attached) {

@@ -13,6 +13,7 @@ import { assemble } from "./assemble.ts";
 import { type Attachable, attachTo, isAttachable } from "./attachable.ts";
 import type { Encoded } from "./codec.ts";
 import type { HandlerLoadError } from "./errors.ts";
+import { checkReadable } from "./permissions.ts";
 import type { Pump } from "./pump.ts";
 import type { TaskQueue } from "./ring.ts";
 import { PoolSource, type SourceHost } from "./source.ts";
@@ -92,6 +93,7 @@ export class WorkerPool extends EventTarget {
   constructor(options: PoolOptions = {}) {
     super();
     const cfg = checkPoolOptions(options);
+    checkReadable(cfg.handler);
     this.size = cfg.workers;
     this.#handler = cfg.handler;
     // A pool that fails to start rejects its tasks; `started()` reports the same.
@@ -262,6 +264,7 @@ export class WorkerPool extends EventTarget {
     );
     const refused = this.#refusal();
     if (refused) throw refused;
+    checkReadable(handler, false);
     const info = checkAttachable(eventfd);
     const why = this.#sources.refusal(eventfd, info?.id);
     if (why) throw new TypeError(why);
