@@ -40,7 +40,9 @@ export class GrabFdError extends ErrnoError {
       ENOSYS: "this kernel lacks pidfd_open/pidfd_getfd (Linux 5.6+)",
     };
     super(syscall, errno, `pid ${pid}, fd ${fd}`);
-    this.message += `: ${why[code] ?? "unexpected error"}`;
+    this.message = `${syscall}(pid ${pid}, fd ${fd}) failed: ${code}: ${
+      why[code] ?? "unexpected error"
+    }`;
   }
 }
 
