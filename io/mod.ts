@@ -1,6 +1,8 @@
 /**
  * Kernel completions as efdpool sources, on any Linux host and without a
- * kernel module: Linux AIO (`AioSource`) and io_uring (`IoUringSource`).
+ * kernel module: Linux AIO (`AioSource`) and io_uring (`IoUringSource`),
+ * plus what the root export leaves out: the `IoSource` base class,
+ * `statPath` and `DIRECT_ALIGN`.
  *
  * Submit operations on the main thread; the kernel signals the source's
  * eventfd as they complete; the workers of the pool it is attached to reap
@@ -9,6 +11,7 @@
  * @example Checksumming the blocks of a file in a pool
  * ```ts
  * import { IoUringSource, openForRead, WorkerPool } from "@efdpool/efdpool";
+ * import assert from "node:assert/strict";
  * // handler.ts: export const handle = (c) => c.data.reduce((a, b) => a + b, 0);
  * const handler = "data:text/javascript,export const handle = (c) => c.data.reduce((a, b) => a + b, 0);";
  * await using pool = new WorkerPool({ workers: 2 });
@@ -20,8 +23,9 @@
  *   await ring.ready();
  *   ring.read(f, off);
  * }
- * await ring.close();
- * console.log(total);
+ * await ring.close(); // every completion handled
+ * const bytes = Deno.readFileSync("/etc/hostname");
+ * assert.equal(total, bytes.reduce((a, b) => a + b, 0));
  * ```
  *
  * @module
