@@ -100,7 +100,7 @@ export interface IoSourceStats {
   /** Operations submitted and not yet handled. */
   inFlight: number;
   /** Completions posted by the kernel and not yet taken by a worker. */
-  ready: number;
+  completed: number;
   /** Units that found no completion (io_uring only: see `relays`). */
   emptyUnits: number;
   /** Units workers added to recruit a peer for a batch of CQEs (io_uring only). */
@@ -490,7 +490,7 @@ export abstract class IoSource
       submitted: this.#submitted,
       handled: this.#submitted - this.inFlight,
       inFlight: this.inFlight,
-      ready: this.#state === "closed" ? 0 : this.kernelReady(),
+      completed: this.#state === "closed" ? 0 : this.kernelReady(),
       emptyUnits: empty,
       relays,
     };

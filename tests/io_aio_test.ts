@@ -170,5 +170,5 @@ Deno.test("aio: close({ signal }) gives up waiting, still detaches and frees eve
     name: "TimeoutError",
   });
   assert.throws(() => aio.read(file, 0), ClosedError);
-  assert.equal(aio.stats().ready, 0);
+  assert.equal(aio.stats().completed, 0);
 });

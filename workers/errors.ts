@@ -54,13 +54,13 @@ export class TaskTimeoutError extends EfdpoolError {
 
 /** The worker running a task died (uncaught error, crash); the task was not retried. */
 export class WorkerDiedError extends EfdpoolError {
-  /** The worker slot. */
+  /** The worker's index in the pool. */
   readonly worker: number;
 
   /**
    * Builds the error.
    *
-   * @param worker The slot whose worker died.
+   * @param worker The index of the worker that died.
    * @param cause Why it died, when known.
    *
    * @example
