@@ -2,6 +2,7 @@
 // A one-worker pool held busy by a "gate" task makes "queued" and "running"
 // states exact, without any timing.
 import assert from "node:assert/strict";
+import { deadline } from "./_deadline.ts";
 import {
   ClosedError,
   EventFd,
@@ -292,3 +293,21 @@ for (
     await pool.close();
   });
 }
+
+Deno.test("until(n): every one of the n units' results has reached onResult when it resolves", async () => {
+  // A worker publishes a unit's result and then counts it done; a pump
+  // round that drained the results before that count must not resolve
+  // until() on it (the gzip demo once saw a block "never handled").
+  await using pool = new WorkerPool({ workers: 2, handler: HANDLER });
+  using efd = EventFd.create({ semaphore: true });
+  let results = 0;
+  const src = pool.attach(efd, {
+    handler: HANDLER,
+    onResult: () => results++,
+  });
+  for (let n = 1; n <= 4000; n++) {
+    efd.write(1);
+    await deadline(src.until(n), 10_000, `until(${n})`);
+    assert.equal(results, n, `results delivered when until(${n}) resolved`);
+  }
+});

@@ -412,6 +412,7 @@ export class WorkerPool extends EventTarget {
 
   /** One round of bookkeeping; true if it made progress. */
   #step(): boolean {
+    this.#sources.sampleDone();
     const n = this.#sup.drain() + this.#tasks.step() + this.#sources.step();
     return n > 0;
   }
