@@ -130,6 +130,10 @@ export class Tasks {
       enqueuedAt: performance.timeOrigin + performance.now(),
     };
     this.#tasks.set(id, task);
+    // One poke per turn: the pump runs a round at once and then sleeps until
+    // a result, and every task brings one; a poke per task would also
+    // notify the sleeping pump once per task.
+    const poke = !this.#flushQueued;
     if (this.#backlogLive || !this.#push(task)) {
       this.#backlog.push(task);
       this.#backlogLive++;
@@ -146,7 +150,7 @@ export class Tasks {
         timeout,
       );
     }
-    this.#hooks.poke();
+    if (poke) this.#hooks.poke();
     return promise;
   }
 
