@@ -112,6 +112,8 @@ export class Runner {
    * back-to-back units cost one clock read each instead of two.
    */
   #clock = -1;
+  /** Whether a full result ring is still worth waiting for. */
+  readonly #open = () => !this.#shared.stopping();
 
   constructor(
     shared: Shared,
@@ -289,7 +291,7 @@ export class Runner {
         ),
       );
     }
-    const open = () => !this.#shared.stopping();
+    const open = this.#open;
     if (!this.#results.append(f, e, open)) {
       f.status = Status.Error;
       const size = e.bytes?.length;
