@@ -11,7 +11,7 @@
 
 import { HandlerLoadError, SourceDetachedError } from "./errors.ts";
 import type { EventFd } from "../ffi/eventfd.ts";
-import { libc } from "../ffi/libc.ts";
+import { libc } from "../ffi/_libc.ts";
 import { MAX_SOURCES, type Shared } from "./layout.ts";
 import type { SourceSpec } from "./protocol.ts";
 import type { RingRecord } from "./ring.ts";

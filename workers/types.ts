@@ -14,7 +14,7 @@ export interface PoolOptions {
    * handler of their own.
    */
   handler?: string | URL;
-  /** Most tasks waiting to start before `run()` rejects with `QueueFullError` (default 65536). */
+  /** Most tasks waiting to start before `run()` rejects with `FullError` (default 65536). */
   maxQueue?: number;
   /**
    * Most units one worker takes per wake-up before it lets the others in

@@ -69,7 +69,7 @@ export const mutants: Mutant[] = [
   },
   {
     id: "io-aio-redelivery-reaps-again",
-    file: "io/handler.ts",
+    file: "io/_handler.ts",
     find:
       "  const got = (n.redelivered ? slots.takeOrphan(ctx.worker) : null) ?? reap();",
     replace: "  const got = reap();",
