@@ -108,12 +108,13 @@ function toCount(n: unknown, what: string): bigint {
     }
     return n;
   }
+  // The common case first: a producer calls this once per write.
+  if (typeof n === "number" && Number.isSafeInteger(n) && n >= 0) {
+    return BigInt(n);
+  }
   const rule = `${what} must be a non-negative safe integer or a bigint`;
   if (typeof n !== "number") throw new TypeError(`${rule}, got ${show(n)}`);
-  if (!Number.isSafeInteger(n) || n < 0) {
-    throw new RangeError(`${rule}, got ${show(n)}`);
-  }
-  return BigInt(n);
+  throw new RangeError(`${rule}, got ${show(n)}`);
 }
 
 /** What /proc says an fd points at, read through libc so no --allow-read is needed. */

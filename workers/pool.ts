@@ -176,7 +176,7 @@ export class WorkerPool extends EventTarget {
       return Promise.reject(e);
     }
     const p = this.#tasks.add(encoded, opts);
-    for (const b of opts.transfer ?? []) b.transfer();
+    if (opts.transfer) { for (const b of opts.transfer) b.transfer(); }
     return p as Promise<T>;
   }
 

@@ -29,7 +29,7 @@ import {
   unwatch,
   watch,
 } from "./worker_io.ts";
-import { type Handler, Runner, type WorkerSource } from "./worker_run.ts";
+import { type Handler, jobs, Runner, type WorkerSource } from "./worker_run.ts";
 
 const { EINTR } = ERRNO;
 
@@ -145,7 +145,8 @@ class PoolWorker {
         if (!s) break;
         s.detached = true;
         this.#unwatch(s.fd);
-        if (this.#runner.job?.source === s) {
+        const job = this.#runner.job;
+        if (job && jobs.source(job) === s) {
           // Acknowledged once the unit in hand is finished.
           this.#pendingDetach.set(msg.index, msg.gen);
           this.#caughtUp(msg.gen);
@@ -156,10 +157,8 @@ class PoolWorker {
       }
       case "abort": {
         const job = this.#runner.job;
-        if (job && job.source === null && job.id === msg.id) {
-          (job.controller ??= new AbortController()).abort(
-            new DOMException(msg.reason, "AbortError"),
-          );
+        if (job && jobs.source(job) === null && jobs.id(job) === msg.id) {
+          jobs.abort(job, new DOMException(msg.reason, "AbortError"));
         }
         break;
       }
@@ -229,6 +228,7 @@ class PoolWorker {
     batch: number,
     source: WorkerSource | null,
   ): Promise<void> {
+    this.#runner.fresh();
     for (let i = 0; i < batch; i++) {
       // A detach arrives through the mailbox while an async handler awaits.
       if (source?.detached) return;
