@@ -8,8 +8,9 @@
 
 /// <reference lib="deno.worker" />
 
-import { lastErrno } from "../ffi/errno.ts";
-import { libc } from "../ffi/libc.ts";
+import { EPOLL_EVENT_SIZE } from "../ffi/constants.ts";
+import { ERRNO, lastErrno } from "../ffi/errno.ts";
+import { libc } from "../ffi/_libc.ts";
 import { Shared } from "./layout.ts";
 import {
   CONTROL_TAG,
@@ -28,10 +29,9 @@ import {
   unwatch,
   watch,
 } from "./worker_io.ts";
-import { type Handler, Runner, type WorkerSource } from "./worker_run.ts";
+import { type Handler, jobs, Runner, type WorkerSource } from "./worker_run.ts";
 
-const EINTR = 4;
-const EVENT_SIZE = 12;
+const { EINTR } = ERRNO;
 
 const c = libc();
 const cell = new BigUint64Array(1);
@@ -46,7 +46,7 @@ class PoolWorker {
   readonly #m: InitMessage;
   readonly #shared: Shared;
   readonly #runner: Runner;
-  readonly #events = new Uint8Array(EVENT_SIZE * 16);
+  readonly #events = new Uint8Array(EPOLL_EVENT_SIZE * 16);
   readonly #eventsView = new DataView(this.#events.buffer);
   readonly #sources = new Map<number, WorkerSource>();
   #taskFn: Handler | null = null;
@@ -145,7 +145,8 @@ class PoolWorker {
         if (!s) break;
         s.detached = true;
         this.#unwatch(s.fd);
-        if (this.#runner.job?.source === s) {
+        const job = this.#runner.job;
+        if (job && jobs.source(job) === s) {
           // Acknowledged once the unit in hand is finished.
           this.#pendingDetach.set(msg.index, msg.gen);
           this.#caughtUp(msg.gen);
@@ -156,10 +157,8 @@ class PoolWorker {
       }
       case "abort": {
         const job = this.#runner.job;
-        if (job && job.source === null && job.id === msg.id) {
-          (job.controller ??= new AbortController()).abort(
-            new DOMException(msg.reason, "AbortError"),
-          );
+        if (job && jobs.source(job) === null && jobs.id(job) === msg.id) {
+          jobs.abort(job, new DOMException(msg.reason, "AbortError"));
         }
         break;
       }
@@ -203,7 +202,7 @@ class PoolWorker {
       const ready: number[] = [];
       for (let i = 0; i < n; i++) {
         const tag = Number(
-          this.#eventsView.getBigUint64(i * EVENT_SIZE + 4, true),
+          this.#eventsView.getBigUint64(i * EPOLL_EVENT_SIZE + 4, true),
         );
         if (tag === CONTROL_TAG) {
           c.read(ctlfd, cell, 8n);
@@ -229,6 +228,7 @@ class PoolWorker {
     batch: number,
     source: WorkerSource | null,
   ): Promise<void> {
+    this.#runner.fresh();
     for (let i = 0; i < batch; i++) {
       // A detach arrives through the mailbox while an async handler awaits.
       if (source?.detached) return;

@@ -27,31 +27,70 @@ export interface WorkerSource {
   nonblocking: boolean;
 }
 
-/** The unit in hand. */
-export class Job {
-  controller?: AbortController;
-  notification?: Notification;
-  constructor(
-    readonly kind: HeldKind,
-    readonly id: number,
-    readonly source: WorkerSource | null,
-    readonly seq: number,
-    readonly start: number,
-    readonly redelivered: boolean,
-  ) {}
-}
+/** Reads a job's private fields: for the runner and the worker loop only. */
+export const jobs = {} as {
+  kind(job: Job): HeldKind;
+  /** Task id, or -1 for a source unit. */
+  id(job: Job): number;
+  source(job: Job): WorkerSource | null;
+  seq(job: Job): number;
+  /** When the unit was taken (epoch ms). */
+  start(job: Job): number;
+  redelivered(job: Job): boolean;
+  /** Aborts the handler's `ctx.signal`. */
+  abort(job: Job, reason: unknown): void;
+};
 
-/** What a handler gets as `ctx`; the AbortController is made only if asked for. */
-class Context implements HandlerContext {
-  readonly #job: Job;
-  constructor(readonly worker: number, readonly data: unknown, job: Job) {
-    this.#job = job;
+/**
+ * The unit in hand, which is also the handler's `ctx`: one object per unit
+ * instead of a job and a context. What only the runner needs sits in private
+ * fields (read through {@linkcode jobs}), so a handler sees a
+ * {@linkcode HandlerContext} and nothing more; the AbortController is made
+ * only if asked for.
+ */
+export class Job implements HandlerContext {
+  #controller?: AbortController;
+  readonly #kind: HeldKind;
+  readonly #id: number;
+  readonly #source: WorkerSource | null;
+  readonly #seq: number;
+  readonly #start: number;
+  readonly #redelivered: boolean;
+
+  constructor(
+    readonly worker: number,
+    readonly data: unknown,
+    readonly notification: Notification | undefined,
+    kind: HeldKind,
+    id: number,
+    source: WorkerSource | null,
+    seq: number,
+    start: number,
+    redelivered: boolean,
+  ) {
+    this.#kind = kind;
+    this.#id = id;
+    this.#source = source;
+    this.#seq = seq;
+    this.#start = start;
+    this.#redelivered = redelivered;
   }
-  get notification(): Notification | undefined {
-    return this.#job.notification;
-  }
+
   get signal(): AbortSignal {
-    return (this.#job.controller ??= new AbortController()).signal;
+    return (this.#controller ??= new AbortController()).signal;
+  }
+
+  static {
+    Object.assign(jobs, {
+      kind: (j: Job) => j.#kind,
+      id: (j: Job) => j.#id,
+      source: (j: Job) => j.#source,
+      seq: (j: Job) => j.#seq,
+      start: (j: Job) => j.#start,
+      redelivered: (j: Job) => j.#redelivered,
+      abort: (j: Job, reason: unknown) =>
+        (j.#controller ??= new AbortController()).abort(reason),
+    });
   }
 }
 
@@ -67,6 +106,14 @@ export class Runner {
   readonly #slot: number;
   readonly #queue: TaskQueue;
   readonly #results: ResultRing;
+  /**
+   * When the last unit finished, while the drain loop that will take the
+   * next one has not slept since (-1 otherwise): that unit's take time, so
+   * back-to-back units cost one clock read each instead of two.
+   */
+  #clock = -1;
+  /** Whether a full result ring is still worth waiting for. */
+  readonly #open = () => !this.#shared.stopping();
 
   constructor(
     shared: Shared,
@@ -78,6 +125,17 @@ export class Runner {
     this.#slot = slot;
     this.#queue = queue;
     this.#results = results;
+  }
+
+  /** The drain loop is about to take its first unit: the last end time is stale. */
+  fresh(): void {
+    this.#clock = -1;
+  }
+
+  #takenAt(): number {
+    const t = this.#clock;
+    this.#clock = -1;
+    return t >= 0 ? t : now();
   }
 
   /**
@@ -96,13 +154,23 @@ export class Runner {
   /** Claims and runs one task (its unit was just taken). */
   task(fn: Handler | null): Promise<void> | undefined {
     const claim = this.#queue.claim();
+    const start = this.#takenAt();
     if (claim === null || claim === "cancelled") return undefined;
     this.#shared.countClaim();
     // Stopping with tasks left means destroy(), which has rejected them.
     if (this.#hold(Held.Task, claim.id) !== "run") return undefined;
-    const start = now();
     this.#shared.counters.recordWait(this.#slot, start - claim.time);
-    const job = new Job(Held.Task, claim.id, null, 0, start, false);
+    const job = new Job(
+      this.#slot,
+      undefined,
+      undefined,
+      Held.Task,
+      claim.id,
+      null,
+      0,
+      start,
+      false,
+    );
     this.job = job;
     let out: unknown;
     try {
@@ -111,10 +179,7 @@ export class Runner {
           "the pool has no handler for run(): pass `handler` to WorkerPool",
         );
       }
-      out = fn(
-        decode(claim.kind, claim.num, claim.bytes),
-        new Context(this.#slot, undefined, job),
-      );
+      out = fn(decode(claim.kind, claim.num, claim.bytes), job);
     } catch (e) {
       this.#finish(job, Status.Error, e);
       return undefined;
@@ -129,7 +194,7 @@ export class Runner {
   unit(s: WorkerSource): Promise<void> | undefined | false {
     const seq = this.#shared.nextSeq(s.index);
     const redelivered = this.#shared.takeCredit(s.index);
-    const start = now();
+    const start = this.#takenAt();
     const hold = this.#hold(Held.Unit, s.index);
     if (hold === "revoked") return undefined; // The pool gave it back.
     if (hold === "mine") {
@@ -137,18 +202,28 @@ export class Runner {
       if (redelivered) this.#shared.addCredit(s.index);
       return false;
     }
-    const job = new Job(Held.Unit, -1, s, seq, start, redelivered);
-    this.job = job;
-    job.notification = {
+    const n: Notification = {
       source: s.name,
       seq,
       worker: this.#slot,
       takenAt: start,
       redelivered,
     };
+    const job = new Job(
+      this.#slot,
+      s.data,
+      n,
+      Held.Unit,
+      -1,
+      s,
+      seq,
+      start,
+      redelivered,
+    );
+    this.job = job;
     let out: unknown;
     try {
-      out = s.fn(job.notification, new Context(this.#slot, s.data, job));
+      out = s.fn(n, job);
     } catch (e) {
       this.#finish(job, Status.Error, e);
       return undefined;
@@ -174,13 +249,15 @@ export class Runner {
   #finish(job: Job, status: number, value: unknown): void {
     this.job = null;
     const shared = this.#shared;
-    if (!shared.release(this.#slot, job.kind)) return;
-    const s = job.source;
+    if (!shared.release(this.#slot, jobs.kind(job))) return;
+    const s = jobs.source(job);
+    const end = now();
+    this.#clock = end;
     shared.counters.countRun(
       this.#slot,
       s ? s.index : -1,
       status === Status.Ok,
-      now() - job.start,
+      end - jobs.start(job),
     );
     let wake = !s || s.wantResults || status === Status.Error;
     if (wake) this.#publish(job, status, value);
@@ -193,13 +270,13 @@ export class Runner {
 
   #publish(job: Job, status: number, value: unknown): void {
     const f: RecordFields = {
-      id: job.id,
+      id: jobs.id(job),
       status,
-      source: job.source?.index ?? -1,
+      source: jobs.source(job)?.index ?? -1,
       worker: this.#slot,
-      redelivered: job.redelivered,
-      time: job.start,
-      seq: job.seq,
+      redelivered: jobs.redelivered(job),
+      time: jobs.start(job),
+      seq: jobs.seq(job),
     };
     let e: Encoded;
     try {
@@ -214,7 +291,7 @@ export class Runner {
         ),
       );
     }
-    const open = () => !this.#shared.stopping();
+    const open = this.#open;
     if (!this.#results.append(f, e, open)) {
       f.status = Status.Error;
       const size = e.bytes?.length;

@@ -26,7 +26,7 @@ export const mutants: Mutant[] = [
   {
     id: "workers-ledger-not-cleared",
     file: "workers/worker_run.ts",
-    find: "    if (!shared.release(this.#slot, job.kind)) return;",
+    find: "    if (!shared.release(this.#slot, jobs.kind(job))) return;",
     replace: "    if (shared.held(this.#slot).kind === Held.Revoked) return;",
     tests: [LIFECYCLE],
     why: "a handled unit is redelivered after self.close()",
@@ -69,7 +69,7 @@ export const mutants: Mutant[] = [
   },
   {
     id: "io-aio-redelivery-reaps-again",
-    file: "io/handler.ts",
+    file: "io/_handler.ts",
     find:
       "  const got = (n.redelivered ? slots.takeOrphan(ctx.worker) : null) ?? reap();",
     replace: "  const got = reap();",
