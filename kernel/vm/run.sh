@@ -233,6 +233,11 @@ stage_common() {
 			mkdir -p "$s$(dirname "$lib")"
 			cp -L "$lib" "$s$lib"
 		done
+		# The demo deflates through the system zlib (cli/libz.ts, dlopen).
+		lib=$(ldconfig -p | sed -n 's/.*libz\.so\.1 (libc6,x86-64) => //p' | head -1)
+		[[ -n $lib ]] || die "no libz.so.1 (zlib1g) for the demo"
+		mkdir -p "$s$(dirname "$lib")"
+		cp -L "$lib" "$s$lib"
 		(cd "$REPO" && find . \( -path ./.git -o -path ./target -o -path ./.tools \
 			-o -path ./node_modules -o -path ./tests -o -path ./bench \) \
 			-prune -o \
@@ -306,27 +311,24 @@ scope_of() {
 SPLAT='BUG|WARNING|Oops|Call Trace|ODEBUG|INFO: task|rcu: INFO|soft lockup|hrtimer: interrupt took|suspected memory leak|kmemleak-report'
 
 # Judges one console log; prints a summary and returns non-zero on failure.
-# A line of "hrtimer: interrupt took N ns" under TCG with N of 10 ms or more
-# is reported, not failed. The figure is the time hrtimer_interrupt() spent
-# in three passes over the expired hard timers; the module has none there:
-# its timer is a soft one, which the interrupt only hands to the softirq
-# (checked in every guest from /proc/timer_list: "hrtimer: the module's timer
-# is a soft one"), so its work never counts in that figure. What remains in
-# the interrupt is the kernel's own hard timers (the tick, the watchdog,
-# sleepers' wake-ups), tens of microseconds under KASAN, so ten milliseconds
-# there is the host descheduling the vCPU thread mid-interrupt (seen once, 19.7 ms on 6.1-rt during the Deno checks at host
-# load ≈ 6). The module's own hard-irq work, before it was moved to a soft
-# timer and bounded, showed as 0.28 ms, and a hard timer with today's
-# bounded work as 16.8 ms under the stress (so the excuse holds only when the
-# soft-timer check passed): a line under 10 ms, any line under KVM, and any
-# line in a guest whose module timer is not soft, fails. kernel/README.md has
-# the evidence.
+# A line of "hrtimer: interrupt took N ns" under TCG is reported, not failed,
+# in a guest that proved the module's timer soft. N is the time
+# hrtimer_interrupt() spent in three passes over the expired hard timers; a
+# soft timer, the module's (checked from /proc/timer_list: "hrtimer: the
+# module's timer is a soft one"), is only handed to the softirq there, so its
+# work never counts in N. What runs there is the kernel's own hard timers
+# (the tick, the watchdog, sleepers' wake-ups), tens of microseconds even
+# under KASAN; milliseconds are the host descheduling the vCPU thread
+# mid-interrupt (seen: 19.7 ms on 6.1-rt, 12.1 ms on 6.12, 9.0 ms on 6.1, all
+# during the Deno checks at host load 6 - 10). N alone cannot tell: a hard
+# timer with today's bounded work made a 16.8 ms line under the stress. So
+# any line under KVM, or in a guest whose module timer is not soft, fails.
+# kernel/README.md has the evidence.
 host_hiccup() { # host_hiccup ACCEL LOG LINE
 	local ns
 	[[ $1 == tcg ]] || return 1
 	grep -aq "^EFD-RESULT ok hrtimer: the module's timer is a soft one" "$2" || return 1
-	ns=$(sed -n 's/.*hrtimer: interrupt took \([0-9]*\) ns.*/\1/p' <<<"$3")
-	[[ -n $ns ]] && ((ns >= 10000000))
+	grep -q 'hrtimer: interrupt took [0-9]* ns' <<<"$3"
 }
 
 judge() {
