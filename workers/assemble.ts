@@ -8,7 +8,13 @@
 
 import { EventFd } from "../ffi/eventfd.ts";
 import type { HandlerLoadError } from "./errors.ts";
+import {
+  WorkerErrorEvent,
+  WorkerExitEvent,
+  WorkerStartEvent,
+} from "./events.ts";
 import { Held, Shared } from "./layout.ts";
+import type { NamedHandler } from "./protocol.ts";
 import { Pump } from "./pump.ts";
 import { TaskQueue } from "./ring.ts";
 import type { SourceHost } from "./source.ts";
@@ -25,14 +31,21 @@ export interface PoolConfig {
   handler: string | null;
   maxQueue: number;
   batch: number;
+  concurrency: number;
   loadTimeout: number;
   grace: number;
 }
 
 /** What the front does for the parts. */
 export interface FrontHooks {
-  /** Dispatches an event on the pool. */
-  report(type: "error" | "workererror", error: unknown, message: string): void;
+  /** Dispatches an `error` event on the pool. */
+  report(error: unknown, message: string): void;
+  /** Dispatches any other event on the pool. */
+  event(ev: Event): void;
+  /** The handlers added by name. */
+  handlers(): NamedHandler[];
+  /** A worker knows these task names. */
+  names(names: string[]): void;
   /** Every worker served once. */
   started(): void;
   /** The pool's handler cannot be loaded. */
@@ -57,7 +70,7 @@ export interface Parts {
 
 /** Makes the parts; the supervisor spawns the workers at once. */
 export function assemble(cfg: PoolConfig, front: FrontHooks): Parts {
-  const shared = new Shared(cfg.workers);
+  const shared = new Shared(cfg.workers, cfg.concurrency);
   const queue = TaskQueue.create(QUEUE_BYTES);
   const taskFd = EventFd.create({ semaphore: true, nonblocking: true });
   const pump = new Pump(shared, front.step, front.busy);
@@ -84,12 +97,13 @@ export function assemble(cfg: PoolConfig, front: FrontHooks): Parts {
       }
     },
     poke,
+    drained: () => front.event(new Event("drain")),
   });
   const sources = new Sources(shared, cfg.loadTimeout, {
     live: () => late.sup.live(),
     mail: (slot, body) => late.sup.mail(slot, body),
     replace: (slot, cause) => late.sup.replace(slot, cause),
-    report: (error, message) => front.report("error", error, message),
+    report: front.report,
     drain: () => late.sup.drain(),
     poke,
   });
@@ -106,18 +120,24 @@ export function assemble(cfg: PoolConfig, front: FrontHooks): Parts {
     handler: cfg.handler,
     batch: cfg.batch,
     loadTimeout: cfg.loadTimeout,
+    grace: cfg.grace,
     shared,
     queue,
     taskFd,
   }, {
     sources: () => sources.specs(),
+    handlers: front.handlers,
+    onNames: front.names,
+    onTeardownError: (slot, error) =>
+      front.report(error, `teardown in worker ${slot} threw`),
     onRecord: (r) => r.id >= 0 ? tasks.onRecord(r) : sources.onRecord(r),
     onLost: (slot, kind, id, cause) => {
       if (kind === Held.Task) tasks.lost(id, slot, cause);
       else if (kind === Held.Unit) sources.giveBack(id, slot);
     },
-    onDeath: (slot, cause) =>
-      front.report("workererror", cause, `worker ${slot} died`),
+    onDeath: (slot, cause) => front.event(new WorkerErrorEvent(slot, cause)),
+    onStart: (slot) => front.event(new WorkerStartEvent(slot)),
+    onExit: (slot, reason) => front.event(new WorkerExitEvent(slot, reason)),
     onAllServing: front.started,
     onLoadFailure: front.fail,
     onSourceError: (index, error, load) => sources.fail(index, error, load),

@@ -9,6 +9,7 @@ import { EventFd } from "../ffi/eventfd.ts";
 import { type EventFdInfo, eventFdInfo } from "../ffi/fdinfo.ts";
 import type { PoolConfig } from "./assemble.ts";
 import { encode, type Encoded } from "./codec.ts";
+import { MAX_CONCURRENCY } from "./layout.ts";
 import type { AttachOptions, PoolOptions, RunOptions } from "./types.ts";
 import {
   checkFunction,
@@ -35,6 +36,12 @@ export function checkPoolOptions(options: PoolOptions): PoolConfig {
     ),
     maxQueue: checkInt("options.maxQueue", or(o.maxQueue, 65536), 1, 2 ** 30),
     batch: checkInt("options.batch", or(o.batch, 32), 1, 2 ** 20),
+    concurrency: checkInt(
+      "options.concurrency",
+      or(o.concurrency, 1),
+      1,
+      MAX_CONCURRENCY,
+    ),
     name: checkString("options.name", or(o.name, "efdpool")),
     loadTimeout: checkMs("options.loadTimeout", or(o.loadTimeout, 60_000)),
     grace: checkMs("options.timeoutGrace", or(o.timeoutGrace, 5_000)),
@@ -49,8 +56,46 @@ export function checkRunOptions(options: RunOptions): RunOptions {
   const opts = checkOptions("options", options);
   checkSignal("options.signal", opts.signal);
   if (opts.timeout !== undefined) checkMs("options.timeout", opts.timeout);
+  if (opts.name !== undefined) checkTaskName("options.name", opts.name);
   checkTransfer(opts.transfer);
   return opts;
+}
+
+const nameEncoder = new TextEncoder();
+
+/** A task name: a non-empty string that is not one of the module hooks. */
+export function checkTaskName(what: string, name: unknown): string {
+  checkString(what, name);
+  if (name === "" || name === "setup" || name === "teardown") {
+    throw new TypeError(
+      `${what} must name a task function, got ${show(name)}`,
+    );
+  }
+  return name as string;
+}
+
+/**
+ * Encodes a task payload that fits a queue record; a task name travels
+ * after the payload's bytes. Returns the name's length in bytes too.
+ */
+export function encodeTask(
+  payload: unknown,
+  name: string | undefined,
+  maxPayload: number,
+): { encoded: Encoded; nameLen: number } {
+  const encoded = encodePayload(payload, maxPayload);
+  if (name === undefined) return { encoded, nameLen: -1 };
+  const tail = nameEncoder.encode(name);
+  const head = encoded.bytes ?? new Uint8Array(0);
+  const bytes = new Uint8Array(head.length + tail.length);
+  bytes.set(head);
+  bytes.set(tail, head.length);
+  if (bytes.length > maxPayload) {
+    throw new RangeError(
+      `payload and name of ${bytes.length} bytes exceed the ${maxPayload}-byte limit`,
+    );
+  }
+  return { encoded: { ...encoded, bytes }, nameLen: tail.length };
 }
 
 /** Encodes a task payload that fits a queue record. */

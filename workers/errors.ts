@@ -171,3 +171,34 @@ export class SourceDetachedError extends Error {
     this.name = "SourceDetachedError";
   }
 }
+
+/** `run(payload, { name })` named a task function the pool's workers do not have. */
+export class UnknownTaskError extends Error {
+  /** The name asked for. */
+  readonly taskName: string;
+  /** The task names the workers know. */
+  readonly known: readonly string[];
+
+  /**
+   * Builds the error.
+   *
+   * @param taskName The name asked for.
+   * @param known The names that exist.
+   *
+   * @example
+   * ```ts
+   * import { UnknownTaskError } from "./errors.ts";
+   * console.log(new UnknownTaskError("resize", ["crop", "handle"]).message);
+   * ```
+   */
+  constructor(taskName: string, known: readonly string[]) {
+    super(
+      `no task named ${JSON.stringify(taskName)}; known: ${
+        known.length ? known.join(", ") : "none"
+      }`,
+    );
+    this.name = "UnknownTaskError";
+    this.taskName = taskName;
+    this.known = known;
+  }
+}

@@ -9,12 +9,16 @@
 
 import type { EventFd } from "../ffi/eventfd.ts";
 import { assemble } from "./assemble.ts";
+import { ListenedEventTarget, type PoolEventMap } from "./events.ts";
 import type { Encoded } from "./codec.ts";
 import {
-  type HandlerLoadError,
+  HandlerLoadError,
   PoolClosedError,
   QueueFullError,
+  UnknownTaskError,
 } from "./errors.ts";
+import type { NamedHandler } from "./protocol.ts";
+import { loadEverywhere } from "./source_load.ts";
 import type { Pump } from "./pump.ts";
 import type { TaskQueue } from "./ring.ts";
 import { PoolSource, type SourceHost } from "./source.ts";
@@ -35,8 +39,10 @@ import {
   checkAttachable,
   checkPoolOptions,
   checkRunOptions,
-  encodePayload,
+  checkTaskName,
+  encodeTask,
 } from "./checks.ts";
+import { checkHandler } from "./validate.ts";
 
 /**
  * A pool of Web Workers fed by eventfds. Every unit on the pool's task
@@ -54,7 +60,7 @@ import {
  * console.log(await pool.run(21)); // 42
  * ```
  */
-export class WorkerPool extends EventTarget {
+export class WorkerPool extends ListenedEventTarget<PoolEventMap> {
   /** Number of worker slots. */
   readonly size: number;
   readonly #handler: string | null;
@@ -72,6 +78,14 @@ export class WorkerPool extends EventTarget {
   #destroying?: Promise<void>;
   #failure?: Error;
   readonly #host: SourceHost;
+  readonly #loadTimeout: number;
+  /** Handlers added by name, for workers that start later. */
+  readonly #added: NamedHandler[] = [];
+  /** Task names the workers know, once one of them said. */
+  #names?: Set<string>;
+  /** Messages of `error` events printed for want of a listener. */
+  readonly #unheard = new Set<string>();
+  readonly #name: string;
 
   /**
    * Starts the workers. They load the handler module in the background;
@@ -95,8 +109,12 @@ export class WorkerPool extends EventTarget {
     // A pool that fails to start rejects its tasks; `started()` reports the same.
     this.#started.promise.catch(() => {});
     const parts = assemble(cfg, {
-      report: (type, error, message) =>
-        this.dispatchEvent(new ErrorEvent(type, { error, message })),
+      report: (error, message) => this.#report(error, message),
+      event: (ev) => this.dispatchEvent(ev),
+      handlers: () => [...this.#added],
+      names: (names) => {
+        this.#names ??= new Set(names);
+      },
       started: () => this.#started.resolve(),
       fail: (error) => this.#fail(error),
       step: () => this.#step(),
@@ -109,6 +127,8 @@ export class WorkerPool extends EventTarget {
     this.#sup = parts.sup;
     this.#pump = parts.pump;
     this.#host = parts.host;
+    this.#loadTimeout = cfg.loadTimeout;
+    this.#name = cfg.name;
   }
 
   /**
@@ -124,6 +144,19 @@ export class WorkerPool extends EventTarget {
    */
   started(): Promise<void> {
     return this.#started.promise;
+  }
+
+  /** An `error` event; with no listener, printed once per message instead. */
+  #report(error: unknown, message: string): void {
+    if (this.listens("error")) {
+      this.dispatchEvent(new ErrorEvent("error", { error, message }));
+    } else if (!this.#unheard.has(message)) {
+      this.#unheard.add(message);
+      console.error(
+        `${this.#name}: ${message} (no "error" listener; shown once):`,
+        error,
+      );
+    }
   }
 
   #fail(error: HandlerLoadError): void {
@@ -155,22 +188,75 @@ export class WorkerPool extends EventTarget {
    */
   run<T = unknown>(payload: unknown, options: RunOptions = {}): Promise<T> {
     let encoded: Encoded;
+    let nameLen: number;
     let opts: RunOptions;
     try {
       // Arguments first: a bad payload is named even on a closed pool or
       // with a signal that has fired.
       opts = checkRunOptions(options);
-      encoded = encodePayload(payload, this.#queue.maxPayload);
+      ({ encoded, nameLen } = encodeTask(
+        payload,
+        opts.name,
+        this.#queue.maxPayload,
+      ));
       const refused = this.#refusal();
       if (refused) throw refused;
+      // Before any worker said which names it knows, the worker decides.
+      if (opts.name !== undefined && this.#names?.has(opts.name) === false) {
+        throw new UnknownTaskError(opts.name, [...this.#names].sort());
+      }
       if (opts.signal?.aborted) throw opts.signal.reason;
       if (this.#tasks.full) throw new QueueFullError(this.#tasks.maxQueue);
     } catch (e) {
       return Promise.reject(e);
     }
-    const p = this.#tasks.add(encoded, opts);
+    const p = this.#tasks.add(encoded, { ...opts, nameLen });
     for (const b of opts.transfer ?? []) b.transfer();
     return p as Promise<T>;
+  }
+
+  /**
+   * Adds a task function to the running pool: every worker (and every one
+   * started later) loads `handler` and runs its `handle` (or default)
+   * export for `run(payload, { name })`. Resolves once every live worker has
+   * it; rejects with `HandlerLoadError` if one cannot load it (the name is
+   * then not added), or with a `TypeError` for a name already in use.
+   *
+   * @example Named tasks
+   * ```ts
+   * import { WorkerPool } from "@efdpool/efdpool";
+   * await using pool = new WorkerPool({
+   *   workers: 2,
+   *   handler: "data:text/javascript,export const handle = (x) => x; export const twice = (x) => 2 * x;",
+   * });
+   * console.log(await pool.run(4, { name: "twice" })); // 8
+   * await pool.addHandler("square", "data:text/javascript,export default (x) => x * x;");
+   * console.log(await pool.run(4, { name: "square" })); // 16
+   * ```
+   */
+  async addHandler(name: string, handler: string | URL): Promise<void> {
+    checkTaskName("name", name);
+    const url = checkHandler("handler", handler);
+    const refused = this.#refusal();
+    if (refused) throw refused;
+    if (this.#added.some((h) => h.name === name)) {
+      throw new TypeError(
+        `a handler named ${JSON.stringify(name)} was added already`,
+      );
+    }
+    const entry = { name, url };
+    this.#added.push(entry);
+    try {
+      await loadEverywhere(
+        this.#sup,
+        { type: "handler", name, url },
+        this.#loadTimeout,
+      );
+    } catch (cause) {
+      this.#added.splice(this.#added.indexOf(entry), 1);
+      throw new HandlerLoadError(cause);
+    }
+    this.#names?.add(name);
   }
 
   /**

@@ -10,7 +10,12 @@
 import { EPOLLIN } from "../ffi/constants.ts";
 import { Epoll } from "../ffi/epoll.ts";
 import { EventFd } from "../ffi/eventfd.ts";
-import { CONTROL_TAG, type InitMessage, type SourceSpec } from "./protocol.ts";
+import {
+  CONTROL_TAG,
+  type InitMessage,
+  type NamedHandler,
+  type SourceSpec,
+} from "./protocol.ts";
 import { ResultRing } from "./ring.ts";
 import type { SlotState } from "./states.ts";
 import type { SupervisorConfig } from "./supervisor.ts";
@@ -31,6 +36,8 @@ export interface Slot {
   /** Deaths before ready in a row, for telling a load failure. */
   loadDeaths: number;
   servedOnce: boolean;
+  /** Whether this incarnation's `workerstart` went out (its `workerexit` is owed). */
+  announced: boolean;
   spawnedAt: number;
   timer?: ReturnType<typeof setTimeout>;
   readonly acks: Map<number, (error?: unknown) => void>;
@@ -47,6 +54,7 @@ export function newSlot(index: number): Slot {
     strikes: 0,
     loadDeaths: 0,
     servedOnce: false,
+    announced: false,
     spawnedAt: 0,
     acks: new Map(),
     exited: [],
@@ -62,6 +70,7 @@ export function launch(
   slot: Slot,
   cfg: SupervisorConfig,
   sources: SourceSpec[],
+  handlers: NamedHandler[],
   wire: (worker: Worker) => void,
 ): void {
   cfg.shared.resetSlot(slot.index);
@@ -86,7 +95,9 @@ export function launch(
     ctlfd: slot.control.fd,
     taskfd: cfg.taskFd.fd,
     handler: cfg.handler,
+    handlers,
     batch: cfg.batch,
+    concurrency: cfg.shared.cells,
     sources,
   };
   worker.postMessage(init);

@@ -9,8 +9,14 @@
 import type { EventFd } from "../ffi/eventfd.ts";
 import { asError } from "./deliver.ts";
 import { HandlerLoadError } from "./errors.ts";
-import { Held, type HeldKind, type Shared } from "./layout.ts";
-import type { MailMessage, SourceSpec, WorkerMessage } from "./protocol.ts";
+import type { WorkerExitReason } from "./events.ts";
+import type { HeldKind, Shared } from "./layout.ts";
+import type {
+  MailMessage,
+  NamedHandler,
+  SourceSpec,
+  WorkerMessage,
+} from "./protocol.ts";
 import type { RingRecord, TaskQueue } from "./ring.ts";
 import { launch, newSlot, release, type Slot } from "./slot.ts";
 import { slotMove, type SlotState } from "./states.ts";
@@ -30,12 +36,22 @@ export type MailBody = MailMessage extends infer M
 export interface SupervisorHooks {
   /** The sources a fresh worker must serve. */
   sources(): SourceSpec[];
+  /** The handlers added by name that a fresh worker must load. */
+  handlers(): NamedHandler[];
+  /** A worker is serving and knows these task names. */
+  onNames(names: string[]): void;
+  /** A module's `teardown()` threw in worker `slot`. */
+  onTeardownError(slot: number, error: unknown): void;
   /** A result record drained from a worker's ring. */
   onRecord(r: RingRecord): void;
   /** A dead or killed worker held this; it is the pool's to give back. */
   onLost(slot: number, kind: HeldKind, id: number, cause: Error): void;
   /** A worker died or was killed (the pool's `workererror` event). */
   onDeath(slot: number, cause: Error): void;
+  /** A worker began serving (`workerstart`). */
+  onStart(slot: number): void;
+  /** A worker that served ended (`workerexit`). */
+  onExit(slot: number, reason: WorkerExitReason): void;
   /** Every slot has served once. */
   onAllServing(): void;
   /** The pool's handler cannot be loaded: the pool cannot start. */
@@ -51,6 +67,8 @@ export interface SupervisorConfig {
   handler: string | null;
   batch: number;
   loadTimeout: number;
+  /** Milliseconds a leaving worker's teardowns may take before it is terminated. */
+  grace: number;
   shared: Shared;
   queue: TaskQueue;
   taskFd: EventFd;
@@ -110,15 +128,15 @@ export class Supervisor {
   /** Slots holding task `id` right now. */
   holding(kind: HeldKind, id: number): number[] {
     const { shared } = this.#cfg;
-    return this.#slots.filter((s) => {
-      const h = shared.held(s.index);
-      return h.kind === kind && h.id === id;
-    }).map((s) => s.index);
+    return this.#slots.filter((s) =>
+      shared.held(s.index).some((h) => h.kind === kind && h.id === id)
+    ).map((s) => s.index);
   }
 
   #spawn(slot: Slot): void {
     const cfg = this.#cfg;
-    launch(slot, cfg, this.#hooks.sources(), (worker) => {
+    const hooks = this.#hooks;
+    launch(slot, cfg, hooks.sources(), hooks.handlers(), (worker) => {
       worker.onmessage = (ev: MessageEvent<WorkerMessage>) =>
         worker === slot.worker && this.#onMessage(slot, ev.data);
       worker.onerror = (ev: ErrorEvent) => {
@@ -141,7 +159,9 @@ export class Supervisor {
     clearTimeout(slot.timer);
     slot.state = slotMove(slot.state, "serving");
     slot.servedOnce = true;
+    slot.announced = true;
     slot.loadDeaths = 0;
+    this.#hooks.onStart(slot.index);
     if (!this.#allServing && this.#slots.every((s) => s.servedOnce)) {
       this.#allServing = true;
       this.#hooks.onAllServing();
@@ -152,6 +172,16 @@ export class Supervisor {
     switch (msg.type) {
       case "ready":
         if (slot.state === "starting") this.#serving(slot);
+        this.#hooks.onNames(msg.names);
+        return;
+      case "leaving":
+        // Its teardowns run in JavaScript, where terminate() works: bound them.
+        if (slot.state === "stopping") {
+          slot.timer = setTimeout(() => this.#end(slot), this.#cfg.grace);
+        }
+        return;
+      case "teardown-error":
+        this.#hooks.onTeardownError(slot.index, msg.error);
         return;
       case "init-error":
         // It idles outside its loop: terminate() ends it.
@@ -208,13 +238,14 @@ export class Supervisor {
     if (slot.state === "gone" || slot.state === "backoff") return;
     const wasServing = this.#cfg.shared.serving(slot.index);
     slot.worker!.terminate();
+    slot.worker = undefined;
     // Results it published before dying still count.
     slot.results.drain(this.#hooks.onRecord);
-    const held = this.#cfg.shared.revoke(slot.index);
-    if (held.kind !== Held.None) {
+    for (const held of this.#cfg.shared.revoke(slot.index)) {
       this.#hooks.onLost(slot.index, held.kind, held.id, cause);
     }
     this.#hooks.onDeath(slot.index, cause);
+    this.#exited(slot, "died");
     if (this.#stopping || slot.state === "stopping") return this.#end(slot);
     release(slot);
     if (!wasServing && ++slot.loadDeaths >= LOAD_DEATHS) {
@@ -235,10 +266,18 @@ export class Supervisor {
     }, delay);
   }
 
+  /** Tells of the end of an incarnation that announced its start. */
+  #exited(slot: Slot, reason: WorkerExitReason): void {
+    if (!slot.announced) return;
+    slot.announced = false;
+    this.#hooks.onExit(slot.index, reason);
+  }
+
   /** The slot is done for good. */
   #end(slot: Slot): void {
     if (slot.state === "gone") return;
     slot.results.drain(this.#hooks.onRecord);
+    this.#exited(slot, "stopped");
     release(slot);
     slot.state = slotMove(slot.state, "gone");
     for (const r of slot.exited.splice(0)) r();
@@ -272,7 +311,7 @@ export class Supervisor {
         }
         slot.state = slotMove(slot.state, "stopping");
       }
-      if (now && this.#cfg.shared.held(slot.index).kind !== Held.None) {
+      if (now && this.#cfg.shared.held(slot.index).length) {
         this.#died(slot, new Error("the pool was destroyed"));
         continue;
       }

@@ -10,6 +10,7 @@ import { decode, type Encoded } from "./codec.ts";
 import {
   TaskFailedError,
   TaskTimeoutError,
+  UnknownTaskError,
   WorkerDiedError,
 } from "./errors.ts";
 import type { EventFd } from "../ffi/eventfd.ts";
@@ -26,6 +27,8 @@ interface Task {
   /** Queue position once pushed; -1 while in the backlog, -2 cancelled there. */
   pos: number;
   payload?: Encoded;
+  /** Bytes of the task's name after the payload; -1 for the default handler. */
+  nameLen: number;
   enqueuedAt: number;
   signal?: AbortSignal;
   onAbort?: () => void;
@@ -40,12 +43,16 @@ export interface TaskHooks {
   killRunning(id: number, cause: Error): void;
   /** Wakes the result pump. */
   poke(): void;
+  /** The last task settled (the pool's `drain` event). */
+  drained(): void;
 }
 
 /** Validated options of one task. */
 export interface TaskOptions {
   signal?: AbortSignal;
   timeout?: number;
+  /** Bytes of a task name appended to the payload (see `withName`). */
+  nameLen?: number;
 }
 
 /** Every task of one pool, from `run()` to its settlement. */
@@ -69,6 +76,8 @@ export class Tasks {
   #unitsToWrite = 0;
   #flushQueued = false;
   #nextId = 1;
+  /** Whether a task was added since the last `drain`. */
+  #undrained = false;
   readonly #readyWaiters: (() => void)[] = [];
   readonly #idleWaiters: (() => void)[] = [];
   /** Tasks settled, by outcome. */
@@ -127,9 +136,11 @@ export class Tasks {
       reject,
       pos: -1,
       payload,
+      nameLen: options.nameLen ?? -1,
       enqueuedAt: performance.timeOrigin + performance.now(),
     };
     this.#tasks.set(id, task);
+    this.#undrained = true;
     if (this.#backlogLive || !this.#push(task)) {
       this.#backlog.push(task);
       this.#backlogLive++;
@@ -156,7 +167,7 @@ export class Tasks {
         id: task.id,
         status: 0,
         source: -1,
-        worker: -1,
+        worker: task.nameLen,
         redelivered: false,
         time: task.enqueuedAt,
         seq: 0,
@@ -227,7 +238,10 @@ export class Tasks {
     if (!t) return; // Cancelled or timed out while running: its result is moot.
     const value = decode(r.kind, r.num, r.bytes);
     if (r.status === Status.Ok) this.#settle(t, true, value, "completed");
-    else this.#settle(t, false, new TaskFailedError(value), "failed");
+    else if (r.status === Status.Unknown) {
+      const { name, known } = value as { name: string; known: string[] };
+      this.#settle(t, false, new UnknownTaskError(name, known), "failed");
+    } else this.#settle(t, false, new TaskFailedError(value), "failed");
   }
 
   /** The worker running task `id` died. */
@@ -280,6 +294,10 @@ export class Tasks {
     if (this.#idleWaiters.length && this.#tasks.size === 0) {
       for (const r of this.#idleWaiters.splice(0)) r();
       n++;
+    }
+    if (this.#undrained && this.#tasks.size === 0) {
+      this.#undrained = false;
+      this.#hooks.drained();
     }
     return n;
   }

@@ -21,6 +21,15 @@ export interface PoolOptions {
    * (default 32). Larger batches mean fewer wake-ups; smaller, fairer shares.
    */
   batch?: number;
+  /**
+   * Units one worker holds at once (default 1). Above 1, a worker whose
+   * handler returned a promise takes the next unit while it waits, up to
+   * this many; each one is still handled exactly once, and a worker's death
+   * gives all of them back. A worker with units in flight looks for more
+   * every millisecond instead of sleeping in epoll, so idle peers get the
+   * wake-ups first.
+   */
+  concurrency?: number;
   /** A name for messages and stats (default "efdpool"). */
   name?: string;
   /**
@@ -46,6 +55,13 @@ export interface RunOptions {
   transfer?: ArrayBuffer[];
   /** Milliseconds before the task rejects with `TaskTimeoutError` (and its handler's signal aborts). */
   timeout?: number;
+  /**
+   * Which task function runs it: an export of the pool's handler module by
+   * that name, or a handler added with `addHandler` (default: the module's
+   * `handle` or default export). An unknown name rejects with
+   * `UnknownTaskError` listing the known ones.
+   */
+  name?: string;
 }
 
 /** A unit taken from an attached source, as the handler and callbacks see it. */

@@ -27,11 +27,13 @@ export interface WorkerSource {
   nonblocking: boolean;
 }
 
-/** The unit in hand. */
+/** A unit in hand. */
 export class Job {
   controller?: AbortController;
   notification?: Notification;
   constructor(
+    /** Its ledger cell. */
+    readonly cell: number,
     readonly kind: HeldKind,
     readonly id: number,
     readonly source: WorkerSource | null,
@@ -56,17 +58,26 @@ class Context implements HandlerContext {
 }
 
 const now = () => performance.timeOrigin + performance.now();
+const nameDecoder = new TextDecoder();
 
-/** Runs units for one worker slot; keeps its ledger and counters. */
+/**
+ * Runs units for one worker slot; keeps its ledger and counters. It holds
+ * up to `shared.cells` units at once (`concurrency`), each in a cell of
+ * its own, so the pool can give back every one of them after a death.
+ */
 export class Runner {
-  /** The unit in hand, if any. */
-  job: Job | null = null;
+  /** The units in hand, by ledger cell. */
+  readonly jobs: (Job | null)[];
   /** Called after each unit of a source finishes (for a pending detach). */
   onSourceDone: (index: number) => void = () => {};
   readonly #shared: Shared;
   readonly #slot: number;
   readonly #queue: TaskQueue;
   readonly #results: ResultRing;
+  /** Free ledger cells. */
+  readonly #free: number[] = [];
+  /** Resolves `settled()`. */
+  #onSettled: (() => void) | null = null;
 
   constructor(
     shared: Shared,
@@ -78,6 +89,43 @@ export class Runner {
     this.#slot = slot;
     this.#queue = queue;
     this.#results = results;
+    this.jobs = new Array(shared.cells).fill(null);
+    for (let c = shared.cells - 1; c >= 0; c--) this.#free.push(c);
+  }
+
+  /** Units in hand. */
+  get inFlight(): number {
+    return this.jobs.length - this.#free.length;
+  }
+
+  /** Whether every cell is busy. */
+  get full(): boolean {
+    return this.#free.length === 0;
+  }
+
+  /** Resolves when a unit in hand finishes, or after `ms` (if given). */
+  settled(ms?: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const done = () => {
+        clearTimeout(timer);
+        if (this.#onSettled === done) this.#onSettled = null;
+        resolve();
+      };
+      if (ms !== undefined) timer = setTimeout(done, ms);
+      this.#onSettled = done;
+    });
+  }
+
+  /** Whether a unit of source `index` is in hand. */
+  holdsSource(index: number): boolean {
+    return this.jobs.some((j) => j?.source?.index === index);
+  }
+
+  /** The task `id` in hand, if it is. */
+  task(id: number): Job | undefined {
+    return this.jobs.find((j) => j?.source === null && j.id === id) ??
+      undefined;
   }
 
   /**
@@ -87,25 +135,47 @@ export class Runner {
    * it (the pool's revoke or this release) owns the unit: "mine" means the
    * worker must give it back, "revoked" that the pool did.
    */
-  #hold(kind: HeldKind, id: number): "run" | "mine" | "revoked" {
-    this.#shared.hold(this.#slot, kind, id);
+  #hold(cell: number, kind: HeldKind, id: number): "run" | "mine" | "revoked" {
+    this.#shared.hold(this.#slot, cell, kind, id);
     if (!this.#shared.stopping()) return "run";
-    return this.#shared.release(this.#slot, kind) ? "mine" : "revoked";
+    const mine = this.#shared.release(this.#slot, cell, kind);
+    this.#free.push(cell);
+    return mine ? "mine" : "revoked";
   }
 
-  /** Claims and runs one task (its unit was just taken). */
-  task(fn: Handler | null): Promise<void> | undefined {
+  /**
+   * Claims and runs one task (its unit was just taken) with `fn`, or with
+   * what `named` finds if the task names a function.
+   */
+  run(
+    fn: Handler | null,
+    named: (name: string) => Handler | string[],
+  ): Promise<void> | undefined {
     const claim = this.#queue.claim();
     if (claim === null || claim === "cancelled") return undefined;
     this.#shared.countClaim();
     // Stopping with tasks left means destroy(), which has rejected them.
-    if (this.#hold(Held.Task, claim.id) !== "run") return undefined;
+    const cell = this.#free.pop()!;
+    if (this.#hold(cell, Held.Task, claim.id) !== "run") return undefined;
     const start = now();
     this.#shared.counters.recordWait(this.#slot, start - claim.time);
-    const job = new Job(Held.Task, claim.id, null, 0, start, false);
-    this.job = job;
+    const job = new Job(cell, Held.Task, claim.id, null, 0, start, false);
+    this.jobs[cell] = job;
     let out: unknown;
     try {
+      // A named task carries its name's length in the record's worker
+      // field (-1 in the queue otherwise) and the name after the payload.
+      if (claim.worker > 0) {
+        const cut = claim.bytes.length - claim.worker;
+        const name = nameDecoder.decode(claim.bytes.subarray(cut));
+        claim.bytes = claim.bytes.subarray(0, cut);
+        const found = named(name);
+        if (typeof found !== "function") {
+          this.#finish(job, Status.Unknown, { name, known: found });
+          return undefined;
+        }
+        fn = found;
+      }
       if (!fn) {
         throw new TypeError(
           "the pool has no handler for run(): pass `handler` to WorkerPool",
@@ -130,15 +200,16 @@ export class Runner {
     const seq = this.#shared.nextSeq(s.index);
     const redelivered = this.#shared.takeCredit(s.index);
     const start = now();
-    const hold = this.#hold(Held.Unit, s.index);
+    const cell = this.#free.pop()!;
+    const hold = this.#hold(cell, Held.Unit, s.index);
     if (hold === "revoked") return undefined; // The pool gave it back.
     if (hold === "mine") {
       // The credit stays with the unit: it is still owed a redelivery mark.
       if (redelivered) this.#shared.addCredit(s.index);
       return false;
     }
-    const job = new Job(Held.Unit, -1, s, seq, start, redelivered);
-    this.job = job;
+    const job = new Job(cell, Held.Unit, -1, s, seq, start, redelivered);
+    this.jobs[cell] = job;
     job.notification = {
       source: s.name,
       seq,
@@ -172,9 +243,11 @@ export class Runner {
    * the pool's now and the result is dropped. Then counts and publishes.
    */
   #finish(job: Job, status: number, value: unknown): void {
-    this.job = null;
+    this.jobs[job.cell] = null;
+    this.#free.push(job.cell);
+    this.#onSettled?.();
     const shared = this.#shared;
-    if (!shared.release(this.#slot, job.kind)) return;
+    if (!shared.release(this.#slot, job.cell, job.kind)) return;
     const s = job.source;
     shared.counters.countRun(
       this.#slot,
