@@ -32,6 +32,10 @@ export interface PoolConfig {
   maxQueue: number;
   batch: number;
   concurrency: number;
+  /** 0: no limit. */
+  maxUnits: number;
+  /** 0: no limit. */
+  maxHeap: number;
   loadTimeout: number;
   grace: number;
 }
@@ -119,6 +123,8 @@ export function assemble(cfg: PoolConfig, front: FrontHooks): Parts {
     size: cfg.workers,
     handler: cfg.handler,
     batch: cfg.batch,
+    maxUnits: cfg.maxUnits,
+    maxHeap: cfg.maxHeap,
     loadTimeout: cfg.loadTimeout,
     grace: cfg.grace,
     shared,

@@ -42,6 +42,18 @@ export function checkPoolOptions(options: PoolOptions): PoolConfig {
       1,
       MAX_CONCURRENCY,
     ),
+    maxUnits: checkInt(
+      "options.maxUnitsPerWorker",
+      or(o.maxUnitsPerWorker, 0),
+      o.maxUnitsPerWorker === undefined ? 0 : 1,
+      2 ** 52,
+    ),
+    maxHeap: checkInt(
+      "options.maxHeapBytes",
+      or(o.maxHeapBytes, 0),
+      o.maxHeapBytes === undefined ? 0 : 1,
+      2 ** 52,
+    ),
     name: checkString("options.name", or(o.name, "efdpool")),
     loadTimeout: checkMs("options.loadTimeout", or(o.loadTimeout, 60_000)),
     grace: checkMs("options.timeoutGrace", or(o.timeoutGrace, 5_000)),

@@ -260,6 +260,27 @@ export class WorkerPool extends ListenedEventTarget<PoolEventMap> {
   }
 
   /**
+   * Replaces every worker with a fresh one, one slot at a time so the rest
+   * keep serving: each finishes the units in hand (nothing is lost or run
+   * twice), runs its `teardown()`, and a new worker loads the handlers and
+   * runs `setup()`. Resolves when every slot serves again.
+   *
+   * @example
+   * ```ts
+   * import { WorkerPool } from "@efdpool/efdpool";
+   * await using pool = new WorkerPool({ workers: 2, handler: "data:text/javascript,export const handle = (x) => x;" });
+   * await pool.run(1);
+   * await pool.recycle();
+   * console.log(pool.stats().workers.map((w) => w.recycled)); // [1, 1]
+   * ```
+   */
+  async recycle(): Promise<void> {
+    const refused = this.#refusal();
+    if (refused) throw refused;
+    for (let i = 0; i < this.size; i++) await this.#sup.recycle(i);
+  }
+
+  /**
    * Resolves when the queue has room (fewer than `maxQueue` tasks waiting).
    *
    * @example Backpressure

@@ -54,6 +54,10 @@ export interface InitMessage {
   batch: number;
   /** Units one worker may hold at once. */
   concurrency: number;
+  /** Units after which the worker leaves to be replaced (0: no limit). */
+  maxUnits: number;
+  /** Heap bytes above which the worker leaves to be replaced (0: no limit). */
+  maxHeap: number;
   sources: SourceSpec[];
 }
 
@@ -62,6 +66,8 @@ export type MailMessage =
   | { type: "attach"; gen: number; source: SourceSpec }
   | { type: "detach"; gen: number; index: number }
   | { type: "handler"; gen: number; name: string; url: string }
+  /** Leave after the units in hand, to be replaced by a fresh worker. */
+  | { type: "recycle"; gen: number }
   | { type: "abort"; gen: number; id: number; reason: string };
 
 /** Why a worker's thread ended, as it tells the pool. */
@@ -71,14 +77,16 @@ export type ExitReason =
   /** A handler called `self.close()`; the unit in hand was finished. */
   | "closed"
   /** A handler called `Deno.exit()`; the unit in hand was not finished. */
-  | "exit";
+  | "exit"
+  /** Left to be replaced: asked to, or past its unit or heap limit. */
+  | "recycled";
 
 /** Worker → pool. */
 export type WorkerMessage =
   /** In its loop; `names` are the task names it knows. */
   | { type: "ready"; names: string[] }
   /** Left its loop for good; its modules' teardowns run now. */
-  | { type: "leaving" }
+  | { type: "leaving"; reason: ExitReason }
   | { type: "teardown-error"; error: unknown }
   | { type: "init-error"; error: unknown; source?: number }
   | { type: "ack"; gen: number; error?: unknown }

@@ -31,6 +31,10 @@ export interface Slot {
   control?: EventFd;
   readonly results: ResultRing;
   restarts: number;
+  /** Times its worker was recycled. */
+  recycled: number;
+  /** Resolved when the slot next serves, or is gone (for `recycle()`). */
+  readonly served: (() => void)[];
   /** Deaths in quick succession, for the back-off. */
   strikes: number;
   /** Deaths before ready in a row, for telling a load failure. */
@@ -51,6 +55,8 @@ export function newSlot(index: number): Slot {
     state: "starting",
     results: ResultRing.create(RESULT_BYTES),
     restarts: 0,
+    recycled: 0,
+    served: [],
     strikes: 0,
     loadDeaths: 0,
     servedOnce: false,
@@ -98,6 +104,8 @@ export function launch(
     handlers,
     batch: cfg.batch,
     concurrency: cfg.shared.cells,
+    maxUnits: cfg.maxUnits,
+    maxHeap: cfg.maxHeap,
     sources,
   };
   worker.postMessage(init);

@@ -6,8 +6,13 @@
  *
  * ```
  *  starting ──ready──▶ serving ──stop──▶ stopping ──exit──▶ gone
- *     │                   │                                  ▲
- *     └──── death ────────┴──▶ backoff ──timer──▶ starting   │
+ *     ▲   │               │  ▲                               ▲
+ *     │   │        recycle│  │                               │
+ *     │   │               ▼  │                               │
+ *     ├───┼──exit──── recycling ──stop──▶ stopping           │
+ *     │   │               │                                  │
+ *     │   └── death ──────┴─(and from serving)─▶ backoff     │
+ *     └──────────── timer ◀──────────────────────  backoff   │
  *  (any state but gone: stop or destroy) ────────────────────┘
  * ```
  *
@@ -15,6 +20,9 @@
  * - serving: in its loop; a death now is a handler's fault, never a load failure.
  * - backoff: its worker died; what it held was given back; a new one is
  *   spawned after a delay that grows with deaths in quick succession.
+ * - recycling: told to leave its loop after the units in hand (asked by
+ *   `recycle()`, or it reached `maxUnitsPerWorker` or `maxHeapBytes`);
+ *   its exit starts a fresh worker in the slot, not a back-off.
  * - stopping: told to leave its loop; waiting for its exit.
  * - gone: no thread; its epoll and control fds are closed.
  *
@@ -30,6 +38,7 @@
 export type SlotState =
   | "starting"
   | "serving"
+  | "recycling"
   | "backoff"
   | "stopping"
   | "gone";
@@ -38,7 +47,8 @@ export type PoolState = "serving" | "closing" | "stopping" | "closed";
 
 const SLOT_MOVES: Record<SlotState, readonly SlotState[]> = {
   starting: ["serving", "backoff", "stopping", "gone"],
-  serving: ["backoff", "stopping", "gone"],
+  serving: ["recycling", "backoff", "stopping", "gone"],
+  recycling: ["starting", "backoff", "stopping", "gone"],
   backoff: ["starting", "gone"],
   stopping: ["gone"],
   gone: [],

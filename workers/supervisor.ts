@@ -21,6 +21,11 @@ import type { RingRecord, TaskQueue } from "./ring.ts";
 import { launch, newSlot, release, type Slot } from "./slot.ts";
 import { slotMove, type SlotState } from "./states.ts";
 
+/** Whether a slot's worker thread runs (and takes mail). */
+function running(state: SlotState): boolean {
+  return state === "starting" || state === "serving" || state === "recycling";
+}
+
 /** Deaths before ready, in a row, that make a load failure. */
 const LOAD_DEATHS = 3;
 /** A worker that dies sooner than this after its spawn counts as a quick death. */
@@ -66,6 +71,8 @@ export interface SupervisorConfig {
   size: number;
   handler: string | null;
   batch: number;
+  maxUnits: number;
+  maxHeap: number;
   loadTimeout: number;
   /** Milliseconds a leaving worker's teardowns may take before it is terminated. */
   grace: number;
@@ -98,7 +105,7 @@ export class Supervisor {
   }
 
   /** Each slot's state and the times its worker was replaced. */
-  slots(): { state: SlotState; restarts: number }[] {
+  slots(): { state: SlotState; restarts: number; recycled: number }[] {
     // A worker serves as soon as it flags its phase; its "ready" message may
     // still be queued behind the results it already sent.
     for (const slot of this.#slots) {
@@ -106,7 +113,11 @@ export class Supervisor {
         this.#serving(slot);
       }
     }
-    return this.#slots.map(({ state, restarts }) => ({ state, restarts }));
+    return this.#slots.map(({ state, restarts, recycled }) => ({
+      state,
+      restarts,
+      recycled,
+    }));
   }
 
   /** Hands every published result to the pool; returns how many. */
@@ -118,11 +129,9 @@ export class Supervisor {
     return n;
   }
 
-  /** Slots whose worker is running (starting or serving). */
+  /** Slots whose worker is running (starting, serving or recycling). */
   live(): number[] {
-    return this.#slots.filter((s) =>
-      s.state === "starting" || s.state === "serving"
-    ).map((s) => s.index);
+    return this.#slots.filter((s) => running(s.state)).map((s) => s.index);
   }
 
   /** Slots holding task `id` right now. */
@@ -162,6 +171,7 @@ export class Supervisor {
     slot.announced = true;
     slot.loadDeaths = 0;
     this.#hooks.onStart(slot.index);
+    for (const r of slot.served.splice(0)) r();
     if (!this.#allServing && this.#slots.every((s) => s.servedOnce)) {
       this.#allServing = true;
       this.#hooks.onAllServing();
@@ -175,9 +185,14 @@ export class Supervisor {
         this.#hooks.onNames(msg.names);
         return;
       case "leaving":
+        if (msg.reason === "recycled" && slot.state === "serving") {
+          slot.state = slotMove(slot.state, "recycling");
+        }
         // Its teardowns run in JavaScript, where terminate() works: bound them.
         if (slot.state === "stopping") {
           slot.timer = setTimeout(() => this.#end(slot), this.#cfg.grace);
+        } else if (slot.state === "recycling") {
+          slot.timer = setTimeout(() => this.#renew(slot), this.#cfg.grace);
         }
         return;
       case "teardown-error":
@@ -196,7 +211,10 @@ export class Supervisor {
         this.#hooks.onSourceError(msg.index, msg.error, msg.load);
         return;
       case "exit":
-        if (msg.reason === "stopped") return this.#end(slot);
+        if (msg.reason === "stopped" || slot.state === "stopping") {
+          return this.#end(slot);
+        }
+        if (msg.reason === "recycled") return this.#renew(slot);
         return this.#died(
           slot,
           new Error(
@@ -215,9 +233,7 @@ export class Supervisor {
    */
   mail(index: number, body: MailBody): Promise<unknown> {
     const slot = this.#slots[index];
-    if (slot.state !== "starting" && slot.state !== "serving") {
-      return Promise.resolve(undefined);
-    }
+    if (!running(slot.state)) return Promise.resolve(undefined);
     const gen = this.#cfg.shared.postMail(index);
     const acked = new Promise<unknown>((r) => slot.acks.set(gen, r));
     slot.worker!.postMessage({ ...body, gen });
@@ -228,9 +244,41 @@ export class Supervisor {
   /** Kills slot `index`'s worker (a handler past its grace, a stuck load) and respawns it. */
   replace(index: number, cause: Error): void {
     const slot = this.#slots[index];
-    if (slot.state === "starting" || slot.state === "serving") {
-      this.#died(slot, cause);
+    if (running(slot.state)) this.#died(slot, cause);
+  }
+
+  /**
+   * Recycles slot `index`'s worker: it finishes the units in hand and
+   * leaves; a fresh one takes the slot. Resolves when the slot serves
+   * again (or is gone); at once if it is not serving now.
+   */
+  recycle(index: number): Promise<void> {
+    const slot = this.#slots[index];
+    if (slot.state !== "serving") return Promise.resolve();
+    const served = new Promise<void>((r) => slot.served.push(r));
+    slot.state = slotMove(slot.state, "recycling");
+    void this.mail(index, { type: "recycle" });
+    return served;
+  }
+
+  /** A recycling worker left (or its teardowns ran out of time): a fresh one takes the slot. */
+  #renew(slot: Slot): void {
+    if (slot.state !== "recycling") return;
+    slot.results.drain(this.#hooks.onRecord);
+    // It left with nothing in hand; a kill past the grace may not have.
+    for (const held of this.#cfg.shared.revoke(slot.index)) {
+      this.#hooks.onLost(
+        slot.index,
+        held.kind,
+        held.id,
+        new Error("the recycled worker's teardown ran past its grace"),
+      );
     }
+    release(slot);
+    this.#exited(slot, "recycled");
+    slot.recycled++;
+    slot.state = slotMove(slot.state, "starting");
+    this.#spawn(slot);
   }
 
   /** A worker died or is being killed: give back what it held, then respawn or end. */
@@ -281,6 +329,7 @@ export class Supervisor {
     release(slot);
     slot.state = slotMove(slot.state, "gone");
     for (const r of slot.exited.splice(0)) r();
+    for (const r of slot.served.splice(0)) r();
   }
 
   /**
@@ -301,7 +350,7 @@ export class Supervisor {
         this.#end(slot);
         continue;
       }
-      if (slot.state === "starting" || slot.state === "serving") {
+      if (running(slot.state)) {
         slot.control!.write(1);
         // Still loading (its ledger says so, and the stop flag set above
         // keeps it from entering its loop): in JavaScript, terminate() works.

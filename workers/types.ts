@@ -30,6 +30,18 @@ export interface PoolOptions {
    * wake-ups first.
    */
   concurrency?: number;
+  /**
+   * Units (tasks and source units) after which a worker leaves and a fresh
+   * one takes its slot (default: no limit): a leaking handler is reset
+   * without loss; the worker finishes the units in hand first.
+   */
+  maxUnitsPerWorker?: number;
+  /**
+   * Heap bytes (`Deno.memoryUsage().heapUsed` in the worker, checked
+   * between wake-ups) above which a worker is recycled as for
+   * `maxUnitsPerWorker` (default: no limit).
+   */
+  maxHeapBytes?: number;
   /** A name for messages and stats (default "efdpool"). */
   name?: string;
   /**
@@ -157,9 +169,12 @@ export interface WorkerStats {
   restarts: number;
   /**
    * Where the slot is in its life: "starting" (loading handlers), "serving",
+   * "recycling" (finishing its units before a fresh worker replaces it),
    * "backoff" (its worker died; a new one comes soon), "stopping", "gone".
    */
-  state: "starting" | "serving" | "backoff" | "stopping" | "gone";
+  state: "starting" | "serving" | "recycling" | "backoff" | "stopping" | "gone";
+  /** Times this slot's worker was recycled (replaced after leaving cleanly). */
+  recycled: number;
   /** Fraction of wall time spent in handlers since the pool started, 0..1. */
   utilization: number;
 }

@@ -56,6 +56,10 @@ class PoolWorker {
   readonly #pendingDetach = new Map<number, number>();
   /** One unit at a time (`concurrency` 1): each handler is awaited. */
   readonly #serial: boolean;
+  /** Set by a recycle message: leave after the units in hand. */
+  #recycle = false;
+  /** Units this worker may still take before it is recycled. */
+  #left: number;
   /** Set by `self.close()` in a handler: leave after the unit in hand. */
   closing = false;
 
@@ -63,6 +67,7 @@ class PoolWorker {
     this.#m = m;
     this.#shared = new Shared(m.slots, m.concurrency, m.ctl, m.seq);
     this.#serial = m.concurrency === 1;
+    this.#left = m.maxUnits || Infinity;
     const modules = this.#modules = new Modules(m.slot);
     this.#named = (name) => modules.named(name);
     this.#runner = new Runner(
@@ -154,6 +159,9 @@ class PoolWorker {
           error = e;
         }
         break;
+      case "recycle":
+        this.#recycle = true;
+        break;
       case "detach": {
         const s = this.#sources.get(msg.index);
         if (!s) break;
@@ -209,6 +217,10 @@ class PoolWorker {
     post({ type: "ready", names: this.#modules.names() });
     for (;;) {
       if (this.#shared.stopping()) return this.#leave("stopped");
+      // Checked here, between wake-ups, so no wake-up taken is left unserved.
+      if (this.#recycle || this.#left <= 0 || this.#overHeap()) {
+        return this.#leave("recycled");
+      }
       // With async handlers in flight the thread must not block: it polls,
       // and sleeps in the event loop until one settles or a tick passes.
       // Not being in epoll_wait, it takes no wake-up from an idle peer.
@@ -245,9 +257,21 @@ class PoolWorker {
     }
   }
 
+  /** Whether the heap passed `maxHeapBytes` (checked only if it is set). */
+  #overHeap(): boolean {
+    return this.#m.maxHeap > 0 &&
+      Deno.memoryUsage().heapUsed > this.#m.maxHeap;
+  }
+
   /** Leaves the loop once every unit in hand has finished. */
   async #leave(reason: ExitReason): Promise<ExitReason> {
     while (this.#runner.inFlight) await this.#runner.settled();
+    if (reason === "recycled") {
+      // A wake-up this worker took may have units it did not drain: a zero
+      // write on each fd passes it on to an idle peer.
+      c.write(this.#m.taskfd, zero, 8n);
+      for (const s of this.#sources.values()) c.write(s.fd, zero, 8n);
+    }
     return reason;
   }
 
@@ -261,7 +285,7 @@ class PoolWorker {
     batch: number,
     source: WorkerSource | null,
   ): Promise<void> {
-    for (let i = 0; i < batch; i++) {
+    for (let i = 0; i < batch && this.#left > 0; i++) {
       // A detach arrives through the mailbox while an async handler awaits.
       if (source?.detached) return;
       if (this.#runner.full) {
@@ -271,6 +295,7 @@ class PoolWorker {
       const got = takeUnit(fd, source ? source.nonblocking : true);
       if (got === 0) return;
       if (got < 0) return this.#lost(source, -got);
+      this.#left--;
       // A second unit ready means a backlog: a zero write adds nothing but
       // wakes one more idle EPOLLEXCLUSIVE waiter, which may recruit the next.
       if (i === 1) c.write(fd, zero, 8n);
@@ -300,8 +325,8 @@ class PoolWorker {
   }
 
   /** Leaving for good: the modules' teardowns run, their errors go to the pool. */
-  async teardown(): Promise<void> {
-    post({ type: "leaving" });
+  async teardown(reason: ExitReason): Promise<void> {
+    post({ type: "leaving", reason });
     for (const error of await this.#modules.teardown()) {
       post({ type: "teardown-error", error });
     }
@@ -333,7 +358,7 @@ self.onmessage = async (ev: MessageEvent<InitMessage | MailMessage>) => {
     return;
   }
   const reason = await w.run();
-  await w.teardown();
+  await w.teardown(reason);
   post({ type: "exit", reason });
   nativeClose();
 };
