@@ -16,6 +16,7 @@ import {
 import { Held, Shared } from "./layout.ts";
 import type { NamedHandler } from "./protocol.ts";
 import { Pump } from "./pump.ts";
+import { Elastic } from "./elastic.ts";
 import { TaskQueue } from "./ring.ts";
 import type { SourceHost } from "./source.ts";
 import { Sources } from "./sources.ts";
@@ -27,7 +28,11 @@ const QUEUE_BYTES = 4 << 20;
 /** A pool's settings, checked. */
 export interface PoolConfig {
   name: string;
+  /** Worker slots (the most workers at once). */
   workers: number;
+  /** Workers always running; fewer than `workers` makes the pool elastic. */
+  minWorkers: number;
+  idleTimeout: number;
   handler: string | null;
   maxQueue: number;
   batch: number;
@@ -70,6 +75,8 @@ export interface Parts {
   sup: Supervisor;
   pump: Pump;
   host: SourceHost;
+  /** Sizing, for an elastic pool. */
+  elastic?: Elastic;
 }
 
 /** Makes the parts; the supervisor spawns the workers at once. */
@@ -121,6 +128,7 @@ export function assemble(cfg: PoolConfig, front: FrontHooks): Parts {
   const sup = late.sup = new Supervisor({
     name: cfg.name,
     size: cfg.workers,
+    minWorkers: cfg.minWorkers,
     handler: cfg.handler,
     batch: cfg.batch,
     maxUnits: cfg.maxUnits,
@@ -148,5 +156,8 @@ export function assemble(cfg: PoolConfig, front: FrontHooks): Parts {
     onLoadFailure: front.fail,
     onSourceError: (index, error, load) => sources.fail(index, error, load),
   });
-  return { shared, queue, taskFd, tasks, sources, sup, pump, host };
+  const elastic = cfg.minWorkers < cfg.workers
+    ? new Elastic(sup, shared, cfg, () => tasks.queued)
+    : undefined;
+  return { shared, queue, taskFd, tasks, sources, sup, pump, host, elastic };
 }

@@ -27,13 +27,11 @@ import {
 /** The constructor's options, checked and with defaults. */
 export function checkPoolOptions(options: PoolOptions): PoolConfig {
   const o = checkOptions("options", options);
+  const { workers, minWorkers } = checkSize(o);
   return {
-    workers: checkInt(
-      "options.workers",
-      or(o.workers, navigator.hardwareConcurrency),
-      1,
-      1024,
-    ),
+    workers,
+    minWorkers,
+    idleTimeout: checkMs("options.idleTimeout", or(o.idleTimeout, 10_000)),
     maxQueue: checkInt("options.maxQueue", or(o.maxQueue, 65536), 1, 2 ** 30),
     batch: checkInt("options.batch", or(o.batch, 32), 1, 2 ** 20),
     concurrency: checkInt(
@@ -61,6 +59,26 @@ export function checkPoolOptions(options: PoolOptions): PoolConfig {
       ? null
       : checkHandler("options.handler", o.handler),
   };
+}
+
+/** `workers`, `minWorkers` and `maxWorkers`, which must agree. */
+function checkSize(o: PoolOptions): { workers: number; minWorkers: number } {
+  const given = o.workers === undefined
+    ? undefined
+    : checkInt("options.workers", o.workers, 1, 1024);
+  const max = o.maxWorkers === undefined
+    ? undefined
+    : checkInt("options.maxWorkers", o.maxWorkers, 1, 1024);
+  if (given !== undefined && max !== undefined && given !== max) {
+    throw new RangeError(
+      `options.workers (${given}) and options.maxWorkers (${max}) disagree: give one`,
+    );
+  }
+  const workers = given ?? max ?? navigator.hardwareConcurrency;
+  const minWorkers = o.minWorkers === undefined
+    ? workers
+    : checkInt("options.minWorkers", o.minWorkers, 0, workers);
+  return { workers, minWorkers };
 }
 
 /** `run()`'s options. */

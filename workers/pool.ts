@@ -9,6 +9,7 @@
 
 import type { EventFd } from "../ffi/eventfd.ts";
 import { assemble } from "./assemble.ts";
+import type { Elastic } from "./elastic.ts";
 import { ListenedEventTarget, type PoolEventMap } from "./events.ts";
 import type { Encoded } from "./codec.ts";
 import {
@@ -61,7 +62,7 @@ import { checkHandler } from "./validate.ts";
  * ```
  */
 export class WorkerPool extends ListenedEventTarget<PoolEventMap> {
-  /** Number of worker slots. */
+  /** Number of worker slots: the most workers at once. */
   readonly size: number;
   readonly #handler: string | null;
   readonly #queue: TaskQueue;
@@ -70,6 +71,7 @@ export class WorkerPool extends ListenedEventTarget<PoolEventMap> {
   readonly #sources: Sources;
   readonly #pump: Pump;
   readonly #sup: Supervisor;
+  readonly #elastic?: Elastic;
   readonly #started = Promise.withResolvers<void>();
   readonly #startedAt = performance.now();
   readonly #outside = new OutsideSources();
@@ -127,6 +129,7 @@ export class WorkerPool extends ListenedEventTarget<PoolEventMap> {
     this.#sup = parts.sup;
     this.#pump = parts.pump;
     this.#host = parts.host;
+    this.#elastic = parts.elastic;
     this.#loadTimeout = cfg.loadTimeout;
     this.#name = cfg.name;
   }
@@ -211,6 +214,7 @@ export class WorkerPool extends ListenedEventTarget<PoolEventMap> {
       return Promise.reject(e);
     }
     const p = this.#tasks.add(encoded, { ...opts, nameLen });
+    this.#elastic?.grow();
     for (const b of opts.transfer ?? []) b.transfer();
     return p as Promise<T>;
   }
@@ -454,6 +458,7 @@ export class WorkerPool extends ListenedEventTarget<PoolEventMap> {
 
   /** Stops the workers (giving back what they held), then frees the rest. */
   async #shutdown(now: boolean): Promise<void> {
+    this.#elastic?.stop();
     await this.#sup.stop(now);
     if (this.#state === "closed") return; // The other shutdown freed everything.
     this.#state = poolMove(this.#state, "closed");
@@ -473,6 +478,7 @@ export class WorkerPool extends ListenedEventTarget<PoolEventMap> {
   /** One round of bookkeeping; true if it made progress. */
   #step(): boolean {
     const n = this.#sup.drain() + this.#tasks.step() + this.#sources.step();
+    this.#elastic?.grow();
     return n > 0;
   }
 

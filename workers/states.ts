@@ -14,6 +14,8 @@
  *     │   └── death ──────┴─(and from serving)─▶ backoff     │
  *     └──────────── timer ◀──────────────────────  backoff   │
  *  (any state but gone: stop or destroy) ────────────────────┘
+ *
+ *  serving ──idle──▶ retiring ──exit──▶ parked ──backlog──▶ starting
  * ```
  *
  * - starting: a Worker is loading its handlers (bounded by `loadTimeout`).
@@ -23,6 +25,10 @@
  * - recycling: told to leave its loop after the units in hand (asked by
  *   `recycle()`, or it reached `maxUnitsPerWorker` or `maxHeapBytes`);
  *   its exit starts a fresh worker in the slot, not a back-off.
+ * - retiring: idle past `idleTimeout` above `minWorkers`; leaves as a
+ *   recycling worker does, but its slot is parked, not refilled.
+ * - parked: no worker, by choice (an elastic pool's spare slot); a backlog
+ *   starts one.
  * - stopping: told to leave its loop; waiting for its exit.
  * - gone: no thread; its epoll and control fds are closed.
  *
@@ -39,6 +45,8 @@ export type SlotState =
   | "starting"
   | "serving"
   | "recycling"
+  | "retiring"
+  | "parked"
   | "backoff"
   | "stopping"
   | "gone";
@@ -47,7 +55,9 @@ export type PoolState = "serving" | "closing" | "stopping" | "closed";
 
 const SLOT_MOVES: Record<SlotState, readonly SlotState[]> = {
   starting: ["serving", "backoff", "stopping", "gone"],
-  serving: ["recycling", "backoff", "stopping", "gone"],
+  serving: ["recycling", "retiring", "backoff", "stopping", "gone"],
+  retiring: ["parked", "backoff", "stopping", "gone"],
+  parked: ["starting", "gone"],
   recycling: ["starting", "backoff", "stopping", "gone"],
   backoff: ["starting", "gone"],
   stopping: ["gone"],

@@ -23,7 +23,8 @@ import { slotMove, type SlotState } from "./states.ts";
 
 /** Whether a slot's worker thread runs (and takes mail). */
 function running(state: SlotState): boolean {
-  return state === "starting" || state === "serving" || state === "recycling";
+  return state === "starting" || state === "serving" ||
+    state === "recycling" || state === "retiring";
 }
 
 /** Deaths before ready, in a row, that make a load failure. */
@@ -69,6 +70,8 @@ export interface SupervisorHooks {
 export interface SupervisorConfig {
   name: string;
   size: number;
+  /** Slots started at once; the rest are parked until a backlog. */
+  minWorkers: number;
   handler: string | null;
   batch: number;
   maxUnits: number;
@@ -95,8 +98,46 @@ export class Supervisor {
     for (let index = 0; index < cfg.size; index++) {
       const slot = newSlot(index);
       this.#slots.push(slot);
-      this.#spawn(slot);
+      if (index < cfg.minWorkers) this.#spawn(slot);
+      else slot.state = "parked";
     }
+    // With no worker to start, the pool is started now.
+    queueMicrotask(() => this.#checkAllServing());
+  }
+
+  #checkAllServing(): void {
+    if (
+      !this.#allServing &&
+      this.#slots.every((s) => s.servedOnce || s.state === "parked")
+    ) {
+      this.#allServing = true;
+      this.#hooks.onAllServing();
+    }
+  }
+
+  /** Each slot's state and whether it holds a unit, for the elastic sizing. */
+  activity(): { state: SlotState; busy: boolean }[] {
+    const { shared } = this.#cfg;
+    return this.#slots.map((s) => ({
+      state: s.state,
+      busy: shared.held(s.index).length > 0,
+    }));
+  }
+
+  /** Starts a worker in parked slot `index`. */
+  unpark(index: number): void {
+    const slot = this.#slots[index];
+    if (this.#stopping || slot.state !== "parked") return;
+    slot.state = slotMove(slot.state, "starting");
+    this.#spawn(slot);
+  }
+
+  /** Tells the idle worker of slot `index` to leave; its slot is then parked. */
+  retire(index: number): void {
+    const slot = this.#slots[index];
+    if (slot.state !== "serving") return;
+    slot.state = slotMove(slot.state, "retiring");
+    void this.mail(index, { type: "recycle" });
   }
 
   /** The shared memory of the pool. */
@@ -172,10 +213,7 @@ export class Supervisor {
     slot.loadDeaths = 0;
     this.#hooks.onStart(slot.index);
     for (const r of slot.served.splice(0)) r();
-    if (!this.#allServing && this.#slots.every((s) => s.servedOnce)) {
-      this.#allServing = true;
-      this.#hooks.onAllServing();
-    }
+    this.#checkAllServing();
   }
 
   #onMessage(slot: Slot, msg: WorkerMessage): void {
@@ -191,7 +229,7 @@ export class Supervisor {
         // Its teardowns run in JavaScript, where terminate() works: bound them.
         if (slot.state === "stopping") {
           slot.timer = setTimeout(() => this.#end(slot), this.#cfg.grace);
-        } else if (slot.state === "recycling") {
+        } else if (slot.state === "recycling" || slot.state === "retiring") {
           slot.timer = setTimeout(() => this.#renew(slot), this.#cfg.grace);
         }
         return;
@@ -261,9 +299,12 @@ export class Supervisor {
     return served;
   }
 
-  /** A recycling worker left (or its teardowns ran out of time): a fresh one takes the slot. */
+  /**
+   * A recycling worker left (or its teardowns ran out of time): a fresh one
+   * takes the slot. A retiring one's slot is parked instead.
+   */
   #renew(slot: Slot): void {
-    if (slot.state !== "recycling") return;
+    if (slot.state !== "recycling" && slot.state !== "retiring") return;
     slot.results.drain(this.#hooks.onRecord);
     // It left with nothing in hand; a kill past the grace may not have.
     for (const held of this.#cfg.shared.revoke(slot.index)) {
@@ -275,6 +316,11 @@ export class Supervisor {
       );
     }
     release(slot);
+    if (slot.state === "retiring") {
+      this.#exited(slot, "idle");
+      slot.state = slotMove(slot.state, "parked");
+      return;
+    }
     this.#exited(slot, "recycled");
     slot.recycled++;
     slot.state = slotMove(slot.state, "starting");
@@ -346,7 +392,7 @@ export class Supervisor {
     const waits: Promise<void>[] = [];
     for (const slot of this.#slots) {
       if (slot.state === "gone") continue;
-      if (slot.state === "backoff") {
+      if (slot.state === "backoff" || slot.state === "parked") {
         this.#end(slot);
         continue;
       }

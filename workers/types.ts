@@ -6,8 +6,22 @@
 
 /** Options for {@linkcode WorkerPool}. */
 export interface PoolOptions {
-  /** Number of Web Workers (default: `navigator.hardwareConcurrency`). */
+  /**
+   * Number of Web Workers (default: `navigator.hardwareConcurrency`); with
+   * `minWorkers`, the most there may be (the same as `maxWorkers`).
+   */
   workers?: number;
+  /**
+   * Makes the pool elastic: it starts this many workers, starts more (up
+   * to `maxWorkers`) while tasks back up or every worker is busy, and stops
+   * those idle for `idleTimeout` down to this many again (default: a fixed
+   * pool of `workers`).
+   */
+  minWorkers?: number;
+  /** The most workers an elastic pool runs (default: `workers`). */
+  maxWorkers?: number;
+  /** Milliseconds a worker above `minWorkers` may idle before it stops (default 10000). */
+  idleTimeout?: number;
   /**
    * Module whose exported `handle(input, ctx)` (or default export) runs in
    * each worker, for `run()` tasks and for sources attached without a
@@ -170,9 +184,19 @@ export interface WorkerStats {
   /**
    * Where the slot is in its life: "starting" (loading handlers), "serving",
    * "recycling" (finishing its units before a fresh worker replaces it),
+   * "retiring" (idle past `idleTimeout`, leaving), "parked" (no worker: an
+   * elastic pool's spare slot),
    * "backoff" (its worker died; a new one comes soon), "stopping", "gone".
    */
-  state: "starting" | "serving" | "recycling" | "backoff" | "stopping" | "gone";
+  state:
+    | "starting"
+    | "serving"
+    | "recycling"
+    | "retiring"
+    | "parked"
+    | "backoff"
+    | "stopping"
+    | "gone";
   /** Times this slot's worker was recycled (replaced after leaving cleanly). */
   recycled: number;
   /** Fraction of wall time spent in handlers since the pool started, 0..1. */
