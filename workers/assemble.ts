@@ -94,6 +94,7 @@ export function assemble(cfg: PoolConfig, front: FrontHooks): Parts {
     queue,
     taskFd,
     size: cfg.workers,
+    cells: cfg.workers * cfg.concurrency,
     maxQueue: cfg.maxQueue,
     grace: cfg.grace,
   }, {

@@ -10,6 +10,7 @@ import { type EventFdInfo, eventFdInfo } from "../ffi/fdinfo.ts";
 import type { PoolConfig } from "./assemble.ts";
 import { encode, type Encoded } from "./codec.ts";
 import { MAX_CONCURRENCY } from "./layout.ts";
+import { PRIORITY_MAX, PRIORITY_MIN } from "./priority.ts";
 import type { AttachOptions, PoolOptions, RunOptions } from "./types.ts";
 import {
   checkFunction,
@@ -87,6 +88,9 @@ export function checkRunOptions(options: RunOptions): RunOptions {
   checkSignal("options.signal", opts.signal);
   if (opts.timeout !== undefined) checkMs("options.timeout", opts.timeout);
   if (opts.name !== undefined) checkTaskName("options.name", opts.name);
+  if (opts.priority !== undefined) {
+    checkInt("options.priority", opts.priority, PRIORITY_MIN, PRIORITY_MAX);
+  }
   checkTransfer(opts.transfer);
   return opts;
 }

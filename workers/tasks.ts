@@ -17,6 +17,7 @@ import type { EventFd } from "../ffi/eventfd.ts";
 import type { Shared } from "./layout.ts";
 import { Status } from "./protocol.ts";
 import type { RingRecord, TaskQueue } from "./ring.ts";
+import { PriorityBacklog } from "./priority.ts";
 
 type Outcome = "completed" | "failed" | "cancelled" | "timedOut";
 
@@ -51,8 +52,10 @@ export interface TaskHooks {
 export interface TaskOptions {
   signal?: AbortSignal;
   timeout?: number;
-  /** Bytes of a task name appended to the payload (see `withName`). */
+  /** Bytes of a task name appended to the payload (see `encodeTask`). */
   nameLen?: number;
+  /** Higher runs sooner; see priority.ts. */
+  priority?: number;
 }
 
 /** Every task of one pool, from `run()` to its settlement. */
@@ -70,6 +73,10 @@ export class Tasks {
   #backlog: Task[] = [];
   #backlogHead = 0;
   #backlogLive = 0;
+  /** Set by the first task with a priority: from then on tasks wait here. */
+  #prio?: PriorityBacklog<Task>;
+  /** Most tasks in the shared queue at once while prioritized. */
+  readonly #ahead: number;
   #pushed = 0;
   /** Pushed tasks cancelled before a worker claimed them. */
   #cancelledPushed = 0;
@@ -89,6 +96,8 @@ export class Tasks {
       queue: TaskQueue;
       taskFd: EventFd;
       size: number;
+      /** Units the workers may hold at once (slots × concurrency). */
+      cells: number;
       maxQueue: number;
       grace: number;
     },
@@ -98,6 +107,7 @@ export class Tasks {
     this.#queue = cfg.queue;
     this.#taskFd = cfg.taskFd;
     this.#size = cfg.size;
+    this.#ahead = 2 * cfg.cells;
     this.maxQueue = cfg.maxQueue;
     this.#grace = cfg.grace;
     this.#hooks = hooks;
@@ -141,7 +151,11 @@ export class Tasks {
     };
     this.#tasks.set(id, task);
     this.#undrained = true;
-    if (this.#backlogLive || !this.#push(task)) {
+    if (options.priority !== undefined || this.#prio) {
+      (this.#prio ??= new PriorityBacklog()).push(task, options.priority ?? 0);
+      this.#backlogLive++;
+      this.#refill();
+    } else if (this.#backlogLive || !this.#push(task)) {
       this.#backlog.push(task);
       this.#backlogLive++;
     }
@@ -258,6 +272,7 @@ export class Tasks {
     }
     this.#backlog = [];
     this.#backlogHead = this.#backlogLive = 0;
+    this.#prio?.clear();
     this.#hooks.poke();
   }
 
@@ -319,6 +334,29 @@ export class Tasks {
     ) {
       this.#backlog = this.#backlog.slice(this.#backlogHead);
       this.#backlogHead = 0;
+    }
+    if (this.#prio && this.#backlogHead === this.#backlog.length) {
+      n += this.#refillByPriority(this.#prio);
+    }
+    return n;
+  }
+
+  /** Keeps a few tasks per worker in the shared queue, the most urgent first. */
+  #refillByPriority(prio: PriorityBacklog<Task>): number {
+    let n = 0;
+    const now = performance.timeOrigin + performance.now();
+    while (
+      this.#pushed - this.#cancelledPushed - this.#shared.claimed() <
+        this.#ahead
+    ) {
+      const t = prio.pick(now);
+      if (!t) break;
+      if (!this.#push(t)) {
+        this.#backlog.push(t); // The queue is full: it goes first next time.
+        break;
+      }
+      this.#backlogLive--;
+      n++;
     }
     return n;
   }

@@ -88,6 +88,13 @@ export interface RunOptions {
    * `UnknownTaskError` listing the known ones.
    */
   name?: string;
+  /**
+   * An integer from -2 to 2 (default 0): higher runs sooner. Once a task
+   * has a priority, queued tasks wait in the pool and enter the shared queue
+   * a few per worker ahead of need, so urgent ones overtake; a task's
+   * priority grows by one level per 50 ms it waits, so none starves.
+   */
+  priority?: number;
 }
 
 /** A unit taken from an attached source, as the handler and callbacks see it. */
