@@ -244,6 +244,10 @@ export class Tasks {
     this.outcomes[outcome]++;
     if (ok) task.resolve(value);
     else task.reject(value);
+    if (this.#undrained && this.#tasks.size === 0) {
+      this.#undrained = false;
+      this.#hooks.drained();
+    }
   }
 
   /** A task's result record. */
@@ -309,10 +313,6 @@ export class Tasks {
     if (this.#idleWaiters.length && this.#tasks.size === 0) {
       for (const r of this.#idleWaiters.splice(0)) r();
       n++;
-    }
-    if (this.#undrained && this.#tasks.size === 0) {
-      this.#undrained = false;
-      this.#hooks.drained();
     }
     return n;
   }
