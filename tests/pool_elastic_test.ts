@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { EventFd, type WorkerExitEvent, WorkerPool } from "../mod.ts";
 import { deadline, waitUntil } from "./_deadline.ts";
-import type { AsyncPlan } from "./fixtures/pool_async.ts";
+import { assertOnce, tally } from "./_tally.ts";
 
 const ASYNC = new URL("./fixtures/pool_async.ts", import.meta.url);
 const S = 30_000;
@@ -41,7 +41,8 @@ Deno.test("elastic: starts minWorkers, grows to maxWorkers under a backlog, shri
   );
   assert.equal(most, 4, "grew to maxWorkers");
   await waitUntil(() => parked(pool) === 3, S, "shrunk to minWorkers");
-  assert.equal(exits.filter((e) => e.reason === "idle").length, 3);
+  // At least the three above minWorkers (one may also have idled mid-run).
+  assert.ok(exits.filter((e) => e.reason === "idle").length >= 3);
   // And grows again.
   assert.equal(await pool.run({ op: "sleep", ms: 1, x: 7 }), 7);
 });
@@ -93,16 +94,8 @@ Deno.test("soak: growing, shrinking, recycling and deaths mid-run, concurrency 2
   let starts = 0;
   pool.addEventListener("workerstart", () => starts++);
   using efd = EventFd.create({ semaphore: true });
-  const seen = new Uint8Array(UNITS * 2);
-  let results = 0;
-  const src = pool.attach(efd, {
-    data: { die, maxMs: 2 } satisfies AsyncPlan,
-    onResult(r) {
-      seen[(r as { seq: number }).seq]++;
-      results++;
-    },
-  });
-  await deadline(src.started(), S, "source started");
+  const t = tally(pool, efd, UNITS, { die, maxMs: 2 });
+  await deadline(t.src.started(), S, "source started");
   // Three bursts with idle gaps (the pool shrinks) and a recycle() in one.
   for (let burst = 0; burst < 3; burst++) {
     for (let i = 0; i < UNITS / 3; i += 300) {
@@ -112,7 +105,7 @@ Deno.test("soak: growing, shrinking, recycling and deaths mid-run, concurrency 2
         await deadline(pool.recycle(), S, "recycle");
       }
     }
-    await deadline(src.until(((burst + 1) * UNITS) / 3), S, `burst ${burst}`);
+    await deadline(t.src.until(((burst + 1) * UNITS) / 3), S, `burst ${burst}`);
     if (burst < 2) {
       await waitUntil(
         () => parked(pool) === 3,
@@ -121,13 +114,7 @@ Deno.test("soak: growing, shrinking, recycling and deaths mid-run, concurrency 2
       );
     }
   }
-  const stats = src.stats();
-  await deadline(src.detach(), S, "detach");
-  assert.equal(results, UNITS);
-  assert.equal(seen.filter((c) => c > 1).length, 0, "none twice");
-  for (const seq of die) assert.equal(seen[seq], 0);
-  assert.equal(stats.taken, UNITS + stats.redelivered);
-  assert.equal(efd.tryRead(), null);
+  await assertOnce(t, efd, UNITS, die, S);
   const by = (r: string) => exits.filter((e) => e.reason === r).length;
   assert.ok(by("idle") >= 6, `idle exits ${by("idle")}`);
   assert.ok(by("recycled") >= 1, `recycled ${by("recycled")}`);

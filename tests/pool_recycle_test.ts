@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { EventFd, type WorkerExitEvent, WorkerPool } from "../mod.ts";
 import { deadline, waitUntil } from "./_deadline.ts";
-import type { AsyncPlan } from "./fixtures/pool_async.ts";
+import { assertOnce, tally } from "./_tally.ts";
 
 const NAMED = new URL("./fixtures/pool_named.ts", import.meta.url);
 const ASYNC = new URL("./fixtures/pool_async.ts", import.meta.url);
@@ -95,16 +95,8 @@ Deno.test("soak: recycling by count and by recycle(), concurrency 3, deaths — 
   });
   const ex = exits(pool);
   using efd = EventFd.create({ semaphore: true });
-  const seen = new Uint8Array(UNITS * 2);
-  let results = 0;
-  const src = pool.attach(efd, {
-    data: { die, maxMs: 1 } satisfies AsyncPlan,
-    onResult(r) {
-      seen[(r as { seq: number }).seq]++;
-      results++;
-    },
-  });
-  await deadline(src.started(), S, "source started");
+  const t = tally(pool, efd, UNITS, { die, maxMs: 1 });
+  await deadline(t.src.started(), S, "source started");
   let recycles = 0;
   for (let i = 0; i < UNITS; i += 500) {
     efd.write(500);
@@ -113,14 +105,7 @@ Deno.test("soak: recycling by count and by recycle(), concurrency 3, deaths — 
       recycles++;
     } else await new Promise((r) => setTimeout(r, 2));
   }
-  await deadline(src.until(UNITS), S, "until(UNITS)");
-  const stats = src.stats();
-  await deadline(src.detach(), S, "detach");
-  assert.equal(results, UNITS);
-  assert.equal(seen.filter((c) => c > 1).length, 0, "none twice");
-  for (const seq of die) assert.equal(seen[seq], 0);
-  assert.equal(stats.taken, UNITS + stats.redelivered);
-  assert.equal(efd.tryRead(), null);
+  await assertOnce(t, efd, UNITS, die, S);
   const recycled = ex.filter((e) => e.reason === "recycled").length;
   assert.ok(recycled >= recycles * 3, `recycled ${recycled}`);
   assert.ok(ex.some((e) => e.reason === "died"));

@@ -40,16 +40,10 @@
  * @module
  */
 
-/** A worker slot's state. */
-export type SlotState =
-  | "starting"
-  | "serving"
-  | "recycling"
-  | "retiring"
-  | "parked"
-  | "backoff"
-  | "stopping"
-  | "gone";
+import type { WorkerStats } from "./types.ts";
+
+/** A worker slot's state (the list is public, in `WorkerStats`). */
+export type SlotState = WorkerStats["state"];
 /** The pool's state. */
 export type PoolState = "serving" | "closing" | "stopping" | "closed";
 
