@@ -51,7 +51,9 @@ import { checkHandler } from "./validate.ts";
  * with `EPOLLEXCLUSIVE`: no thundering herd), which takes it and runs the
  * handler once. Results come back through per-worker shared rings.
  *
- * The pool keeps the process alive until `close()` or `destroy()`.
+ * The pool keeps the process alive until `close()` or `destroy()`. Its
+ * events (`error`, `workererror`, `workerstart`, `workerexit`, `drain`) are
+ * typed in {@linkcode PoolEventMap}.
  *
  * @example Tasks
  * ```ts
