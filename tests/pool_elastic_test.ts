@@ -27,18 +27,23 @@ Deno.test("elastic: starts minWorkers, grows to maxWorkers under a backlog, shri
   assert.deepEqual([serving(pool), parked(pool)], [1, 3]);
   const exits: WorkerExitEvent[] = [];
   pool.addEventListener("workerexit", (e) => exits.push(e));
+  // Rounds of 300 short tasks until all four served at once: a loaded
+  // machine starts workers slowly, so no single round is sure to be enough.
   let most = 0;
-  const tasks = Array.from(
-    { length: 300 },
-    (_, i) =>
-      pool.run({ op: "sleep", ms: 5, x: i }).finally(() => {
-        most = Math.max(most, serving(pool));
-      }),
-  );
-  assert.deepEqual(
-    await deadline(Promise.all(tasks), S, "tasks"),
-    tasks.map((_, i) => i),
-  );
+  const until = Date.now() + S;
+  while (most < 4 && Date.now() < until) {
+    const tasks = Array.from(
+      { length: 300 },
+      (_, i) =>
+        pool.run({ op: "sleep", ms: 5, x: i }).finally(() => {
+          most = Math.max(most, serving(pool));
+        }),
+    );
+    assert.deepEqual(
+      await deadline(Promise.all(tasks), S, "tasks"),
+      tasks.map((_, i) => i),
+    );
+  }
   assert.equal(most, 4, "grew to maxWorkers");
   await waitUntil(() => parked(pool) === 3, S, "shrunk to minWorkers");
   // At least the three above minWorkers (one may also have idled mid-run).

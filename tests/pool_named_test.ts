@@ -19,7 +19,14 @@ Deno.test("named tasks: run() calls the export named, default otherwise; unknown
   await assert.rejects(early, (e: unknown) => {
     assert.ok(e instanceof UnknownTaskError);
     assert.equal(e.taskName, "nope");
-    assert.deepEqual(e.known, ["based", "handle", "remember", "twice"]);
+    assert.deepEqual(e.known, [
+      "based",
+      "grow",
+      "handle",
+      "held",
+      "remember",
+      "twice",
+    ]);
     return true;
   });
   await deadline(pool.started(), S, "started()");
