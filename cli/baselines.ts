@@ -7,7 +7,8 @@
  * @module
  */
 
-import { crc32, gunzipSync, gzipSync } from "node:zlib";
+import { gunzipSync, gzipSync } from "node:zlib";
+import { crc32 } from "./libz.ts";
 import { deflateBlock, deflateBound, WINDOW } from "./gzip_worker.ts";
 
 /** One timed compression by a contender. */

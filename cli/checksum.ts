@@ -1,7 +1,7 @@
 /**
  * `efdpool crc32`'s job: the CRC-32 of every file in a list, in parallel —
  * the kernel completes block reads, a pool's workers checksum the blocks
- * with `node:zlib`'s `crc32()`, `crc32Combine` joins them.
+ * with `node:zlib`'s `crc32()`, the system zlib's `crc32Combine` joins them.
  *
  * @module
  */
@@ -13,7 +13,7 @@ import type {
   ReadOptions,
 } from "../io/source.ts";
 import type { BlockResult } from "./checksum_worker.ts";
-import { crc32Combine } from "./crc32.ts";
+import { crc32Combine } from "./libz.ts";
 
 /** One file's checksum. */
 export interface FileSum {

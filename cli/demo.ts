@@ -32,7 +32,13 @@ import {
   sourceLabel,
 } from "./sources.ts";
 import { serveStats, statsWanted } from "../stats/serve.ts";
-import { figures, render, summarize, workersLabel } from "./demo_report.ts";
+import {
+  figures,
+  median,
+  render,
+  summarize,
+  workersLabel,
+} from "./demo_report.ts";
 
 interface Settings {
   choice: ReadSourceChoice;
@@ -199,7 +205,7 @@ export async function demo(argv: string[]): Promise<number> {
   const pigz: (Timed | Skipped)[] = [];
   try {
     // The pool's handler is the block handler, so every worker has loaded
-    // it (and node:zlib) before the clock starts, not on its first block.
+    // it before the clock starts, not on its first block.
     await using pool = new WorkerPool({
       workers: s.workers,
       name: "demo",
@@ -277,6 +283,7 @@ export async function demo(argv: string[]): Promise<number> {
       ...figures(ours, bytes),
       outBytes: ours[0].outBytes,
       warmupMs: ours[0].warmupMs,
+      writeMs: median(ours.map((r) => r.writeMs)),
       perWorker: ours[0].perWorker,
       crc: ours[0].crc,
     },

@@ -7,9 +7,11 @@
 
 import process from "node:process";
 import type { Skipped, Timed, Verified } from "./baselines.ts";
+import { libzVersion } from "./libz.ts";
 
-// Deno's node:zlib is its own zlib build, not the system's that gzip and pigz
-// use: the same format, other matches found at a given level.
+// Deno's node:zlib is its own zlib build (Chromium's), not the system's that
+// efdpool's workers and pigz use: the same format, other matches found at a
+// given level, and faster.
 const zlibVersion = process.versions.zlib;
 
 /**
@@ -53,6 +55,8 @@ export interface DemoFacts {
   runs: number;
   efdpool: Figures & {
     warmupMs: number;
+    /** Median time the main thread spent writing the output, ms. */
+    writeMs: number;
     perWorker: number[];
     crc: number;
   };
@@ -74,13 +78,21 @@ export interface DemoResult extends DemoFacts {
   vsPigz: number | null;
   /** efdpool's size ÷ pigz's − 1. */
   sizeVsPigz: number | null;
-  /** efdpool's size ÷ one node:zlib stream's − 1: what splitting into blocks costs. */
+  /** efdpool's size ÷ one node:zlib stream's − 1: the system zlib against Deno's own. */
   sizeVsZlib: number | null;
   /** Every check passed. */
   ok: boolean;
 }
 
-function median(xs: number[]): number {
+/**
+ * The median of `xs`.
+ *
+ * @example
+ * ```ts ignore
+ * console.log(median([3, 1, 2])); // 2
+ * ```
+ */
+export function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
@@ -180,7 +192,11 @@ export function render(r: DemoResult): string[] {
     row(`pigz -p ${r.workers} -${r.level}`, r.pigz, r.bytes, r.runs),
     `efdpool: blocks per worker ${
       r.efdpool.perWorker.map((n, i) => `w${i} ${n}`).join(", ") || "none"
-    }; pool start-up before the clock ${r.efdpool.warmupMs.toFixed(0)} ms`,
+    }; pool start-up before the clock ${
+      r.efdpool.warmupMs.toFixed(0)
+    } ms; writing the output took the main thread ${
+      r.efdpool.writeMs.toFixed(1)
+    } ms`,
   ];
   if (r.bytes > 0) {
     const pct = (v: number | null) =>
@@ -193,7 +209,7 @@ export function render(r: DemoResult): string[] {
       } of pigz -p ${r.workers}'s`,
       `size ${pct(r.sizeVsPigz)} against pigz's, ${
         pct(r.sizeVsZlib)
-      } against one node:zlib stream (node:zlib is zlib ${zlibVersion})`,
+      } against one node:zlib stream (efdpool and pigz use the system zlib ${libzVersion()}, node:zlib is Deno's own ${zlibVersion})`,
     );
   } else {
     lines.push("empty input: a valid empty .gz, nothing to time");

@@ -1,16 +1,17 @@
 /**
- * The demo's source handler: deflate one block, in a worker, as pigz does.
- * Each read brings the block and the 32 KiB before it; those 32 KiB prime
- * the compressor so back-references reach into the previous block and the
- * ratio matches a single stream. Every block but the last ends with a sync
- * flush (byte-aligned, not final), so the main thread can concatenate the
+ * The demo's source handler: deflate one block, in a worker, as pigz does,
+ * with the system zlib (libz.ts) that pigz uses. Each read brings the block
+ * and the 32 KiB before it; those 32 KiB are the compressor's dictionary,
+ * so back-references reach into the previous block and the ratio matches a
+ * single stream. Every block but the last ends with a sync flush
+ * (byte-aligned, not final), so the main thread can concatenate the
  * blocks' output into one deflate stream.
  *
  * @module
  */
 
-import { constants, crc32, createDeflateRaw } from "node:zlib";
 import type { Completion, CompletionContext } from "../io/completion.ts";
+import { crc32, RawDeflate, Z_FINISH, Z_SYNC_FLUSH } from "./libz.ts";
 
 /** The window deflate can refer back into, and so the dictionary size. */
 export const WINDOW = 32 << 10;
@@ -58,56 +59,18 @@ export function deflateBound(n: number): number {
 /** Tag of the read that only loads this module in a worker. */
 export const WARMUP_TAG = -1;
 
-/** The engine inside node:zlib's DeflateRaw, which its sync functions drive. */
-interface ZlibEngine {
-  writeSync(
-    flush: number,
-    input: Uint8Array,
-    inOff: number,
-    inLen: number,
-    out: Uint8Array,
-    outOff: number,
-    outLen: number,
-  ): void;
-  params(level: number, strategy: number): void;
-  reset(): void;
-}
-
-const scratch = new Uint8Array(64 << 10);
-let engine: { z: ZlibEngine; state: Uint32Array } | undefined;
-
-function theEngine(): { z: ZlibEngine; state: Uint32Array } {
-  if (engine) return engine;
-  const s = createDeflateRaw() as unknown as {
-    _handle?: ZlibEngine;
-    /** [output bytes left free, input bytes left unread] after a write. */
-    _writeState?: Uint32Array;
-  };
-  if (!s._handle || !s._writeState) {
-    throw new Error(
-      "this Deno's node:zlib has no sync engine (_handle.writeSync); efdpool's gzip needs Deno 2.9.6",
-    );
-  }
-  return engine = { z: s._handle, state: s._writeState };
-}
+// One stream per thread, reset for each block rather than made anew. It is
+// never ended: a Worker's isolate runs no finalizer when it stops, so its
+// zlib state (about 270 KiB at memLevel 8) stays until the process exits.
+let stream: RawDeflate | undefined;
 
 /**
- * Deflates `body` into `out`, primed with `dict`; ends with a sync flush,
- * or with the final block when `last`. Returns the bytes written; throws if
- * `out` is too small (see {@linkcode deflateBound}).
- *
- * Deno's `node:zlib` (2.9.6) ignores the `dictionary` option, and its sync
- * functions compress one chunk per stream; its streams take a thread hop
- * per write, about 1.5× the cost here. So this drives the stream's engine
- * the way node:zlib's own sync path does (`_handle.writeSync`): the
- * dictionary is compressed first with a sync flush and its output dropped —
- * the window then holds it, as `deflateSetDictionary` would arrange — and
- * the body follows in the same stream. One engine per thread is reset for
- * each block rather than made anew: a fifth less time per block here. Behind blocks of 128 KiB and more,
- * the dictionary is compressed at level 1, a fraction of the cost (the
- * priming would otherwise add a quarter to an eighth of the work); the
- * ratio stays within 0.3% of priming at `level` (measured on the demo's
- * log text). Smaller blocks lean on the dictionary more: primed at `level`.
+ * Deflates `body` into `out` through the system zlib, primed with `dict`
+ * (`deflateSetDictionary`: back-references reach into the previous block,
+ * so the ratio stays that of one stream, as pigz does); ends with a sync
+ * flush (byte-aligned, not final), or with the final block when `last`.
+ * Returns the bytes written; throws if `out` is too small (see
+ * {@linkcode deflateBound}).
  *
  * @example
  * ```ts
@@ -126,38 +89,16 @@ export function deflateBlock(
   level: number,
   out: Uint8Array,
 ): number {
-  const { z, state } = theEngine();
-  const prime = body.length >= 4 * WINDOW ? 1 : level;
-  z.reset();
-  z.params(dict.length ? prime : level, constants.Z_DEFAULT_STRATEGY);
-  // The dictionary's output is dropped, however many scratch-fuls it
-  // takes; room left over means the input is used up and the flush done.
-  for (let at = 0, left = dict.length; dict.length > 0;) {
-    z.writeSync(
-      constants.Z_SYNC_FLUSH,
-      dict,
-      at,
-      left,
-      scratch,
-      0,
-      scratch.length,
-    );
-    at += left - state[1];
-    left = state[1];
-    if (state[0] !== 0) break;
-  }
-  if (dict.length && prime !== level) {
-    z.params(level, constants.Z_DEFAULT_STRATEGY);
-  }
-  const flush = last ? constants.Z_FINISH : constants.Z_SYNC_FLUSH;
-  z.writeSync(flush, body, 0, body.length, out, 0, out.length);
-  // No room left means the output may not be complete.
-  if (state[0] === 0 || state[1] !== 0) {
+  stream ??= new RawDeflate(level);
+  stream.reset(level);
+  stream.setDictionary(dict);
+  const r = stream.deflate(body, out, last ? Z_FINISH : Z_SYNC_FLUSH);
+  if (!r.done) {
     throw new RangeError(
       `deflate output of ${body.length} bytes does not fit in ${out.length}`,
     );
   }
-  return out.length - state[0];
+  return r.written;
 }
 
 /**

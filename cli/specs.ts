@@ -27,8 +27,9 @@ export const DEMO_SPEC: CommandSpec = {
     "Without PATH, compresses a generated log-like text file in /tmp (see --size).\n" +
     "The kernel completes the block reads (io_uring, else AIO; with /dev/efd_notify\n" +
     "present, this thread reads and the efd_notify module signals the pool), the\n" +
-    "pool's workers deflate the blocks as pigz does (each primed with the 32 KiB\n" +
-    "before it), and this thread writes them in order into one standard gzip member.\n" +
+    "pool's workers deflate the blocks as pigz does, with the system zlib (each\n" +
+    "primed with the 32 KiB before it as a dictionary), and this thread writes them\n" +
+    "in order into one standard gzip member.\n" +
     "The output is decompressed with node:zlib and the system gunzip and compared\n" +
     "with the input; the same input is compressed by one node:zlib thread, gzip and\n" +
     "pigz -p W for the figures. Exit status 1 if a check fails.",
@@ -100,7 +101,8 @@ export const CRC32_SPEC: CommandSpec = {
   details:
     "Every regular file under each PATH (symlinks not followed) is read in blocks\n" +
     "through the kernel source; the pool's workers checksum the blocks with\n" +
-    "node:zlib's crc32() and the block CRCs are combined (the zlib/gzip CRC-32).",
+    "node:zlib's crc32() and the system zlib's crc32_combine() joins them (the\n" +
+    "zlib/gzip CRC-32).",
   options: {
     source: {
       type: "string",

@@ -7,8 +7,15 @@
  */
 
 import assert from "node:assert/strict";
-import { crc32, gunzipSync, gzipSync } from "node:zlib";
-import { crc32Combine } from "../cli/crc32.ts";
+import { crc32, gunzipSync, gzipSync, inflateRawSync } from "node:zlib";
+import {
+  crc32 as libzCrc32,
+  crc32Combine,
+  LIBZ_PATH_ENV,
+  RawDeflate,
+  Z_FINISH,
+  Z_SYNC_FLUSH,
+} from "../cli/libz.ts";
 import { gzipParallel } from "../cli/gzip.ts";
 import { WINDOW } from "../cli/gzip_worker.ts";
 import { type BlockNotifier, ModuleSource } from "../cli/module_source.ts";
@@ -68,17 +75,87 @@ const SOURCES = {
     ),
 };
 
-Deno.test("gzip: crc32Combine joins node:zlib CRCs of any split", () => {
+Deno.test("gzip: libz's crc32 and crc32Combine agree with node:zlib's CRC for any split", () => {
   const data = text.subarray(0, 100_000);
+  assert.equal(libzCrc32(data), crc32(data));
   for (const cut of [0, 1, 4095, 50_000, 99_999, 100_000]) {
-    const a = crc32(data.subarray(0, cut));
-    const b = crc32(data.subarray(cut));
+    const a = libzCrc32(data.subarray(0, cut));
+    const b = libzCrc32(data.subarray(cut));
     assert.equal(
       crc32Combine(a, b, data.length - cut),
       crc32(data),
       `cut ${cut}`,
     );
   }
+  assert.equal(
+    libzCrc32(data.subarray(1000), libzCrc32(data.subarray(0, 1000))),
+    crc32(data),
+  );
+});
+
+Deno.test("gzip: libz's dictionary is real, flushes chain into one stream, misuse is a typed error", () => {
+  const dict = text.subarray(0, WINDOW);
+  const out = new Uint8Array(2 * WINDOW);
+  using d = new RawDeflate(6);
+  // A body found in its dictionary (16 KiB back, within deflate's reach)
+  // is a run of back-references.
+  d.setDictionary(dict);
+  const body = dict.subarray(WINDOW / 2, WINDOW / 2 + 8192);
+  const primed = d.deflate(body, out, Z_FINISH);
+  assert.ok(primed.done && primed.written < 300, `${primed.written} bytes`);
+  // Two sync-flushed pieces and a final one make one raw deflate stream.
+  d.reset(9);
+  const parts = [
+    text.subarray(0, 5000),
+    text.subarray(5000, 9000),
+    text.subarray(9000, 9001),
+  ];
+  let at = 0;
+  parts.forEach((p, i) => {
+    const r = d.deflate(p, out.subarray(at), i === 2 ? Z_FINISH : Z_SYNC_FLUSH);
+    assert.ok(r.done && r.read === p.length);
+    at += r.written;
+  });
+  assert.deepEqual(
+    inflateRawSync(out.subarray(0, at)),
+    Buffer.from(text.subarray(0, 9001)),
+  );
+  // Too little room, or none: not done, nothing thrown.
+  d.reset();
+  assert.equal(
+    d.deflate(text.subarray(0, 9000), out.subarray(0, 10), Z_FINISH).done,
+    false,
+  );
+  assert.equal(
+    d.deflate(new Uint8Array(0), out.subarray(0, 0), Z_FINISH).done,
+    false,
+  );
+  d.end();
+  assert.throws(() => d.reset(), /after end/);
+  assert.throws(() => new RawDeflate(0), RangeError);
+});
+
+Deno.test("gzip: a missing libz is a LibzUnavailableError naming the library and the variable", async () => {
+  const code = `import { crc32 } from "${new URL(
+    "../cli/libz.ts",
+    import.meta.url,
+  )}";
+try { crc32(new Uint8Array(1)); } catch (e) { console.log(e.name + ": " + e.message); }`;
+  const out = await deadline(
+    new Deno.Command(Deno.execPath(), {
+      args: ["eval", code],
+      env: { [LIBZ_PATH_ENV]: "/nonexistent/libz.so.1", NO_COLOR: "1" },
+      stdout: "piped",
+      stderr: "piped",
+    }).output(),
+    20_000,
+    "deno eval with a missing libz",
+  );
+  const line = new TextDecoder().decode(out.stdout);
+  assert.match(
+    line,
+    /^LibzUnavailableError: cannot open the system zlib "\/nonexistent\/libz.so.1".*EFDPOOL_LIBZ/,
+  );
 });
 
 Deno.test("gzip: every size and source round-trips byte for byte; blocks counted once each", async () => {
@@ -117,12 +194,13 @@ Deno.test("gzip: every size and source round-trips byte for byte; blocks counted
   }
 });
 
-Deno.test("gzip: the dictionary keeps the ratio of one stream (within 1%), small blocks and large", async () => {
+Deno.test("gzip: the dictionary keeps the ratio of one system zlib stream (within 1%), small blocks and large", async () => {
   const input = `${dir}/ratio`;
   Deno.writeFileSync(input, text);
   await using pool = new WorkerPool({ workers: 2, name: "gzip-ratio" });
-  const whole = gzipSync(text, { level: 6 }).length;
-  // 128 KiB blocks are primed at level 1, smaller ones at the block's level.
+  using one = new RawDeflate(6);
+  const whole = 18 +
+    one.deflate(text, new Uint8Array(2 * text.length), Z_FINISH).written;
   for (const block of [BLOCK, 4 * BLOCK]) {
     const run = await deadline(
       gzipParallel(
