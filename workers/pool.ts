@@ -13,13 +13,11 @@ import type { Elastic } from "./elastic.ts";
 import { ListenedEventTarget, type PoolEventMap } from "./events.ts";
 import type { Encoded } from "./codec.ts";
 import {
-  HandlerLoadError,
+  type HandlerLoadError,
   PoolClosedError,
   QueueFullError,
-  UnknownTaskError,
 } from "./errors.ts";
-import type { NamedHandler } from "./protocol.ts";
-import { loadEverywhere } from "./source_load.ts";
+import { TaskNames } from "./handlers.ts";
 import type { Pump } from "./pump.ts";
 import type { TaskQueue } from "./ring.ts";
 import { PoolSource, type SourceHost } from "./source.ts";
@@ -83,10 +81,7 @@ export class WorkerPool extends ListenedEventTarget<PoolEventMap> {
   #failure?: Error;
   readonly #host: SourceHost;
   readonly #loadTimeout: number;
-  /** Handlers added by name, for workers that start later. */
-  readonly #added: NamedHandler[] = [];
-  /** Task names the workers know, once one of them said. */
-  #names?: Set<string>;
+  readonly #taskNames = new TaskNames();
   /** Messages of `error` events printed for want of a listener. */
   readonly #unheard = new Set<string>();
   readonly #name: string;
@@ -115,10 +110,8 @@ export class WorkerPool extends ListenedEventTarget<PoolEventMap> {
     const parts = assemble(cfg, {
       report: (error, message) => this.#report(error, message),
       event: (ev) => this.dispatchEvent(ev),
-      handlers: () => [...this.#added],
-      names: (names) => {
-        this.#names ??= new Set(names);
-      },
+      handlers: () => this.#taskNames.added(),
+      names: (names) => this.#taskNames.learn(names),
       started: () => this.#started.resolve(),
       fail: (error) => this.#fail(error),
       step: () => this.#step(),
@@ -207,9 +200,7 @@ export class WorkerPool extends ListenedEventTarget<PoolEventMap> {
       const refused = this.#refusal();
       if (refused) throw refused;
       // Before any worker said which names it knows, the worker decides.
-      if (opts.name !== undefined && this.#names?.has(opts.name) === false) {
-        throw new UnknownTaskError(opts.name, [...this.#names].sort());
-      }
+      if (opts.name !== undefined) this.#taskNames.check(opts.name);
       if (opts.signal?.aborted) throw opts.signal.reason;
       if (this.#tasks.full) throw new QueueFullError(this.#tasks.maxQueue);
     } catch (e) {
@@ -245,24 +236,7 @@ export class WorkerPool extends ListenedEventTarget<PoolEventMap> {
     const url = checkHandler("handler", handler);
     const refused = this.#refusal();
     if (refused) throw refused;
-    if (this.#added.some((h) => h.name === name)) {
-      throw new TypeError(
-        `a handler named ${JSON.stringify(name)} was added already`,
-      );
-    }
-    const entry = { name, url };
-    this.#added.push(entry);
-    try {
-      await loadEverywhere(
-        this.#sup,
-        { type: "handler", name, url },
-        this.#loadTimeout,
-      );
-    } catch (cause) {
-      this.#added.splice(this.#added.indexOf(entry), 1);
-      throw new HandlerLoadError(cause);
-    }
-    this.#names?.add(name);
+    await this.#taskNames.add(this.#sup, name, url, this.#loadTimeout);
   }
 
   /**
