@@ -66,6 +66,13 @@ Deno.test("elastic: minWorkers 0 starts with no worker; the first task starts on
     1,
   );
   await waitUntil(() => parked(pool) === 2, S, "back to none");
+  // With no worker running, units waiting on a source start one.
+  using efd = EventFd.create({ semaphore: true });
+  const t = tally(pool, efd, 50, {});
+  await deadline(t.src.started(), S, "source started");
+  efd.write(50);
+  await assertOnce(t, efd, 50, [], S);
+  await waitUntil(() => parked(pool) === 2, S, "back to none again");
 });
 
 Deno.test("elastic: sizes that disagree are refused", () => {

@@ -158,7 +158,7 @@ export function assemble(cfg: PoolConfig, front: FrontHooks): Parts {
     onSourceError: (index, error, load) => sources.fail(index, error, load),
   });
   const elastic = cfg.minWorkers < cfg.workers
-    ? new Elastic(sup, shared, cfg, () => tasks.queued)
+    ? new Elastic(sup, shared, cfg, () => tasks.queued, () => sources.pending())
     : undefined;
   return { shared, queue, taskFd, tasks, sources, sup, pump, host, elastic };
 }

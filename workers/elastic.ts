@@ -22,6 +22,7 @@ export class Elastic {
   readonly #shared: Shared;
   readonly #cfg: ElasticConfig;
   readonly #queued: () => number;
+  readonly #pending: () => boolean;
   readonly #timer: ReturnType<typeof setInterval>;
   /** Per slot: units at the last tick, and since when it has been idle. */
   readonly #units: number[] = [];
@@ -32,20 +33,23 @@ export class Elastic {
     shared: Shared,
     cfg: ElasticConfig,
     queued: () => number,
+    pending: () => boolean,
   ) {
     this.#sup = sup;
     this.#shared = shared;
     this.#cfg = cfg;
     this.#queued = queued;
+    this.#pending = pending;
     const every = Math.max(10, Math.min(250, cfg.idleTimeout / 4));
     this.#timer = setInterval(() => this.#tick(), every);
     Deno.unrefTimer(this.#timer);
   }
 
   /**
-   * Starts one parked slot if work backs up: no serving worker is free, or
-   * more tasks wait than workers run. One at a time: not while another is
-   * still starting.
+   * Starts one parked slot if work backs up: more tasks wait than workers
+   * run, or every running worker is busy, or (with none running) a source
+   * has units in its eventfd. One at a time: not while another is still
+   * starting.
    */
   grow(): void {
     let running = 0;
@@ -60,9 +64,10 @@ export class Elastic {
         if (a.state === "serving" && !a.busy) free++;
       }
     }
-    if (parked >= 0 && (free === 0 || this.#queued() > running)) {
-      this.#sup.unpark(parked);
-    }
+    if (parked < 0) return;
+    const backlog = this.#queued() > running ||
+      (running ? free === 0 : this.#pending());
+    if (backlog) this.#sup.unpark(parked);
   }
 
   /** Retires workers that took no unit for `idleTimeout`, newest slots first. */

@@ -11,6 +11,7 @@
 
 import { HandlerLoadError, SourceDetachedError } from "./errors.ts";
 import type { EventFd } from "../ffi/eventfd.ts";
+import { eventFdInfo } from "../ffi/fdinfo.ts";
 import { libc } from "../ffi/libc.ts";
 import { MAX_SOURCES, type Shared } from "./layout.ts";
 import type { SourceSpec } from "./protocol.ts";
@@ -311,6 +312,16 @@ export class Sources {
   /** Counters of every source attached. */
   all(): SourceStats[] {
     return [...this.#byIndex.values()].map((e) => this.#stats(e));
+  }
+
+  /** Whether an attached source has units waiting in its eventfd. */
+  pending(): boolean {
+    for (const e of this.#byIndex.values()) {
+      if (e.state === "attached" && (eventFdInfo(e.fd)?.count ?? 0) > 0) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** Keys of every source attached. */

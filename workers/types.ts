@@ -15,7 +15,8 @@ export interface PoolOptions {
    * Makes the pool elastic: it starts this many workers, starts more (up
    * to `maxWorkers`) while tasks back up or every worker is busy, and stops
    * those idle for `idleTimeout` down to this many again (default: a fixed
-   * pool of `workers`).
+   * pool of `workers`). With `minWorkers: 0` and no worker running, units
+   * on an attached source start one within `idleTimeout / 4` ms (250 at most).
    */
   minWorkers?: number;
   /** The most workers an elastic pool runs (default: `workers`). */
