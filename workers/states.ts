@@ -6,16 +6,15 @@
  *
  * ```
  *  starting ──ready──▶ serving ──stop──▶ stopping ──exit──▶ gone
- *     ▲   │               │  ▲                               ▲
- *     │   │        recycle│  │                               │
- *     │   │               ▼  │                               │
- *     ├───┼──exit──── recycling ──stop──▶ stopping           │
- *     │   │               │                                  │
- *     │   └── death ──────┴─(and from serving)─▶ backoff     │
- *     └──────────── timer ◀──────────────────────  backoff   │
- *  (any state but gone: stop or destroy) ────────────────────┘
+ *   ▲  ▲  ▲             │  │
+ *   │  │  │      recycle│  │idle
+ *   │  │  │             ▼  ▼
+ *   │  │  └───exit── recycling   retiring ──exit──▶ parked
+ *   │  │                                              │
+ *   │  └──────────────── backlog ─────────────────────┘
+ *   └──timer── backoff ◀──death── starting, serving, recycling, retiring
  *
- *  serving ──idle──▶ retiring ──exit──▶ parked ──backlog──▶ starting
+ *  Any state but gone: stop or destroy leads to stopping or gone.
  * ```
  *
  * - starting: a Worker is loading its handlers (bounded by `loadTimeout`).
