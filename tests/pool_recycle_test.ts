@@ -107,6 +107,11 @@ Deno.test("soak: recycling by count and by recycle(), concurrency 3, deaths — 
   }
   await assertOnce(t, efd, UNITS, die, S);
   const recycled = ex.filter((e) => e.reason === "recycled").length;
-  assert.ok(recycled >= recycles * 3, `recycled ${recycled}`);
+  // Every incarnation but the last of each slot, and those that died, left
+  // after 1500 units; recycle() (possibly finding slots still starting) adds more.
+  assert.ok(
+    recycled >= UNITS / 1500 - 3 - die.length,
+    `recycled ${recycled} with ${recycles} recycle() calls`,
+  );
   assert.ok(ex.some((e) => e.reason === "died"));
 });
