@@ -31,7 +31,7 @@ function bench(
     async fn(b) {
       await using pool = new WorkerPool({ workers: 2 });
       const source = make();
-      source.attach(pool, { handler: HANDLER });
+      pool.attach(source, { handler: HANDLER });
       b.start();
       for (let i = 0; i < OPS;) {
         while (i < OPS && source.inFlight < source.depth) submit(source, i++);

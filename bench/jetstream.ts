@@ -112,7 +112,7 @@ async function bridged(n: number, us: number, w: number): Promise<number> {
     consumer: "w",
   });
   const t0 = performance.now();
-  await source.attach(pool, { maxInFlight: MAX_IN_FLIGHT });
+  await pool.attach(source, { maxInFlight: MAX_IN_FLIGHT });
   await pollUntil(() => source.stats().acked >= n, 300_000, `${n} acked`);
   const s = (performance.now() - t0) / 1000;
   await source.close();

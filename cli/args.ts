@@ -5,7 +5,7 @@
  * @module
  */
 
-import { ErrnoError } from "../ffi/errno.ts";
+import { ErrnoError } from "../mod.ts";
 
 /** One option of a subcommand. */
 export interface OptionSpec {

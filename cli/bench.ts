@@ -5,13 +5,16 @@
  * @module
  */
 
-import { EventFd } from "../ffi/eventfd.ts";
-import { AioSource } from "../io/aio.ts";
-import { IoUnavailableError } from "../io/errors.ts";
-import { openForRead, type ReadFile } from "../io/file.ts";
-import type { IoSource } from "../io/source.ts";
-import { IoUringSource } from "../io/uring.ts";
-import { WorkerPool } from "../workers/pool.ts";
+import {
+  AioSource,
+  EventFd,
+  IoUnavailableError,
+  IoUringSource,
+  openForRead,
+  type ReadFile,
+  WorkerPool,
+} from "../mod.ts";
+import type { IoSource } from "../io/mod.ts";
 import { atMost, CliError, helpText, parse } from "./args.ts";
 import { intOption, workersOption } from "./options.ts";
 import { ensureSample } from "./sample.ts";
@@ -53,7 +56,7 @@ async function runSource(
 ): Promise<BenchResult> {
   const source = make();
   const before = pool.stats().workers.map((w) => w.units);
-  source.attach(pool, {
+  pool.attach(source, {
     handler: NOOP_HANDLER,
     name: `bench/${source.backend}/${op}`,
   });

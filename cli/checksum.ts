@@ -6,12 +6,12 @@
  * @module
  */
 
-import { openForRead, type ReadFile } from "../io/file.ts";
-import type {
-  AttachSourceOptions,
-  PoolLike,
-  ReadOptions,
-} from "../io/source.ts";
+import {
+  type BlockSource,
+  openForRead,
+  type ReadFile,
+  type WorkerPool,
+} from "../mod.ts";
 import type { BlockResult } from "./checksum_worker.ts";
 import { crc32Combine } from "./libz.ts";
 
@@ -43,31 +43,6 @@ export interface ChecksumRun {
   direct?: boolean;
   /** Why O_DIRECT was wanted and not used, if so. */
   directFallback?: string;
-}
-
-/**
- * What {@linkcode checksumParallel} needs of a source: an `IoSource` (AIO,
- * io_uring) or a `ModuleSource` (efd_notify).
- */
-export interface BlockSource {
-  /** Its name, e.g. "io_uring". */
-  readonly backend: string;
-  /** Largest read in bytes. */
-  readonly blockSize: number;
-  /** Most reads in flight. */
-  readonly depth: number;
-  /** Reads in flight now. */
-  readonly inFlight: number;
-  /** Queues a read of `file` at `offset`. */
-  read(file: ReadFile, offset: number, options?: ReadOptions): number;
-  /** Resolves when `slots` reads can be queued. */
-  ready(options?: { slots?: number }): Promise<void>;
-  /** Resolves when every read has been handled. */
-  drain(): Promise<void>;
-  /** Hands each completed read to a worker of `pool`. */
-  attach(pool: PoolLike, options: AttachSourceOptions): unknown;
-  /** Drains, detaches and frees the source. */
-  close(): Promise<void>;
 }
 
 /** Options for {@linkcode checksumParallel}. */
@@ -175,7 +150,7 @@ async function warmUp(
 export async function checksumParallel(
   paths: string[],
   source: BlockSource,
-  pool: PoolLike,
+  pool: WorkerPool,
   options: ParallelOptions,
 ): Promise<ChecksumRun> {
   const block = source.blockSize;
@@ -203,10 +178,10 @@ export async function checksumParallel(
     sums[f.index] = { path: f.file.path, size: f.file.size, crc: combine(f) };
   };
 
-  source.attach(pool, {
+  pool.attach(source, {
     handler: new URL("./checksum_worker.ts", import.meta.url),
     name: `checksum/${source.backend}`,
-    onResult(value, { tag, notification }) {
+    onResult(value, { tag, worker }) {
       if (tag === WARMUP_TAG) return;
       const r = requests[tag];
       const v = value as BlockResult;
@@ -215,7 +190,7 @@ export async function checksumParallel(
       if ("error" in v) {
         failure ??= new ChecksumError(`${r.f.file.path}: ${v.error}`);
       } else {
-        perWorker[notification.worker] = (perWorker[notification.worker] ?? 0) +
+        perWorker[worker] = (perWorker[worker] ?? 0) +
           1;
         blocks++;
         bytesDone += v.n;

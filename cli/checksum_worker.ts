@@ -4,7 +4,7 @@
  * @module
  */
 
-import type { Completion } from "../io/completion.ts";
+import type { Completion } from "../mod.ts";
 import { crc32 } from "node:zlib";
 
 /** A block's CRC and length, or why its read failed. */
@@ -17,7 +17,7 @@ export type BlockResult = { crc: number; n: number } | {
  *
  * @example
  * ```ts ignore
- * // Loaded by the pool in its workers: source.attach(pool, { handler: new URL("./checksum_worker.ts", import.meta.url) })
+ * // Loaded by the pool in its workers: pool.attach(source, { handler: new URL("./checksum_worker.ts", import.meta.url) })
  * ```
  */
 export function handle(c: Completion): BlockResult {

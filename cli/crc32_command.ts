@@ -5,7 +5,7 @@
  * @module
  */
 
-import { WorkerPool } from "../workers/pool.ts";
+import { WorkerPool } from "../mod.ts";
 import { CliError, helpText, parse } from "./args.ts";
 import { intOption, sizeOption, workersOption } from "./options.ts";
 import { checksumParallel } from "./checksum.ts";

@@ -8,7 +8,7 @@
  * @module
  */
 
-import { WorkerPool } from "../workers/pool.ts";
+import { serveStats, statsWanted, WorkerPool } from "../mod.ts";
 import { atMost, CliError, helpText, parse } from "./args.ts";
 import { intOption, sizeOption, workersOption } from "./options.ts";
 import {
@@ -31,7 +31,6 @@ import {
   readSourceChoice,
   sourceLabel,
 } from "./sources.ts";
-import { serveStats, statsWanted } from "../stats/serve.ts";
 import {
   figures,
   median,

@@ -5,11 +5,12 @@
  * @module
  */
 
-import { FileOpenError } from "../io/errors.ts";
-import { statPath } from "../io/file.ts";
+import { FileOpenError } from "../mod.ts";
+import { ERRNO } from "../ffi/mod.ts";
+import { statPath } from "../io/mod.ts";
 import { CliError, permissionCause } from "./args.ts";
 
-const EACCES = 13;
+const { EACCES } = ERRNO;
 
 /**
  * `statPath`, but a path Deno guards behind `--allow-all` (under /proc,

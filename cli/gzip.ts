@@ -8,9 +8,12 @@
  * @module
  */
 
-import { openForRead, type ReadFile } from "../io/file.ts";
-import type { PoolLike } from "../io/source.ts";
-import type { BlockSource } from "./checksum.ts";
+import {
+  type BlockSource,
+  openForRead,
+  type ReadFile,
+  type WorkerPool,
+} from "../mod.ts";
 import { crc32Combine } from "./libz.ts";
 import {
   deflateBound,
@@ -121,7 +124,7 @@ export async function gzipParallel(
   input: string,
   output: string,
   source: BlockSource,
-  pool: PoolLike,
+  pool: WorkerPool,
   options: GzipOptions = {},
 ): Promise<GzipRun> {
   const { level = 6, block = source.blockSize - WINDOW } = options;
@@ -153,7 +156,7 @@ async function compress(
   file: ReadFile,
   out: Deno.FsFile,
   source: BlockSource,
-  pool: PoolLike,
+  pool: WorkerPool,
   level: number,
   block: number,
   options: GzipOptions,
@@ -182,11 +185,11 @@ async function compress(
   };
 
   const job: GzipJob = { level, block, size, arena, regions, regionBytes };
-  source.attach(pool, {
+  pool.attach(source, {
     handler: new URL("./gzip_worker.ts", import.meta.url),
     name: `gzip/${source.backend}`,
     data: job,
-    onResult(value, { tag, notification }) {
+    onResult(value, { tag, worker }) {
       if (tag === WARMUP_TAG || failure) return;
       const v = value as GzipBlock;
       if ("error" in v) {
@@ -194,7 +197,7 @@ async function compress(
         advanced.resolve();
         return;
       }
-      perWorker[notification.worker] = (perWorker[notification.worker] ?? 0) +
+      perWorker[worker] = (perWorker[worker] ?? 0) +
         1;
       pending.set(tag, v);
       try {

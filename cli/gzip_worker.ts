@@ -10,7 +10,7 @@
  * @module
  */
 
-import type { Completion, CompletionContext } from "../io/completion.ts";
+import type { Completion, HandlerContext } from "../mod.ts";
 import { crc32, RawDeflate, Z_FINISH, Z_SYNC_FLUSH } from "./libz.ts";
 
 /** The window deflate can refer back into, and so the dictionary size. */
@@ -106,12 +106,12 @@ export function deflateBlock(
  *
  * @example
  * ```ts ignore
- * // Loaded by the pool in its workers: source.attach(pool, { handler: new URL("./gzip_worker.ts", import.meta.url), data: job })
+ * // Loaded by the pool in its workers: pool.attach(source, { handler: new URL("./gzip_worker.ts", import.meta.url), data: job })
  * ```
  */
 export function handle(
   c: Completion,
-  ctx: CompletionContext,
+  ctx: HandlerContext,
 ): GzipBlock | null {
   if (c.tag === WARMUP_TAG) return null;
   if (c.error) return { error: c.error.message };

@@ -6,18 +6,19 @@
  * @module
  */
 
-import { AioSource } from "../io/aio.ts";
-import { IoUnavailableError } from "../io/errors.ts";
-import type { IoSource, IoSourceOptions } from "../io/source.ts";
-import { IoUringSource } from "../io/uring.ts";
-import { EfdNotifyChannel } from "../kernel/client.ts";
 import {
+  AioSource,
+  type BlockSource,
   DevicePermissionError,
+  EfdNotifyChannel,
+  EfdNotifySource,
+  type IoSourceOptions,
+  IoUnavailableError,
+  IoUringSource,
   ModuleNotLoadedError,
-} from "../kernel/errors.ts";
+} from "../mod.ts";
+import type { IoSource } from "../io/mod.ts";
 import { CliError } from "./args.ts";
-import type { BlockSource } from "./checksum.ts";
-import { ModuleSource } from "./module_source.ts";
 
 /** What `--source` accepts. */
 export const SOURCE_CHOICES = ["auto", "io_uring", "aio"] as const;
@@ -148,7 +149,7 @@ export function pickSource(
 
 function moduleSource(options: IoSourceOptions): PickedReadSource {
   return {
-    source: ModuleSource.create(options),
+    source: EfdNotifySource.create(options),
     notes: [
       `${FOUND}; source: efd_notify kernel module (this thread reads each block into a shared slot, the module signals one unit per block)`,
     ],

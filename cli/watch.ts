@@ -7,8 +7,7 @@
  * @module
  */
 
-import { readStats, StatsUnavailableError } from "../stats/serve.ts";
-import type { PoolStats } from "../workers/types.ts";
+import { type PoolStats, readStats, StatsUnavailableError } from "../mod.ts";
 import { atMost, CliError, helpText, parse } from "./args.ts";
 import { durationOption } from "./options.ts";
 import { WATCH_SPEC } from "./specs.ts";

@@ -5,8 +5,7 @@
  * @module
  */
 
-import { openForRead } from "../io/file.ts";
-import { WorkerPool } from "../workers/pool.ts";
+import { openForRead, WorkerPool } from "../mod.ts";
 import { CliError, type Parsed } from "./args.ts";
 import { intOption, sizeOption, workersOption } from "./options.ts";
 import { statReadable } from "./files.ts";
@@ -56,7 +55,7 @@ export async function startSynthetic(
   const { source, notes } = pickSource(choice, { depth, blockSize: block });
   if (!quiet) { for (const n of notes) console.log(n); }
   const pool = new WorkerPool({ workers, name: "watch" });
-  source.attach(pool, {
+  pool.attach(source, {
     handler: new URL("./checksum_worker.ts", import.meta.url),
     name: `watch/${source.backend}`,
   });

@@ -129,7 +129,7 @@ try {
 }
 const seen = new Map<number, number>();
 let failed = 0;
-await source.attach(pool, {
+await pool.attach(source, {
   onResult: (_, m) => seen.set(m.seq, (seen.get(m.seq) ?? 0) + 1),
   onError: (e, m) => {
     failed++;

@@ -72,7 +72,7 @@ await using pool = new WorkerPool({ workers: 3, name: "io" });
 const source = openSource();
 const tally = new Tally(blocks.length);
 const got: number[] = [];
-source.attach(pool, {
+pool.attach(source, {
   handler: new URL("./handlers/checksum.ts", import.meta.url),
   // The tag we submitted with comes back with the completion's result.
   onResult: (sum, { tag }) => {

@@ -15,7 +15,7 @@
 
 import { countSpec, exampleArgs, workersSpec } from "./args.ts";
 import { EventFd, WorkerPool } from "../mod.ts";
-import { allowAnyTracer } from "./pidfd.ts";
+import { allowAnyTracer } from "../ffi/mod.ts";
 import { Tally } from "./tally.ts";
 
 const args = exampleArgs(

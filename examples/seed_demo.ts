@@ -21,7 +21,7 @@
 
 import { countSpec, exampleArgs } from "./args.ts";
 import { EventFd, pollAsync, POLLIN } from "../mod.ts";
-import { allowAnyTracer } from "./pidfd.ts";
+import { allowAnyTracer } from "../ffi/mod.ts";
 import { doneLine } from "./tally.ts";
 
 const args = exampleArgs(

@@ -15,7 +15,7 @@
 
 import { countSpec, exampleArgs } from "./args.ts";
 import { NotAnEventFdError } from "../mod.ts";
-import { grabEventFd, GrabFdError } from "./pidfd.ts";
+import { grabEventFd, GrabFdError } from "../ffi/mod.ts";
 
 const args = exampleArgs(
   "seed_twin.ts",

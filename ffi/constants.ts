@@ -1,5 +1,8 @@
 /**
- * Linux flag values used across efdpool (x86_64 and aarch64 share them).
+ * The one table of Linux flag values efdpool uses. efdpool supports Linux
+ * on x86_64 only: some values here (`O_DIRECT`, the size of
+ * `struct epoll_event`) and the syscall numbers in `io/` are x86_64's, and
+ * loading libc on another architecture is refused.
  *
  * @module
  */
@@ -41,3 +44,33 @@ export const EFD_NONBLOCK = 0o4000;
 
 /** The largest value an eventfd counter can hold. */
 export const EVENTFD_MAX = 0xfffffffffffffffen;
+
+/** `epoll_create1` flag: close on exec. */
+export const EPOLL_CLOEXEC = 0o2000000;
+/** `epoll_ctl` op: add an fd. */
+export const EPOLL_CTL_ADD = 1;
+/** `epoll_ctl` op: remove an fd. */
+export const EPOLL_CTL_DEL = 2;
+/** `epoll_ctl` op: change an fd's events. */
+export const EPOLL_CTL_MOD = 3;
+/**
+ * Size of `struct epoll_event`: packed on x86_64 (u32 events, u64 data at
+ * offset 4). Other architectures pad it to 16 bytes, one reason efdpool is
+ * x86_64-only.
+ */
+export const EPOLL_EVENT_SIZE = 12;
+
+/** `open` flag: read only. */
+export const O_RDONLY = 0;
+/** `open` flag: read and write. */
+export const O_RDWR = 2;
+/** `open`/`fcntl` flag: nonblocking. */
+export const O_NONBLOCK = 0o4000;
+/** `open` flag: close on exec. */
+export const O_CLOEXEC = 0o2000000;
+/** `open` flag: bypass the page cache (x86_64's value). */
+export const O_DIRECT = 0o40000;
+/** `fcntl` command: read the file status flags. */
+export const F_GETFL = 3;
+/** `preadv2` flag: fail with EAGAIN instead of blocking. */
+export const RWF_NOWAIT = 0x8;

@@ -4,9 +4,17 @@
  * @module
  */
 
-import { POLLIN } from "./constants.ts";
-import { ErrnoError, lastErrno, throwErrno } from "./errno.ts";
-import { libc } from "./libc.ts";
+import {
+  EPOLL_CLOEXEC,
+  EPOLL_CTL_ADD,
+  EPOLL_CTL_DEL,
+  EPOLL_CTL_MOD,
+  EPOLL_EVENT_SIZE,
+  POLLIN,
+} from "./constants.ts";
+import { ClosedError } from "../errors.ts";
+import { ERRNO, lastErrno, throwErrno } from "./errno.ts";
+import { libc } from "./_libc.ts";
 import { checkTimeout } from "./poll.ts";
 import {
   checkFd,
@@ -14,17 +22,10 @@ import {
   checkOptions,
   checkSignal,
   INT_MAX,
-} from "./validate.ts";
-import { pollOffThread, withWaker } from "./wait.ts";
+} from "./_validate.ts";
+import { pollOffThread, withWaker } from "./_wait.ts";
 
-const EPOLL_CLOEXEC = 0o2000000;
-const EPOLL_CTL_ADD = 1;
-const EPOLL_CTL_DEL = 2;
-const EPOLL_CTL_MOD = 3;
-const EINTR = 4;
-const EBADF = 9;
-// struct epoll_event is packed on x86_64: u32 events, u64 data.
-const EVENT_SIZE = 12;
+const { EINTR } = ERRNO;
 
 /** One readiness event from {@linkcode Epoll.wait}. */
 export interface EpollEvent {
@@ -47,18 +48,19 @@ export interface EpollWaitAsyncOptions {
  *
  * @example
  * ```ts
- * import { Epoll, EPOLLIN, EventFd } from "../mod.ts";
+ * import { Epoll, EPOLLIN, EventFd } from "@efdpool/efdpool";
+ * import assert from "node:assert/strict";
  * using efd = EventFd.create();
  * using ep = Epoll.create();
  * ep.add(efd.fd, EPOLLIN);
  * efd.write(1);
- * console.log(ep.wait(0)); // [ { events: 1, data: <efd.fd> } ]
+ * assert.deepEqual(ep.wait(0), [{ events: EPOLLIN, data: efd.fd }]);
  * ```
  */
 export class Epoll {
   #fd: number;
-  #events = new Uint8Array(EVENT_SIZE * 64);
-  readonly #ctl = new Uint8Array(EVENT_SIZE);
+  #events = new Uint8Array(EPOLL_EVENT_SIZE * 64);
+  readonly #ctl = new Uint8Array(EPOLL_EVENT_SIZE);
 
   private constructor(fd: number) {
     this.#fd = fd;
@@ -69,7 +71,7 @@ export class Epoll {
    *
    * @example
    * ```ts
-   * import { Epoll } from "../mod.ts";
+   * import { Epoll } from "@efdpool/efdpool";
    * const ep = Epoll.create();
    * ep.close();
    * ```
@@ -86,9 +88,7 @@ export class Epoll {
   }
 
   #open(op: string): number {
-    if (this.#fd < 0) {
-      throw new ErrnoError(op, EBADF, "epoll instance already closed");
-    }
+    if (this.#fd < 0) throw new ClosedError("epoll", op);
     return this.#fd;
   }
 
@@ -116,7 +116,7 @@ export class Epoll {
    *
    * @example
    * ```ts
-   * import { Epoll, EPOLLEXCLUSIVE, EPOLLIN, EventFd } from "../mod.ts";
+   * import { Epoll, EPOLLEXCLUSIVE, EPOLLIN, EventFd } from "@efdpool/efdpool";
    * using efd = EventFd.create({ semaphore: true });
    * using ep = Epoll.create();
    * ep.add(efd.fd, EPOLLIN | EPOLLEXCLUSIVE, 7);
@@ -132,7 +132,7 @@ export class Epoll {
    *
    * @example
    * ```ts
-   * import { Epoll, EPOLLIN, EPOLLOUT, EventFd } from "../mod.ts";
+   * import { Epoll, EPOLLIN, EPOLLOUT, EventFd } from "@efdpool/efdpool";
    * using efd = EventFd.create();
    * using ep = Epoll.create();
    * ep.add(efd.fd, EPOLLIN);
@@ -148,7 +148,7 @@ export class Epoll {
    *
    * @example
    * ```ts
-   * import { Epoll, EPOLLIN, EventFd } from "../mod.ts";
+   * import { Epoll, EPOLLIN, EventFd } from "@efdpool/efdpool";
    * using efd = EventFd.create();
    * using ep = Epoll.create();
    * ep.add(efd.fd, EPOLLIN);
@@ -162,8 +162,8 @@ export class Epoll {
   #ensure(maxEvents: number, timeoutMs: number): void {
     checkTimeout(timeoutMs);
     checkInt("maxEvents", maxEvents, 1, 65536);
-    if (this.#events.length < maxEvents * EVENT_SIZE) {
-      this.#events = new Uint8Array(maxEvents * EVENT_SIZE);
+    if (this.#events.length < maxEvents * EPOLL_EVENT_SIZE) {
+      this.#events = new Uint8Array(maxEvents * EPOLL_EVENT_SIZE);
     }
   }
 
@@ -172,8 +172,8 @@ export class Epoll {
     const out: EpollEvent[] = [];
     for (let i = 0; i < n; i++) {
       out.push({
-        events: view.getUint32(i * EVENT_SIZE, true),
-        data: Number(view.getBigUint64(i * EVENT_SIZE + 4, true)),
+        events: view.getUint32(i * EPOLL_EVENT_SIZE, true),
+        data: Number(view.getBigUint64(i * EPOLL_EVENT_SIZE + 4, true)),
       });
     }
     return out;
@@ -186,11 +186,12 @@ export class Epoll {
    *
    * @example
    * ```ts
-   * import { Epoll, EPOLLIN, EventFd } from "../mod.ts";
+   * import { Epoll, EPOLLIN, EventFd } from "@efdpool/efdpool";
+   * import assert from "node:assert/strict";
    * using efd = EventFd.create({ initval: 1 });
    * using ep = Epoll.create();
    * ep.add(efd.fd, EPOLLIN);
-   * console.log(ep.wait(100).length); // 1
+   * assert.equal(ep.wait(100).length, 1);
    * ```
    */
   wait(timeoutMs: number, maxEvents = 64): EpollEvent[] {
@@ -213,12 +214,13 @@ export class Epoll {
    *
    * @example
    * ```ts
-   * import { Epoll, EPOLLIN, EventFd } from "../mod.ts";
+   * import { Epoll, EPOLLIN, EventFd } from "@efdpool/efdpool";
+   * import assert from "node:assert/strict";
    * using efd = EventFd.create();
    * using ep = Epoll.create();
    * ep.add(efd.fd, EPOLLIN);
    * setTimeout(() => efd.write(1), 5);
-   * console.log((await ep.waitAsync(1000)).length); // 1
+   * assert.equal((await ep.waitAsync(1000)).length, 1);
    * ```
    */
   async waitAsync(
@@ -238,33 +240,34 @@ export class Epoll {
   }
 
   /**
-   * Closes the epoll fd. A second `close()` throws EBADF.
+   * Closes the epoll fd. A second `close()` does nothing.
    *
    * @example
    * ```ts
-   * import { Epoll } from "../mod.ts";
+   * import { Epoll } from "@efdpool/efdpool";
    * const ep = Epoll.create();
    * ep.close();
    * ```
    */
   close(): void {
-    const fd = this.#open("close");
+    const fd = this.#fd;
+    if (fd < 0) return;
     this.#fd = -1;
     if (libc().close(fd) < 0) throwErrno("close", `epfd ${fd}`);
   }
 
   /**
-   * Closes unless already closed, for `using`.
+   * Closes the epoll fd, for `using`.
    *
    * @example
    * ```ts
-   * import { Epoll } from "../mod.ts";
+   * import { Epoll } from "@efdpool/efdpool";
    * {
    *   using ep = Epoll.create();
    * }
    * ```
    */
   [Symbol.dispose](): void {
-    if (this.#fd >= 0) this.close();
+    this.close();
   }
 }

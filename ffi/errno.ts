@@ -4,52 +4,71 @@
  * @module
  */
 
-import { libc } from "./libc.ts";
-import { checkInt } from "./validate.ts";
+import { EfdpoolError } from "../errors.ts";
+import { libc } from "./_libc.ts";
+import { checkInt } from "./_validate.ts";
 
-const NAMES: Record<number, string> = {
-  1: "EPERM",
-  2: "ENOENT",
-  3: "ESRCH",
-  4: "EINTR",
-  5: "EIO",
-  6: "ENXIO",
-  7: "E2BIG",
-  9: "EBADF",
-  10: "ECHILD",
-  11: "EAGAIN",
-  12: "ENOMEM",
-  13: "EACCES",
-  14: "EFAULT",
-  16: "EBUSY",
-  17: "EEXIST",
-  19: "ENODEV",
-  20: "ENOTDIR",
-  21: "EISDIR",
-  22: "EINVAL",
-  23: "ENFILE",
-  24: "EMFILE",
-  25: "ENOTTY",
-  28: "ENOSPC",
-  32: "EPIPE",
-  34: "ERANGE",
-  38: "ENOSYS",
-  61: "ENODATA",
-  62: "ETIME",
-  75: "EOVERFLOW",
-  95: "EOPNOTSUPP",
-  107: "ENOTCONN",
-  110: "ETIMEDOUT",
-  125: "ECANCELED",
-};
+/**
+ * The Linux errno values efdpool names or tests for: the one table every
+ * module takes its errno constants from.
+ *
+ * @example
+ * ```ts
+ * import { ERRNO, errnoName } from "@efdpool/efdpool/ffi";
+ * import assert from "node:assert/strict";
+ * assert.equal(errnoName(ERRNO.EAGAIN), "EAGAIN");
+ * ```
+ */
+export const ERRNO = {
+  EPERM: 1,
+  ENOENT: 2,
+  ESRCH: 3,
+  EINTR: 4,
+  EIO: 5,
+  ENXIO: 6,
+  E2BIG: 7,
+  EBADF: 9,
+  ECHILD: 10,
+  EAGAIN: 11,
+  ENOMEM: 12,
+  EACCES: 13,
+  EFAULT: 14,
+  EBUSY: 16,
+  EEXIST: 17,
+  ENODEV: 19,
+  ENOTDIR: 20,
+  EISDIR: 21,
+  EINVAL: 22,
+  ENFILE: 23,
+  EMFILE: 24,
+  ENOTTY: 25,
+  ENOSPC: 28,
+  EPIPE: 32,
+  ERANGE: 34,
+  ENOSYS: 38,
+  ELOOP: 40,
+  ENODATA: 61,
+  ETIME: 62,
+  EOVERFLOW: 75,
+  EOPNOTSUPP: 95,
+  ENOTCONN: 107,
+  ETIMEDOUT: 110,
+  EINPROGRESS: 115,
+  ECANCELED: 125,
+} as const;
+
+const NAMES: Record<number, string> = Object.fromEntries(
+  Object.entries(ERRNO).map(([name, n]) => [n, name]),
+);
 
 /**
  * Maps an errno number to its symbolic name, e.g. `11` → `"EAGAIN"`.
  *
  * @example
  * ```ts
- * import { errnoName } from "./errno.ts";
- * console.log(errnoName(9)); // "EBADF"
+ * import { errnoName } from "@efdpool/efdpool/ffi";
+ * import assert from "node:assert/strict";
+ * assert.equal(errnoName(9), "EBADF");
  * ```
  */
 export function errnoName(errno: number): string {
@@ -63,7 +82,7 @@ function nameOf(errno: number): string {
 }
 
 /** A failed libc call: which call, the errno and its name. */
-export class ErrnoError extends Error {
+export class ErrnoError extends EfdpoolError {
   /** The numeric errno, e.g. `9`. */
   readonly errno: number;
   /** The symbolic errno, e.g. `"EBADF"`. */
@@ -80,15 +99,16 @@ export class ErrnoError extends Error {
    *
    * @example Matching on the errno name
    * ```ts
-   * import { ErrnoError } from "./errno.ts";
+   * import { ErrnoError } from "@efdpool/efdpool";
+   * import assert from "node:assert/strict";
    * const e = new ErrnoError("read", 9, "fd 42");
-   * console.log(e.code, e.message); // EBADF read(fd 42) failed: EBADF (errno 9)
+   * assert.equal(e.code, "EBADF");
+   * assert.equal(e.message, "read(fd 42) failed: EBADF (errno 9)");
    * ```
    */
   constructor(syscall: string, errno: number, detail?: string) {
     const code = nameOf(errno);
     super(`${syscall}(${detail ?? ""}) failed: ${code} (errno ${errno})`);
-    this.name = "ErrnoError";
     this.errno = errno;
     this.code = code;
     this.syscall = syscall;
@@ -98,13 +118,6 @@ export class ErrnoError extends Error {
 /**
  * Reads this thread's errno. Call it right after the failing call, before any
  * other FFI call on the same thread can overwrite it.
- *
- * @example
- * ```ts
- * import { lastErrno } from "./errno.ts";
- * import { libc } from "./libc.ts";
- * if (libc().close(-1) < 0) console.log(lastErrno()); // 9
- * ```
  */
 export function lastErrno(): number {
   // errno is thread-local; __errno_location is stable per thread but cheap.
@@ -114,17 +127,6 @@ export function lastErrno(): number {
 
 /**
  * Throws an `ErrnoError` for the last failed call on this thread.
- *
- * @example
- * ```ts
- * import { throwErrno } from "./errno.ts";
- * import { libc } from "./libc.ts";
- * try {
- *   if (libc().close(-1) < 0) throwErrno("close", "fd -1");
- * } catch (e) {
- *   console.log((e as Error).message);
- * }
- * ```
  */
 export function throwErrno(syscall: string, detail?: string): never {
   throw new ErrnoError(syscall, lastErrno(), detail);

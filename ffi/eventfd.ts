@@ -8,13 +8,17 @@ import {
   EFD_CLOEXEC,
   EFD_NONBLOCK,
   EFD_SEMAPHORE,
+  F_GETFL,
+  O_NONBLOCK,
   POLLERR,
   POLLIN,
   POLLNVAL,
+  RWF_NOWAIT,
 } from "./constants.ts";
-import { ErrnoError, lastErrno, throwErrno } from "./errno.ts";
-import { eventFdInfo } from "./fdinfo.ts";
-import { libc } from "./libc.ts";
+import { ClosedError } from "../errors.ts";
+import { ERRNO, ErrnoError, lastErrno, throwErrno } from "./errno.ts";
+import { eventFdInfo } from "./_fdinfo.ts";
+import { libc } from "./_libc.ts";
 import {
   checkBoolean,
   checkFd,
@@ -22,16 +26,10 @@ import {
   checkOptions,
   checkSignal,
   show,
-} from "./validate.ts";
-import { pollOffThread, type Waker, withWaker } from "./wait.ts";
+} from "./_validate.ts";
+import { pollOffThread, type Waker, withWaker } from "./_wait.ts";
 
-const EBADF = 9;
-const EINTR = 4;
-const EAGAIN = 11;
-const EOPNOTSUPP = 95;
-const RWF_NOWAIT = 0x8;
-const F_GETFL = 3;
-const O_NONBLOCK = 0o4000;
+const { EBADF, EINTR, EAGAIN, EOPNOTSUPP } = ERRNO;
 const U64_MAX = 0xffffffffffffffffn;
 
 // Per-thread scratch: one u64 for the counter and an iovec pointing at it,
@@ -79,31 +77,6 @@ export interface ReadAsyncOptions {
   signal?: AbortSignal;
 }
 
-/** The operation was attempted on an `EventFd` that was already closed. */
-export class EventFdClosedError extends ErrnoError {
-  /**
-   * Builds the error.
-   *
-   * @param syscall The operation that was attempted.
-   *
-   * @example
-   * ```ts
-   * import { EventFd, EventFdClosedError } from "./eventfd.ts";
-   * const efd = EventFd.create();
-   * efd.close();
-   * try {
-   *   efd.write(1);
-   * } catch (e) {
-   *   console.log(e instanceof EventFdClosedError, (e as EventFdClosedError).code); // true EBADF
-   * }
-   * ```
-   */
-  constructor(syscall: string) {
-    super(syscall, EBADF, "eventfd already closed");
-    this.name = "EventFdClosedError";
-  }
-}
-
 /** `fromFd` was given an fd that is open but is not an eventfd. */
 export class NotAnEventFdError extends TypeError {
   /** The offending fd. */
@@ -117,7 +90,7 @@ export class NotAnEventFdError extends TypeError {
    *
    * @example
    * ```ts
-   * import { NotAnEventFdError } from "./eventfd.ts";
+   * import { NotAnEventFdError } from "@efdpool/efdpool";
    * console.log(new NotAnEventFdError(0, "/dev/null").message);
    * ```
    */
@@ -135,12 +108,13 @@ function toCount(n: unknown, what: string): bigint {
     }
     return n;
   }
+  // The common case first: a producer calls this once per write.
+  if (typeof n === "number" && Number.isSafeInteger(n) && n >= 0) {
+    return BigInt(n);
+  }
   const rule = `${what} must be a non-negative safe integer or a bigint`;
   if (typeof n !== "number") throw new TypeError(`${rule}, got ${show(n)}`);
-  if (!Number.isSafeInteger(n) || n < 0) {
-    throw new RangeError(`${rule}, got ${show(n)}`);
-  }
-  return BigInt(n);
+  throw new RangeError(`${rule}, got ${show(n)}`);
 }
 
 /** What /proc says an fd points at, read through libc so no --allow-read is needed. */
@@ -158,10 +132,11 @@ function fdTarget(fd: number): string | null {
  *
  * @example A semaphore eventfd: every unit is taken once
  * ```ts
- * import { EventFd } from "./eventfd.ts";
+ * import { EventFd } from "@efdpool/efdpool";
+ * import assert from "node:assert/strict";
  * using efd = EventFd.create({ semaphore: true });
  * efd.write(2);
- * console.log(efd.read(), efd.tryRead(), efd.tryRead()); // 1n 1n null
+ * assert.deepEqual([efd.read(), efd.tryRead(), efd.tryRead()], [1n, 1n, null]);
  * ```
  */
 export class EventFd {
@@ -189,7 +164,7 @@ export class EventFd {
    *
    * @example
    * ```ts
-   * import { EventFd } from "./eventfd.ts";
+   * import { EventFd } from "@efdpool/efdpool";
    * const efd = EventFd.create({ semaphore: true, nonblocking: true });
    * console.log(efd.fd >= 0);
    * efd.close();
@@ -221,11 +196,12 @@ export class EventFd {
    *
    * @example
    * ```ts
-   * import { EventFd } from "./eventfd.ts";
+   * import { EventFd } from "@efdpool/efdpool";
+   * import assert from "node:assert/strict";
    * const a = EventFd.create();
    * const b = EventFd.fromFd(a.fd, { owned: false });
    * b.write(5);
-   * console.log(a.read()); // 5n
+   * assert.equal(a.read(), 5n);
    * a.close();
    * ```
    */
@@ -272,7 +248,7 @@ export class EventFd {
   }
 
   #open(op: string): number {
-    if (this.#fd < 0) throw new EventFdClosedError(op);
+    if (this.#fd < 0) throw new ClosedError("eventfd", op);
     return this.#fd;
   }
 
@@ -285,11 +261,12 @@ export class EventFd {
    *
    * @example
    * ```ts
-   * import { EventFd } from "./eventfd.ts";
+   * import { EventFd } from "@efdpool/efdpool";
+   * import assert from "node:assert/strict";
    * using efd = EventFd.create();
    * efd.write(3);
    * efd.write(0xfffn);
-   * console.log(efd.read()); // 4098n
+   * assert.equal(efd.read(), 4098n);
    * ```
    */
   write(n: number | bigint = 1): void {
@@ -315,9 +292,10 @@ export class EventFd {
    *
    * @example
    * ```ts
-   * import { EventFd } from "./eventfd.ts";
+   * import { EventFd } from "@efdpool/efdpool";
+   * import assert from "node:assert/strict";
    * using efd = EventFd.create({ initval: 7 });
-   * console.log(efd.read()); // 7n
+   * assert.equal(efd.read(), 7n);
    * ```
    */
   read(): bigint {
@@ -342,11 +320,12 @@ export class EventFd {
    *
    * @example
    * ```ts
-   * import { EventFd } from "./eventfd.ts";
+   * import { EventFd } from "@efdpool/efdpool";
+   * import assert from "node:assert/strict";
    * using efd = EventFd.create({ semaphore: true });
-   * console.log(efd.tryRead()); // null
+   * assert.equal(efd.tryRead(), null);
    * efd.write(1);
-   * console.log(efd.tryRead()); // 1n
+   * assert.equal(efd.tryRead(), 1n);
    * ```
    */
   tryRead(): bigint | null {
@@ -374,10 +353,11 @@ export class EventFd {
    *
    * @example
    * ```ts
-   * import { EventFd } from "./eventfd.ts";
+   * import { EventFd } from "@efdpool/efdpool";
+   * import assert from "node:assert/strict";
    * using efd = EventFd.create({ semaphore: true });
    * setTimeout(() => efd.write(1), 10);
-   * console.log(await efd.readAsync({ signal: AbortSignal.timeout(1000) })); // 1n
+   * assert.equal(await efd.readAsync({ signal: AbortSignal.timeout(1000) }), 1n);
    * ```
    */
   async readAsync(options?: ReadAsyncOptions): Promise<bigint> {
@@ -413,29 +393,31 @@ export class EventFd {
 
   /**
    * Closes the fd (if owned) and rejects pending `readAsync` calls with
-   * `EventFdClosedError`. A second `close()` throws the same error.
+   * `ClosedError`. A second `close()` does nothing.
    *
    * @example
    * ```ts
-   * import { EventFd } from "./eventfd.ts";
+   * import { EventFd } from "@efdpool/efdpool";
+   * import assert from "node:assert/strict";
    * const efd = EventFd.create();
    * efd.close();
-   * console.log(efd.closed); // true
+   * assert.equal(efd.closed, true);
    * ```
    */
   close(): void {
-    const fd = this.#open("close");
+    const fd = this.#fd;
+    if (fd < 0) return;
     this.#fd = -1;
     for (const w of this.#waiters) w.wake();
     if (this.#owned && libc().close(fd) < 0) throwErrno("close", `fd ${fd}`);
   }
 
   /**
-   * Closes the fd unless already closed, for `using`.
+   * Closes the fd, for `using`.
    *
    * @example
    * ```ts
-   * import { EventFd } from "./eventfd.ts";
+   * import { EventFd } from "@efdpool/efdpool";
    * {
    *   using efd = EventFd.create();
    *   efd.write(1);
@@ -443,6 +425,6 @@ export class EventFd {
    * ```
    */
   [Symbol.dispose](): void {
-    if (!this.closed) this.close();
+    this.close();
   }
 }

@@ -1,15 +1,15 @@
 /**
- * The libc layer: eventfd, poll and epoll, wrapped in typed, safe APIs.
+ * The libc layer: eventfd, poll and epoll, wrapped in typed, safe APIs,
+ * with the errno and flag tables they use.
  *
  * @module
  */
 
 export * from "./constants.ts";
-export { ErrnoError, errnoName } from "./errno.ts";
-export { FfiUnavailableError } from "./libc.ts";
+export { ERRNO, ErrnoError, errnoName } from "./errno.ts";
+export { FfiUnavailableError } from "./_libc.ts";
 export {
   EventFd,
-  EventFdClosedError,
   type EventFdOptions,
   type FromFdOptions,
   NotAnEventFdError,
@@ -23,3 +23,4 @@ export {
   type PollResult,
 } from "./poll.ts";
 export { Epoll, type EpollEvent, type EpollWaitAsyncOptions } from "./epoll.ts";
+export { allowAnyTracer, grabEventFd, GrabFdError } from "./pidfd.ts";

@@ -10,8 +10,8 @@ import {
   checkSignal,
   INT_MAX,
   show,
-} from "./validate.ts";
-import { pollOffThread, pollSync, withWaker } from "./wait.ts";
+} from "./_validate.ts";
+import { pollOffThread, pollSync, withWaker } from "./_wait.ts";
 
 /** Most fds one `poll` call takes; past that, use an `Epoll`. */
 const POLL_MAX_FDS = 65536;
@@ -92,10 +92,11 @@ export function checkTimeout(timeoutMs: unknown): void {
  *
  * @example
  * ```ts
- * import { EventFd, poll, POLLIN } from "../mod.ts";
+ * import { EventFd, poll, POLLIN } from "@efdpool/efdpool";
+ * import assert from "node:assert/strict";
  * using efd = EventFd.create({ initval: 1 });
  * const [r] = poll([{ fd: efd.fd, events: POLLIN }], 0);
- * console.log((r.revents & POLLIN) !== 0); // true
+ * assert.equal((r.revents & POLLIN) !== 0, true);
  * ```
  */
 export function poll(
@@ -119,11 +120,12 @@ export function poll(
  *
  * @example
  * ```ts
- * import { EventFd, pollAsync, POLLIN } from "../mod.ts";
+ * import { EventFd, pollAsync, POLLIN } from "@efdpool/efdpool";
+ * import assert from "node:assert/strict";
  * using efd = EventFd.create();
  * setTimeout(() => efd.write(1), 5);
  * const [r] = await pollAsync([{ fd: efd.fd, events: POLLIN }], 1000);
- * console.log(r.revents); // 1
+ * assert.equal(r.revents, 1);
  * ```
  */
 export async function pollAsync(

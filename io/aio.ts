@@ -11,21 +11,18 @@
  */
 
 import { EventFd } from "../ffi/eventfd.ts";
-import { ErrnoError } from "../ffi/errno.ts";
+import { ERRNO, ErrnoError } from "../ffi/errno.ts";
 import { IoLimitError, IoUnavailableError } from "./errors.ts";
-import type { SlotOp } from "./slots.ts";
+import type { SlotOp } from "./_slots.ts";
 import { IoSource, type IoSourceOptions } from "./source.ts";
-import { addressOf, sys, sysRaw, viewMemory } from "./sys.ts";
-import { checkSourceOptions } from "./validate.ts";
+import { addressOf, sys, sysRaw, viewMemory } from "./_sys.ts";
+import { checkSourceOptions } from "./_validate.ts";
 
 const IOCB_CMD_PREAD = 0;
 const IOCB_CMD_POLL = 5;
 const IOCB_FLAG_RESFD = 1;
 const IOCB_SIZE = 64;
-const EINPROGRESS = 115;
-const EAGAIN = 11;
-const ENOSYS = 38;
-const ENOMEM = 12;
+const { EINPROGRESS, EAGAIN, ENOSYS, ENOMEM } = ERRNO;
 
 /** What a worker needs to reap AIO events: the context, process-wide. */
 export interface AioKernelData {
@@ -47,12 +44,11 @@ function readSysctl(name: string): string {
  *
  * @example Reading a file through a pool
  * ```ts
- * import { AioSource, openForRead } from "./mod.ts";
- * import { WorkerPool } from "../workers/pool.ts";
+ * import { AioSource, openForRead, WorkerPool } from "@efdpool/efdpool";
  * const handler = "data:text/javascript,export const handle = (c) => c.res;";
  * await using pool = new WorkerPool({ workers: 2 });
  * const aio = AioSource.create({ depth: 16, blockSize: 4096 });
- * aio.attach(pool, { handler, onResult: (bytes) => console.log(bytes) });
+ * pool.attach(aio, { handler, onResult: (bytes) => console.log(bytes) });
  * using f = openForRead("/etc/hostname");
  * aio.read(f, 0);
  * await aio.close();
@@ -87,9 +83,11 @@ export class AioSource extends IoSource {
    *
    * @example
    * ```ts
-   * import { AioSource } from "./aio.ts";
+   * import { AioSource } from "@efdpool/efdpool";
+   * import assert from "node:assert/strict";
    * await using aio = AioSource.create({ depth: 32, blockSize: 65536 });
-   * console.log(aio.backend, aio.depth); // aio 32
+   * assert.equal(aio.backend, "aio");
+   * assert.equal(aio.depth, 32);
    * ```
    */
   static create(options: IoSourceOptions = {}): AioSource {

@@ -5,12 +5,12 @@
  * @module
  */
 
+import { ERRNO } from "../ffi/errno.ts";
 import type { HandlerContext } from "../workers/types.ts";
 import { CompletionError } from "./errors.ts";
-import type { OpName, SlotOp, Slots } from "./slots.ts";
+import type { OpName, SlotOp, Slots } from "./_slots.ts";
 
-const ETIME = 62;
-const ECANCELED = 125;
+const { ETIME, ECANCELED } = ERRNO;
 
 /** One kernel completion, as a source's handler sees it. */
 export interface Completion {
@@ -39,13 +39,10 @@ export interface Completion {
   error?: CompletionError;
 }
 
-/** The context a source's handler receives: the pool's, with the source's own `data`. */
-export type CompletionContext = HandlerContext;
-
 /** A source handler module's `handle` export. */
 export type CompletionHandler = (
   completion: Completion,
-  ctx: CompletionContext,
+  ctx: HandlerContext,
 ) => unknown;
 
 /**

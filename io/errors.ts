@@ -5,6 +5,7 @@
  * @module
  */
 
+import { EfdpoolError } from "../errors.ts";
 import { ErrnoError } from "../ffi/errno.ts";
 
 /** Which kernel interface a source uses. */
@@ -30,14 +31,15 @@ export class CompletionError extends ErrnoError {
    *
    * @example
    * ```ts
-   * import { CompletionError } from "./errors.ts";
+   * import { CompletionError } from "@efdpool/efdpool";
+   * import assert from "node:assert/strict";
    * const e = new CompletionError("read", 7, 22, "fd 5 at 4097");
-   * console.log(e.code, e.message); // EINVAL read#7(fd 5 at 4097) failed: EINVAL (errno 22)
+   * assert.equal(e.code, "EINVAL");
+   * assert.equal(e.message, "read#7(fd 5 at 4097) failed: EINVAL (errno 22)");
    * ```
    */
   constructor(op: string, id: number, errno: number, detail: string) {
     super(`${op}#${id}`, errno, detail);
-    this.name = "CompletionError";
     this.id = id;
     this.op = op;
   }
@@ -48,7 +50,7 @@ export class CompletionError extends ErrnoError {
  * kernel, disabled by `kernel.io_uring_disabled`, or blocked by a seccomp
  * policy (containers often block io_uring).
  */
-export class IoUnavailableError extends Error {
+export class IoUnavailableError extends EfdpoolError {
   /** The interface that is unavailable. */
   readonly backend: IoBackend;
 
@@ -61,14 +63,14 @@ export class IoUnavailableError extends Error {
    *
    * @example
    * ```ts
-   * import { IoUnavailableError } from "./errors.ts";
+   * import { IoUnavailableError } from "@efdpool/efdpool";
+   * import assert from "node:assert/strict";
    * const e = new IoUnavailableError("io_uring", "disabled by kernel.io_uring_disabled=2");
-   * console.log(e.message); // io_uring is unavailable: disabled by kernel.io_uring_disabled=2
+   * assert.equal(e.message, "io_uring is unavailable: disabled by kernel.io_uring_disabled=2");
    * ```
    */
   constructor(backend: IoBackend, reason: string, options?: ErrorOptions) {
     super(`${backend} is unavailable: ${reason}`, options);
-    this.name = "IoUnavailableError";
     this.backend = backend;
   }
 }
@@ -78,7 +80,7 @@ export class IoUnavailableError extends Error {
  * `fs.aio-max-nr` reached (io_setup's EAGAIN), too many io_uring entries, or
  * the locked-memory limit of older kernels.
  */
-export class IoLimitError extends Error {
+export class IoLimitError extends EfdpoolError {
   /** The interface whose limit was hit. */
   readonly backend: IoBackend;
 
@@ -91,19 +93,19 @@ export class IoLimitError extends Error {
    *
    * @example
    * ```ts
-   * import { IoLimitError } from "./errors.ts";
-   * console.log(new IoLimitError("aio", "fs.aio-max-nr reached").backend); // aio
+   * import { IoLimitError } from "@efdpool/efdpool";
+   * import assert from "node:assert/strict";
+   * assert.equal(new IoLimitError("aio", "fs.aio-max-nr reached").backend, "aio");
    * ```
    */
   constructor(backend: IoBackend, message: string, options?: ErrorOptions) {
     super(message, options);
-    this.name = "IoLimitError";
     this.backend = backend;
   }
 }
 
 /** The running kernel is too old for a feature the caller asked for. */
-export class UnsupportedFeatureError extends Error {
+export class UnsupportedFeatureError extends EfdpoolError {
   /** The feature, e.g. `"io_uring timeout"`. */
   readonly feature: string;
 
@@ -115,55 +117,15 @@ export class UnsupportedFeatureError extends Error {
    *
    * @example
    * ```ts
-   * import { UnsupportedFeatureError } from "./errors.ts";
+   * import { UnsupportedFeatureError } from "@efdpool/efdpool";
+   * import assert from "node:assert/strict";
    * const e = new UnsupportedFeatureError("io_uring read", "Linux 5.6");
-   * console.log(e.message); // this kernel does not support io_uring read (needs Linux 5.6 or later)
+   * assert.equal(e.message, "this kernel does not support io_uring read (needs Linux 5.6 or later)");
    * ```
    */
   constructor(feature: string, needs: string) {
     super(`this kernel does not support ${feature} (needs ${needs} or later)`);
-    this.name = "UnsupportedFeatureError";
     this.feature = feature;
-  }
-}
-
-/** Every slot of the source holds an operation in flight; wait with `source.ready()`. */
-export class SourceFullError extends Error {
-  /**
-   * Builds the error.
-   *
-   * @param depth The source's depth.
-   *
-   * @example
-   * ```ts
-   * import { SourceFullError } from "./errors.ts";
-   * console.log(new SourceFullError(64).message);
-   * ```
-   */
-  constructor(depth: number) {
-    super(
-      `all ${depth} slots of the source hold operations in flight; await source.ready() first`,
-    );
-    this.name = "SourceFullError";
-  }
-}
-
-/** The source was closed (or is closing) and takes no more operations. */
-export class SourceClosedError extends Error {
-  /**
-   * Builds the error.
-   *
-   * @param what The operation attempted.
-   *
-   * @example
-   * ```ts
-   * import { SourceClosedError } from "./errors.ts";
-   * console.log(new SourceClosedError("read").message); // cannot read: the source is closed
-   * ```
-   */
-  constructor(what: string) {
-    super(`cannot ${what}: the source is closed`);
-    this.name = "SourceClosedError";
   }
 }
 
@@ -181,16 +143,17 @@ export class FileOpenError extends ErrnoError {
    *
    * @example
    * ```ts
-   * import { FileOpenError } from "./errors.ts";
+   * import { FileOpenError } from "@efdpool/efdpool";
+   * import assert from "node:assert/strict";
    * const e = new FileOpenError("/nope", 2);
-   * console.log(e.code, e.message); // ENOENT cannot open /nope: ENOENT (no such file)
+   * assert.equal(e.code, "ENOENT");
+   * assert.equal(e.message, "cannot open /nope: ENOENT (no such file)");
    * ```
    */
   constructor(path: string, errno: number, hint?: string) {
     super("open", errno, path);
     const why = FILE_ERRNO_TEXT[errno] ?? `errno ${errno}`;
     this.message = `cannot open ${path}: ${this.code} (${hint ?? why})`;
-    this.name = "FileOpenError";
     this.path = path;
   }
 }

@@ -5,20 +5,13 @@
  * @module
  */
 
-import { lastErrno } from "../ffi/errno.ts";
-import { libc } from "../ffi/libc.ts";
+import { O_CLOEXEC, O_DIRECT } from "../ffi/constants.ts";
+import { ERRNO, lastErrno } from "../ffi/errno.ts";
+import { libc } from "../ffi/_libc.ts";
 import { FileOpenError } from "./errors.ts";
-import { checkOpenArgs } from "./validate.ts";
+import { checkOpenArgs } from "./_validate.ts";
 
-const O_CLOEXEC = 0o2000000;
-const O_DIRECT = Deno.build.arch === "aarch64" ? 0o200000 : 0o40000;
-const EINVAL = 22;
-const EACCES = 13;
-const ENOENT = 2;
-const EISDIR = 21;
-const ENOTDIR = 20;
-const ELOOP = 40;
-const EINTR = 4;
+const { EINVAL, EACCES, ENOENT, EISDIR, ENOTDIR, ELOOP, EINTR } = ERRNO;
 
 /** Alignment of offsets, lengths and buffers for `O_DIRECT` reads. */
 export const DIRECT_ALIGN = 4096;
@@ -50,9 +43,11 @@ export class ReadFile {
    *
    * @example
    * ```ts
-   * import { openForRead } from "./file.ts";
+   * import { openForRead } from "@efdpool/efdpool";
+   * import assert from "node:assert/strict";
    * using f = openForRead("/etc/hostname", { direct: false });
-   * console.log(f.fd >= 0, f.direct); // true false
+   * assert.ok(f.fd >= 0);
+   * assert.equal(f.direct, false);
    * ```
    */
   constructor(
@@ -79,10 +74,11 @@ export class ReadFile {
    *
    * @example
    * ```ts
-   * import { openForRead } from "./file.ts";
+   * import { openForRead } from "@efdpool/efdpool";
+   * import assert from "node:assert/strict";
    * const f = openForRead("/etc/hostname");
    * f.close();
-   * console.log(f.fd); // -1
+   * assert.equal(f.fd, -1);
    * ```
    */
   close(): void {
@@ -96,7 +92,7 @@ export class ReadFile {
    *
    * @example
    * ```ts
-   * import { openForRead } from "./file.ts";
+   * import { openForRead } from "@efdpool/efdpool";
    * {
    *   using f = openForRead("/etc/hostname");
    * } // closed here
@@ -123,8 +119,9 @@ function openRaw(path: string, flags: number): number {
  *
  * @example
  * ```ts
- * import { statPath } from "./file.ts";
- * console.log(statPath("/etc").isDirectory); // true
+ * import { statPath } from "@efdpool/efdpool/io";
+ * import assert from "node:assert/strict";
+ * assert.equal(statPath("/etc").isDirectory, true);
  * ```
  */
 export function statPath(path: string): Deno.FileInfo {
@@ -163,7 +160,7 @@ export function statPath(path: string): Deno.FileInfo {
  *
  * @example
  * ```ts
- * import { openForRead } from "./file.ts";
+ * import { openForRead } from "@efdpool/efdpool";
  * using f = openForRead("/etc/hostname");
  * console.log(f.size > 0, f.direct || f.directFallback !== undefined);
  * ```

@@ -5,23 +5,24 @@
  * @module
  */
 
+import { ClosedError, FullError } from "../errors.ts";
 import type { EventFd } from "../ffi/eventfd.ts";
+import { type Attachable, attachTo } from "../workers/attachable.ts";
+import type { WorkerPool } from "../workers/pool.ts";
 import type { PoolSource } from "../workers/source.ts";
+import type { BlockSource } from "./block_source.ts";
 import type { AttachOptions, Notification } from "../workers/types.ts";
-import {
-  type IoBackend,
-  SourceClosedError,
-  SourceFullError,
-} from "./errors.ts";
-import { DIRECT_ALIGN, ReadFile } from "./file.ts";
-import { type SlotOp, Slots, type SlotsInit } from "./slots.ts";
-import { checkInt, checkOptions, checkSignal, show } from "../ffi/validate.ts";
+import type { IoBackend } from "./errors.ts";
+import type { ReadFile } from "./file.ts";
+import { type SlotOp, Slots, type SlotsInit } from "./_slots.ts";
+import { checkInt, checkOptions, checkSignal } from "../ffi/_validate.ts";
 import {
   checkAttachArgs,
+  checkRead,
   checkSourceOptions,
-  checkTag,
   checkTagOptions,
-} from "./validate.ts";
+  MAX_FD,
+} from "./_validate.ts";
 
 /** Options shared by {@linkcode AioSource.create} and {@linkcode IoUringSource.create}. */
 export interface IoSourceOptions {
@@ -51,17 +52,19 @@ export interface TagOptions {
   tag?: number;
 }
 
-/** What the main thread learns about each handled completion. */
-export interface CompletionInfo {
+/**
+ * What the main thread learns about each handled completion: the pool's
+ * {@linkcode Notification} for the unit that carried it, plus the
+ * operation's id and tag.
+ */
+export interface CompletionInfo extends Notification {
   /** The operation's id. */
   id: number;
   /** The operation's tag. */
   tag: number;
-  /** The pool's notification for the unit that carried it. */
-  notification: Notification;
 }
 
-/** Options for {@linkcode IoSource.attach}. */
+/** Options for `pool.attach(source, options)` with an I/O or efd_notify source. */
 export interface AttachSourceOptions {
   /**
    * Module whose `handle(completion, ctx)` export (or default export) runs
@@ -73,12 +76,12 @@ export interface AttachSourceOptions {
   /** Structured-cloneable value given to the handler as `ctx.data`. */
   data?: unknown;
   /** Called on the main thread with each handler's return value. */
-  onResult?: (value: unknown, info: CompletionInfo) => void;
+  onResult?: (result: unknown, info: CompletionInfo) => void;
   /** Called on the main thread when a handler throws. */
   onError?: (error: Error, notification: Notification) => void;
 }
 
-/** The pool methods a source uses (a `WorkerPool` has them). */
+/** The pool method a source uses (a `WorkerPool` has it). */
 export interface PoolLike {
   /** Attaches a semaphore eventfd; see `WorkerPool.attach`. */
   attach(eventfd: EventFd, options: AttachOptions): PoolSource;
@@ -97,7 +100,7 @@ export interface IoSourceStats {
   /** Operations submitted and not yet handled. */
   inFlight: number;
   /** Completions posted by the kernel and not yet taken by a worker. */
-  ready: number;
+  completed: number;
   /** Units that found no completion (io_uring only: see `relays`). */
   emptyUnits: number;
   /** Units workers added to recruit a peer for a batch of CQEs (io_uring only). */
@@ -128,7 +131,7 @@ export interface SourceData {
  *
  * @example
  * ```ts ignore
- * const src = attachEnveloped(pool, eventfd, new URL("./handler.ts", import.meta.url), data, {
+ * const src = attachEnveloped(pool, eventfd, new URL("./_handler.ts", import.meta.url), data, {
  *   ...options,
  *   name: options.name ?? "aio",
  * });
@@ -153,24 +156,10 @@ export function attachEnveloped(
     onResult: onResult &&
       ((env, notification) => {
         const e = env as Envelope | null;
-        if (e) onResult(e.value, { id: e.id, tag: e.tag, notification });
+        if (e) onResult(e.value, { ...notification, id: e.id, tag: e.tag });
       }),
     onError: options.onError,
   });
-}
-
-const MAX_FD = 2 ** 31 - 1;
-
-/** The fd of a `ReadFile` or an fd number, checked. */
-function checkFile(file: unknown): number {
-  if (typeof file === "number") {
-    checkInt("file", file, 0, MAX_FD);
-    return file;
-  }
-  if (file instanceof ReadFile) return file.fd;
-  throw new TypeError(
-    `file must be a ReadFile (openForRead) or an fd number, got ${show(file)}`,
-  );
 }
 
 /**
@@ -179,10 +168,11 @@ function checkFile(file: unknown): number {
  * are reaped and handled in the workers of the pool the source is attached
  * to, exactly once each.
  */
-export abstract class IoSource {
+export abstract class IoSource
+  implements Attachable<AttachSourceOptions, PoolSource>, BlockSource {
   /** "aio" or "io_uring". */
   abstract readonly backend: IoBackend;
-  /** The semaphore eventfd the kernel signals; attach it to a pool (see `attach`). */
+  /** The semaphore eventfd the kernel signals (attach the source, not this eventfd). */
   readonly eventfd: EventFd;
   /** Most operations in flight. */
   readonly depth: number;
@@ -271,10 +261,14 @@ export abstract class IoSource {
    */
   protected submit(op: Omit<SlotOp, "id">): number {
     if (this.#failure) throw this.#failure;
-    if (this.#state !== "open") throw new SourceClosedError(`submit ${op.op}`);
+    if (this.#state !== "open") {
+      throw new ClosedError("source", `submit ${op.op}`);
+    }
     const id = this.#nextId;
     const slot = this.slots.acquire({ ...op, id });
-    if (slot < 0) throw new SourceFullError(this.depth);
+    if (slot < 0) {
+      throw new FullError("source", this.depth, "operations in flight");
+    }
     try {
       this.kernelSubmit(slot, { ...op, id });
     } catch (e) {
@@ -289,15 +283,16 @@ export abstract class IoSource {
   /**
    * Submits a read of `file` at `offset`; the completion carries the bytes.
    * With an `O_DIRECT` file, offset and length must be multiples of 4096.
-   * Throws `SourceFullError` when `depth` operations are in flight.
+   * Throws `FullError` when `depth` operations are in flight.
    *
    * @example
    * ```ts
-   * import { AioSource, openForRead } from "./mod.ts";
+   * import { AioSource, openForRead } from "@efdpool/efdpool";
+   * import assert from "node:assert/strict";
    * const aio = AioSource.create({ depth: 4, blockSize: 4096 });
    * using f = openForRead("/etc/hostname", { direct: false });
    * const id = aio.read(f, 0, { tag: 0 });
-   * console.log(id); // 1
+   * assert.equal(id, 1);
    * await aio.close(); // not attached: the completion is discarded
    * ```
    */
@@ -306,33 +301,12 @@ export abstract class IoSource {
     offset: number,
     options: ReadOptions = {},
   ): number {
-    const fd = checkFile(file);
-    checkInt("offset", offset, 0, Number.MAX_SAFE_INTEGER);
-    const { length = this.blockSize, tag: rawTag } = checkOptions(
-      "options",
+    const { fd, length, tag } = checkRead(
+      file,
+      offset,
       options,
+      this.blockSize,
     );
-    if (typeof length !== "number") {
-      throw new TypeError(
-        `options.length must be a number, got ${show(length)}`,
-      );
-    }
-    if (!Number.isInteger(length) || length < 0 || length > this.blockSize) {
-      throw new RangeError(
-        `options.length must be an integer within 0..${this.blockSize} (the blockSize), got ${
-          show(length)
-        }`,
-      );
-    }
-    const tag = checkTag(rawTag);
-    if (typeof file !== "number") {
-      if (fd < 0) throw new SourceClosedError(`read ${file.path}: file closed`);
-      if (file.direct && (offset % DIRECT_ALIGN || length % DIRECT_ALIGN)) {
-        throw new RangeError(
-          `O_DIRECT reads need offset and length in multiples of ${DIRECT_ALIGN}, got ${offset} and ${length}`,
-        );
-      }
-    }
     return this.submit({ op: "read", tag, fd, offset, length });
   }
 
@@ -342,12 +316,12 @@ export abstract class IoSource {
    *
    * @example
    * ```ts
-   * import { AioSource } from "./mod.ts";
-   * import { EventFd, POLLIN } from "../ffi/mod.ts";
+   * import { AioSource, EventFd, POLLIN } from "@efdpool/efdpool";
+   * import assert from "node:assert/strict";
    * const aio = AioSource.create({ depth: 4, blockSize: 0 });
    * using efd = EventFd.create();
    * const id = aio.poll(efd.fd, POLLIN);
-   * console.log(aio.cancel(id)); // true
+   * assert.equal(aio.cancel(id), true);
    * await aio.close();
    * ```
    */
@@ -372,11 +346,11 @@ export abstract class IoSource {
    *
    * @example
    * ```ts
-   * import { IoUringSource } from "./mod.ts";
-   * import { EventFd, POLLIN } from "../ffi/mod.ts";
+   * import { EventFd, IoUringSource, POLLIN } from "@efdpool/efdpool";
+   * import assert from "node:assert/strict";
    * const ring = IoUringSource.create({ depth: 4, blockSize: 0 });
    * using efd = EventFd.create();
-   * console.log(ring.cancel(ring.poll(efd.fd, POLLIN))); // true
+   * assert.equal(ring.cancel(ring.poll(efd.fd, POLLIN)), true);
    * await ring.close();
    * ```
    */
@@ -399,13 +373,13 @@ export abstract class IoSource {
 
   /**
    * Resolves when `slots` slots (default 1) are free, so that many submits
-   * cannot throw `SourceFullError`. Waiting for several at once and then
+   * cannot throw `FullError`. Waiting for several at once and then
    * submitting them together means fewer wake-ups of this thread, and for
    * io_uring one syscall for the lot.
    *
    * @example
    * ```ts
-   * import { AioSource } from "./mod.ts";
+   * import { AioSource } from "@efdpool/efdpool";
    * const aio = AioSource.create({ depth: 4, blockSize: 0 });
    * await aio.ready({ slots: 4 }); // at once: nothing in flight
    * await aio.close();
@@ -430,7 +404,7 @@ export abstract class IoSource {
    *
    * @example
    * ```ts
-   * import { AioSource } from "./mod.ts";
+   * import { AioSource } from "@efdpool/efdpool";
    * const aio = AioSource.create({ depth: 1, blockSize: 0 });
    * await aio.drain(); // at once: nothing in flight
    * await aio.close();
@@ -445,8 +419,9 @@ export abstract class IoSource {
       await this.#nextHandled(signal);
     }
     if (src && this.inFlight > 0) {
-      throw new SourceClosedError(
-        `drain: the pool stopped serving the source with ${this.inFlight} operations in flight`,
+      throw new ClosedError(
+        "pool",
+        `drain the source (${this.inFlight} operations in flight)`,
       );
     }
     // The pool may still be posting the last results to onResult.
@@ -464,25 +439,13 @@ export abstract class IoSource {
   }
 
   /**
-   * Attaches the source's eventfd to `pool`: each completion is reaped by
-   * exactly one worker, which calls the `handler` module's `handle(completion, ctx)`.
-   *
-   * @example
-   * ```ts
-   * import { AioSource, openForRead } from "./mod.ts";
-   * import { WorkerPool } from "../workers/pool.ts";
-   * const handler = "data:text/javascript,export const handle = (c) => c.data.length;";
-   * await using pool = new WorkerPool({ workers: 2 });
-   * const aio = AioSource.create({ depth: 8, blockSize: 4096 });
-   * aio.attach(pool, { handler, onResult: (n, { id }) => console.log(id, n) });
-   * using f = openForRead("/etc/hostname", { direct: false });
-   * aio.read(f, 0);
-   * await aio.close(); // drains: the read is handled first
-   * ```
+   * Called by `pool.attach(source, options)`: attaches the source's eventfd
+   * to `pool`, so each completion is reaped by exactly one worker, which
+   * calls the `handler` module's `handle(completion, ctx)`.
    */
-  attach(pool: PoolLike, options: AttachSourceOptions): PoolSource {
+  [attachTo](pool: WorkerPool, options: AttachSourceOptions): PoolSource {
     checkAttachArgs(pool, options);
-    if (this.#state !== "open") throw new SourceClosedError("attach");
+    if (this.#state !== "open") throw new ClosedError("source", "attach");
     if (this.#attached) {
       throw new TypeError(
         "the source is attached already; close it and make another",
@@ -496,7 +459,7 @@ export abstract class IoSource {
       userData: options.data,
       kernel: this.kernelData(),
     };
-    const worker = new URL("./handler.ts", import.meta.url);
+    const worker = new URL("./_handler.ts", import.meta.url);
     const name = options.name ?? this.backend;
     return this.#attached = attachEnveloped(pool, this.eventfd, worker, data, {
       ...options,
@@ -512,9 +475,10 @@ export abstract class IoSource {
    *
    * @example
    * ```ts
-   * import { AioSource } from "./mod.ts";
+   * import { AioSource } from "@efdpool/efdpool";
+   * import assert from "node:assert/strict";
    * const aio = AioSource.create({ depth: 2, blockSize: 0 });
-   * console.log(aio.stats().inFlight); // 0
+   * assert.equal(aio.stats().inFlight, 0);
    * await aio.close();
    * ```
    */
@@ -526,7 +490,7 @@ export abstract class IoSource {
       submitted: this.#submitted,
       handled: this.#submitted - this.inFlight,
       inFlight: this.inFlight,
-      ready: this.#state === "closed" ? 0 : this.kernelReady(),
+      completed: this.#state === "closed" ? 0 : this.kernelReady(),
       emptyUnits: empty,
       relays,
     };
@@ -544,7 +508,7 @@ export abstract class IoSource {
    *
    * @example
    * ```ts
-   * import { IoUringSource } from "./mod.ts";
+   * import { IoUringSource } from "@efdpool/efdpool";
    * const ring = IoUringSource.create({ depth: 2, blockSize: 0 });
    * await ring.close();
    * ```
@@ -589,7 +553,7 @@ export abstract class IoSource {
    *
    * @example
    * ```ts
-   * import { AioSource } from "./mod.ts";
+   * import { AioSource } from "@efdpool/efdpool";
    * {
    *   await using aio = AioSource.create({ depth: 2, blockSize: 0 });
    * } // closed here

@@ -12,24 +12,24 @@
  * @module
  */
 
+import { ClosedError } from "../errors.ts";
 import { EventFd } from "../ffi/eventfd.ts";
-import { ErrnoError } from "../ffi/errno.ts";
-import { libc } from "../ffi/libc.ts";
+import { ERRNO, ErrnoError } from "../ffi/errno.ts";
+import { libc } from "../ffi/_libc.ts";
 import {
   IoLimitError,
   IoUnavailableError,
-  SourceClosedError,
   UnsupportedFeatureError,
 } from "./errors.ts";
-import type { OpName, SlotOp } from "./slots.ts";
+import type { OpName, SlotOp } from "./_slots.ts";
 import { IoSource, type IoSourceOptions, type TagOptions } from "./source.ts";
 import { checkMs } from "../workers/validate.ts";
 import {
   checkOpName,
   checkSourceOptions,
   checkTagOptions,
-} from "./validate.ts";
-import { addressOf, sys, sysRaw } from "./sys.ts";
+} from "./_validate.ts";
+import { addressOf, sys, sysRaw } from "./_sys.ts";
 import {
   CqClaimer,
   IORING_FEAT_NODROP,
@@ -38,7 +38,7 @@ import {
   type RingLayout,
   SqWriter,
   unmapRings,
-} from "./uring_ring.ts";
+} from "./_uring_ring.ts";
 
 const IORING_OP_NOP = 0;
 const IORING_OP_POLL_ADD = 6;
@@ -48,13 +48,7 @@ const IORING_REGISTER_EVENTFD = 4;
 const IORING_REGISTER_PROBE = 8;
 const IORING_REGISTER_SYNC_CANCEL = 24;
 const IO_URING_OP_SUPPORTED = 1;
-const ENOSYS = 38;
-const EPERM = 1;
-const ENOMEM = 12;
-const EINVAL = 22;
-const EINTR = 4;
-const EAGAIN = 11;
-const EBUSY = 16;
+const { ENOSYS, EPERM, ENOMEM, EINVAL, EINTR, EAGAIN, EBUSY } = ERRNO;
 
 /** Which operations this source uses, and the kernel that brought each. */
 const OPS: Record<OpName, { code: number; since: string }> = {
@@ -84,13 +78,6 @@ function disabledSysctl(): number | null {
  * @param errno The errno io_uring_setup left.
  * @param entries The entries asked for.
  * @param disabled `kernel.io_uring_disabled` (null if unreadable).
- *
- * @example
- * ```ts
- * import { setupError } from "./uring.ts";
- * console.log(setupError(1, 64, 2).message);
- * // io_uring is unavailable: disabled system-wide (kernel.io_uring_disabled = 2)
- * ```
  */
 export function setupError(
   errno: number,
@@ -129,12 +116,11 @@ export function setupError(
  *
  * @example A timeout handled in a worker
  * ```ts
- * import { IoUringSource } from "./uring.ts";
- * import { WorkerPool } from "../workers/pool.ts";
+ * import { IoUringSource, WorkerPool } from "@efdpool/efdpool";
  * const handler = "data:text/javascript,export const handle = (c) => c.op;";
  * await using pool = new WorkerPool({ workers: 2 });
  * const ring = IoUringSource.create({ depth: 8, blockSize: 0 });
- * ring.attach(pool, { handler, onResult: (op) => console.log(op) }); // "timeout"
+ * pool.attach(ring, { handler, onResult: (op) => console.log(op) }); // "timeout"
  * ring.timeout(5);
  * await ring.close();
  * ```
@@ -174,9 +160,11 @@ export class IoUringSource extends IoSource {
    *
    * @example
    * ```ts
-   * import { IoUringSource } from "./uring.ts";
+   * import { IoUringSource } from "@efdpool/efdpool";
+   * import assert from "node:assert/strict";
    * await using ring = IoUringSource.create({ depth: 32 });
-   * console.log(ring.backend, ring.depth); // io_uring 32
+   * assert.equal(ring.backend, "io_uring");
+   * assert.equal(ring.depth, 32);
    * ```
    */
   static create(options: IoSourceOptions = {}): IoUringSource {
@@ -215,18 +203,21 @@ export class IoUringSource extends IoSource {
    * Whether this kernel supports `op` (from IORING_REGISTER_PROBE; kernels
    * before 5.6 have no probe, and only poll and nop are assumed). An `op`
    * other than "read", "poll", "timeout" or "nop" is a `TypeError` or
-   * `RangeError`; a closed source throws `SourceClosedError`.
+   * `RangeError`; a closed source throws `ClosedError`.
    *
    * @example
    * ```ts
-   * import { IoUringSource } from "./uring.ts";
+   * import { IoUringSource } from "@efdpool/efdpool";
+   * import assert from "node:assert/strict";
    * await using ring = IoUringSource.create({ depth: 2, blockSize: 0 });
-   * console.log(ring.supports("read")); // true on Linux 5.6+
+   * assert.equal(typeof ring.supports("read"), "boolean"); // true on Linux 5.6+
    * ```
    */
   supports(op: OpName): boolean {
     const name = checkOpName(op);
-    if (this.closed) throw new SourceClosedError(`check support for ${name}`);
+    if (this.closed) {
+      throw new ClosedError("source", `check support for ${name}`);
+    }
     return this.#supported.has(OPS[name].code);
   }
 
@@ -243,10 +234,11 @@ export class IoUringSource extends IoSource {
    *
    * @example
    * ```ts
-   * import { IoUringSource } from "./uring.ts";
+   * import { IoUringSource } from "@efdpool/efdpool";
+   * import assert from "node:assert/strict";
    * await using ring = IoUringSource.create({ depth: 2, blockSize: 0 });
    * const id = ring.timeout(60_000);
-   * console.log(ring.cancel(id)); // true
+   * assert.equal(ring.cancel(id), true);
    * ```
    */
   timeout(ms: number, options: TagOptions = {}): number {
@@ -267,9 +259,10 @@ export class IoUringSource extends IoSource {
    *
    * @example
    * ```ts
-   * import { IoUringSource } from "./uring.ts";
+   * import { IoUringSource } from "@efdpool/efdpool";
+   * import assert from "node:assert/strict";
    * await using ring = IoUringSource.create({ depth: 2, blockSize: 0 });
-   * console.log(ring.nop()); // 1
+   * assert.equal(ring.nop(), 1);
    * ```
    */
   nop(options: TagOptions = {}): number {

@@ -5,8 +5,10 @@
  * @module
  */
 
+import { EfdpoolError } from "../errors.ts";
+
 /** Base class: anything the JetStream source refuses or fails at. */
-export class JetStreamSourceError extends Error {
+export class JetStreamSourceError extends EfdpoolError {
   /**
    * Builds the error.
    *
@@ -18,7 +20,6 @@ export class JetStreamSourceError extends Error {
    */
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
-    this.name = new.target.name;
   }
 }
 
@@ -183,21 +184,5 @@ export class HandlerNotWrappedError extends JetStreamSourceError {
         String(got).slice(0, 60)
       }): export const handle = jetStreamHandler(fn) in the pool's handler module`,
     );
-  }
-}
-
-/** The source was closed (or failed) and takes no more calls. */
-export class JetStreamSourceClosedError extends JetStreamSourceError {
-  /**
-   * Builds the error.
-   *
-   * @example
-   * ```ts
-   * import { JetStreamSourceClosedError } from "@efdpool/efdpool/jetstream";
-   * console.log(new JetStreamSourceClosedError("attach").message);
-   * ```
-   */
-  constructor(what: string) {
-    super(`cannot ${what}: the JetStream source is closed`);
   }
 }

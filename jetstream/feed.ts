@@ -5,12 +5,11 @@
  * @module
  */
 
-import { PoolClosedError, QueueFullError } from "../mod.ts";
+import { ClosedError, FullError } from "../mod.ts";
 import type { Opened } from "./connect.ts";
 import { pack } from "./envelope.ts";
 import {
   ConsumerNotFoundError,
-  JetStreamSourceClosedError,
   JetStreamSourceError,
   MessageTooLargeError,
 } from "./errors.ts";
@@ -21,7 +20,8 @@ import { later } from "./timing.ts";
 import type { MessageInfo } from "./types.ts";
 
 /** The abort reason for what the pool still runs for us when close() gives up waiting. */
-export const CLOSING = new JetStreamSourceClosedError(
+export const CLOSING = new ClosedError(
+  "JetStream source",
   "finish a handler in time",
 );
 const NOT_FOUND = [10014, 10059]; // consumer, stream
@@ -152,14 +152,14 @@ export class Feed {
   #refused(key: number, info: MessageInfo, e: unknown, bytes: number): void {
     const held = this.#held, set = this.#set, host = this.#host;
     if (e === CLOSING) held.nak(key, 0);
-    else if (e instanceof PoolClosedError) {
+    else if (e instanceof ClosedError) {
       held.nak(key, 0);
       host.fault(
         new JetStreamSourceError(`the pool fed by ${host.name} was closed`, {
           cause: e,
         }),
       );
-    } else if (e instanceof QueueFullError) {
+    } else if (e instanceof FullError) {
       // Other run() callers filled the queue after ready(): not the message's fault.
       held.nak(key, set.nakDelay);
     } else if (e instanceof RangeError) {

@@ -3,7 +3,7 @@
  * queue (a durable pull consumer), each message handled by one worker of
  * one host, acked after its handler succeeds, redelivered if a host dies.
  *
- * Main thread: `JetStreamSource.connect(…)` then `source.attach(pool)`.
+ * Main thread: `JetStreamSource.connect(…)` then `pool.attach(source)`.
  * The pool's handler module: `export const handle = jetStreamHandler(fn)`.
  * Importing this module in a worker loads no NATS client: the client is
  * loaded by `connect()` only.
@@ -17,7 +17,7 @@
  * //   export const handle = jetStreamHandler((msg) => msg.string().length);
  * await using pool = new WorkerPool({ workers: 4, handler: new URL("./handler.ts", import.meta.url) });
  * await using source = await JetStreamSource.connect({ servers: "nats://127.0.0.1:4222", stream: "JOBS", consumer: "workers" });
- * await source.attach(pool);
+ * await pool.attach(source);
  * ```
  *
  * @module
@@ -36,7 +36,6 @@ export {
   ConsumerNotFoundError,
   HandlerNotWrappedError,
   JetStreamConnectError,
-  JetStreamSourceClosedError,
   JetStreamSourceError,
   MessageTooLargeError,
   NotPullConsumerError,

@@ -6,14 +6,14 @@
  * @module
  */
 
-import { TaskFailedError } from "../mod.ts";
+import { ClosedError, TaskFailedError } from "../mod.ts";
+import { type Attachable, attachTo } from "../workers/attachable.ts";
 import { open, type Opened } from "./connect.ts";
 import { probe, PROBE_ANSWER } from "./envelope.ts";
 import { CLOSING, Feed } from "./feed.ts";
 import {
   HandlerNotWrappedError,
   JetStreamConnectError,
-  JetStreamSourceClosedError,
   JetStreamSourceError,
 } from "./errors.ts";
 import { Held } from "./held.ts";
@@ -51,12 +51,13 @@ const PROBE_TIMEOUT = 30_000;
  *   stream: "JOBS",
  *   consumer: "workers",
  * });
- * await source.attach(pool, { nakDelay: 5000, onResult: (r, m) => console.log(m.seq, r) });
+ * await pool.attach(source, { nakDelay: 5000, onResult: (r, m) => console.log(m.seq, r) });
  * Deno.addSignalListener("SIGTERM", () => source.close());
  * await source.stopped;
  * ```
  */
-export class JetStreamSource extends EventTarget {
+export class JetStreamSource extends EventTarget
+  implements Attachable<JetStreamAttachOptions, Promise<JetStreamSource>> {
   /** The name in stats (default `stream/consumer`). */
   readonly name: string;
   /** The stream consumed. */
@@ -114,26 +115,23 @@ export class JetStreamSource extends EventTarget {
   }
 
   /**
-   * Starts feeding `pool`. First runs one probe task to check that the
+   * Called by `pool.attach(source, options)`: starts feeding `pool`. First runs one probe task to check that the
    * pool's handler is wrapped with `jetStreamHandler` (else
    * `HandlerNotWrappedError`), then pulls in batches of what is free of
    * `maxInFlight`. A source feeds one pool.
-   *
-   * @example
-   * ```ts ignore
-   * await source.attach(pool, { maxInFlight: 256, nakDelay: 2000 });
-   * ```
    */
-  async attach(
+  async [attachTo](
     pool: PoolLike,
     options: JetStreamAttachOptions = {},
-  ): Promise<this> {
+  ): Promise<JetStreamSource> {
     if (this.#state === "attached") {
       throw new JetStreamSourceError(
         `source ${this.name} is already attached to a pool`,
       );
     }
-    if (this.#state !== "open") throw new JetStreamSourceClosedError("attach");
+    if (this.#state !== "open") {
+      throw new ClosedError("JetStream source", "attach");
+    }
     const set = settings(pool, options, this.#o.info.config);
     this.#state = "attached";
     try {
@@ -151,7 +149,7 @@ export class JetStreamSource extends EventTarget {
       );
     }
     if (this.#state !== "attached") {
-      throw new JetStreamSourceClosedError("attach");
+      throw new ClosedError("JetStream source", "attach");
     }
     this.#set = set;
     this.#listed = pool.addStatsSource?.(() => this.#asSourceStats());

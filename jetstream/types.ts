@@ -49,7 +49,7 @@ export interface PoolLike {
   addStatsSource?(read: () => SourceStats): Disposable;
 }
 
-/** Options for {@linkcode JetStreamSource.attach}. */
+/** Options for `pool.attach(source, options)` with a {@linkcode JetStreamSource}. */
 export interface JetStreamAttachOptions {
   /**
    * Most messages pulled and not yet acked or nak'ed (default

@@ -8,10 +8,12 @@
  * @module
  */
 
-import { ErrnoError, lastErrno } from "../ffi/errno.ts";
-import { EventFd, EventFdClosedError } from "../ffi/eventfd.ts";
-import { libc } from "../ffi/libc.ts";
-import { checkFd, checkInt, checkOptions, show } from "../ffi/validate.ts";
+import { O_CLOEXEC, O_RDWR } from "../ffi/constants.ts";
+import { ERRNO, ErrnoError, lastErrno } from "../ffi/errno.ts";
+import { ClosedError } from "../errors.ts";
+import { EventFd } from "../ffi/eventfd.ts";
+import { libc } from "../ffi/_libc.ts";
+import { checkFd, checkInt, checkOptions, show } from "../ffi/_validate.ts";
 import {
   EFD_NOTIFY_DEVICE,
   EFD_NOTIFY_IOCTL,
@@ -25,16 +27,7 @@ import {
   NotAttachedError,
 } from "./errors.ts";
 
-const O_RDWR = 2;
-const O_CLOEXEC = 0o2000000;
-const EPERM = 1;
-const ENOENT = 2;
-const EINTR = 4;
-const ENXIO = 6;
-const EBADF = 9;
-const EACCES = 13;
-const ENODEV = 19;
-const ENOTCONN = 107;
+const { EPERM, ENOENT, EINTR, ENXIO, EACCES, ENODEV, ENOTCONN } = ERRNO;
 
 /** Options for {@linkcode EfdNotifyChannel.open}. */
 export interface EfdNotifyOpenOptions {
@@ -73,8 +66,7 @@ export interface EfdNotifyStats {
  *
  * @example Firing a burst into a semaphore eventfd
  * ```ts ignore
- * import { EventFd } from "../ffi/eventfd.ts";
- * import { EfdNotifyChannel } from "./client.ts";
+ * import { EfdNotifyChannel, EventFd } from "@efdpool/efdpool";
  * using efd = EventFd.create({ semaphore: true });
  * using ch = EfdNotifyChannel.open();
  * ch.attach(efd);
@@ -99,7 +91,7 @@ export class EfdNotifyChannel implements Disposable {
    *
    * @example
    * ```ts ignore
-   * import { EfdNotifyChannel } from "./client.ts";
+   * import { EfdNotifyChannel } from "@efdpool/efdpool";
    * using ch = EfdNotifyChannel.open();
    * console.log(ch.stats().attached); // false
    * ```
@@ -142,9 +134,7 @@ export class EfdNotifyChannel implements Disposable {
   }
 
   #ioctl(request: number, name: string, arg?: Uint8Array): void {
-    if (this.#fd < 0) {
-      throw new ErrnoError("ioctl", EBADF, `${name}: channel closed`);
-    }
+    if (this.#fd < 0) throw new ClosedError("channel", name);
     const ret = arg
       ? libc().ioctl(this.#fd, BigInt(request), arg)
       : libc().ioctlInt(this.#fd, BigInt(request), 0n);
@@ -163,8 +153,7 @@ export class EfdNotifyChannel implements Disposable {
    *
    * @example
    * ```ts ignore
-   * import { EventFd } from "../ffi/eventfd.ts";
-   * import { EfdNotifyChannel } from "./client.ts";
+   * import { EfdNotifyChannel, EventFd } from "@efdpool/efdpool";
    * using efd = EventFd.create({ semaphore: true });
    * using ch = EfdNotifyChannel.open();
    * ch.attach(efd);
@@ -172,7 +161,7 @@ export class EfdNotifyChannel implements Disposable {
    */
   attach(eventfd: EventFd | number): void {
     if (eventfd instanceof EventFd && eventfd.closed) {
-      throw new EventFdClosedError("attach");
+      throw new ClosedError("eventfd", "attach");
     }
     const fd = eventfd instanceof EventFd
       ? eventfd.fd
@@ -192,8 +181,7 @@ export class EfdNotifyChannel implements Disposable {
    *
    * @example
    * ```ts ignore
-   * import { EventFd } from "../ffi/eventfd.ts";
-   * import { EfdNotifyChannel } from "./client.ts";
+   * import { EfdNotifyChannel, EventFd } from "@efdpool/efdpool";
    * using efd = EventFd.create();
    * using ch = EfdNotifyChannel.open();
    * ch.attach(efd);
@@ -210,8 +198,7 @@ export class EfdNotifyChannel implements Disposable {
    *
    * @example
    * ```ts ignore
-   * import { EventFd } from "../ffi/eventfd.ts";
-   * import { EfdNotifyChannel } from "./client.ts";
+   * import { EfdNotifyChannel, EventFd } from "@efdpool/efdpool";
    * using efd = EventFd.create({ semaphore: true });
    * using ch = EfdNotifyChannel.open();
    * ch.attach(efd);
@@ -235,8 +222,7 @@ export class EfdNotifyChannel implements Disposable {
    *
    * @example
    * ```ts ignore
-   * import { EventFd } from "../ffi/eventfd.ts";
-   * import { EfdNotifyChannel } from "./client.ts";
+   * import { EfdNotifyChannel, EventFd } from "@efdpool/efdpool";
    * using efd = EventFd.create({ semaphore: true });
    * using ch = EfdNotifyChannel.open();
    * ch.attach(efd);
@@ -274,7 +260,7 @@ export class EfdNotifyChannel implements Disposable {
    *
    * @example
    * ```ts ignore
-   * import { EfdNotifyChannel } from "./client.ts";
+   * import { EfdNotifyChannel } from "@efdpool/efdpool";
    * using ch = EfdNotifyChannel.open();
    * ch.stop();
    * console.log(ch.stats().pending); // 0
@@ -289,7 +275,7 @@ export class EfdNotifyChannel implements Disposable {
    *
    * @example
    * ```ts ignore
-   * import { EfdNotifyChannel } from "./client.ts";
+   * import { EfdNotifyChannel } from "@efdpool/efdpool";
    * using ch = EfdNotifyChannel.open();
    * const { attached, fired, pending } = ch.stats();
    * console.log(attached, fired, pending); // false 0 0
@@ -319,7 +305,7 @@ export class EfdNotifyChannel implements Disposable {
    *
    * @example
    * ```ts ignore
-   * import { EfdNotifyChannel } from "./client.ts";
+   * import { EfdNotifyChannel } from "@efdpool/efdpool";
    * const ch = EfdNotifyChannel.open();
    * ch.close();
    * console.log(ch.closed); // true
@@ -336,7 +322,7 @@ export class EfdNotifyChannel implements Disposable {
    *
    * @example
    * ```ts ignore
-   * import { EfdNotifyChannel } from "./client.ts";
+   * import { EfdNotifyChannel } from "@efdpool/efdpool";
    * {
    *   using ch = EfdNotifyChannel.open();
    * } // closed here

@@ -12,8 +12,9 @@
  *
  * @example
  * ```ts
- * import { EFD_NOTIFY_DEVICE } from "./constants.ts";
- * console.log(EFD_NOTIFY_DEVICE); // "/dev/efd_notify"
+ * import { EFD_NOTIFY_DEVICE } from "@efdpool/efdpool/kernel";
+ * import assert from "node:assert/strict";
+ * assert.equal(EFD_NOTIFY_DEVICE, "/dev/efd_notify");
  * ```
  */
 export const EFD_NOTIFY_DEVICE = "/dev/efd_notify";
@@ -34,7 +35,7 @@ function ioc(dir: number, nr: number, size: number): number {
  *
  * @example
  * ```ts
- * import { EFD_NOTIFY_SIZES } from "./constants.ts";
+ * import { EFD_NOTIFY_SIZES } from "@efdpool/efdpool/kernel";
  * const stats = new Uint8Array(EFD_NOTIFY_SIZES.stats); // 24 bytes
  * console.log(stats.length);
  * ```
@@ -55,8 +56,9 @@ export const EFD_NOTIFY_SIZES: {
  *
  * @example
  * ```ts
- * import { EFD_NOTIFY_IOCTL } from "./constants.ts";
- * console.log(EFD_NOTIFY_IOCTL.ATTACH.toString(16)); // "4008da01"
+ * import { EFD_NOTIFY_IOCTL } from "@efdpool/efdpool/kernel";
+ * import assert from "node:assert/strict";
+ * assert.equal(EFD_NOTIFY_IOCTL.ATTACH.toString(16), "4008da01");
  * ```
  */
 export const EFD_NOTIFY_IOCTL: {
@@ -86,9 +88,10 @@ export const EFD_NOTIFY_IOCTL: {
  *
  * @example
  * ```ts
- * import { EFD_NOTIFY_LIMITS } from "./constants.ts";
+ * import { EFD_NOTIFY_LIMITS } from "@efdpool/efdpool/kernel";
+ * import assert from "node:assert/strict";
  * const count = Math.min(5e9, EFD_NOTIFY_LIMITS.maxCount);
- * console.log(count); // 1000000000
+ * assert.equal(count, 1000000000);
  * ```
  */
 export const EFD_NOTIFY_LIMITS: {
@@ -112,9 +115,10 @@ export const EFD_NOTIFY_LIMITS: {
  *
  * @example
  * ```ts
- * import { EFD_NOTIFY_STATE } from "./constants.ts";
+ * import { EFD_NOTIFY_STATE } from "@efdpool/efdpool/kernel";
+ * import assert from "node:assert/strict";
  * const state = 0x3;
- * console.log((state & EFD_NOTIFY_STATE.BURST) !== 0); // true
+ * assert.equal((state & EFD_NOTIFY_STATE.BURST) !== 0, true);
  * ```
  */
 export const EFD_NOTIFY_STATE: {

@@ -4,6 +4,7 @@
  * @module
  */
 
+import { EfdpoolError } from "../errors.ts";
 import { ErrnoError } from "../ffi/errno.ts";
 
 /**
@@ -12,8 +13,7 @@ import { ErrnoError } from "../ffi/errno.ts";
  *
  * @example
  * ```ts
- * import { EfdNotifyChannel } from "./client.ts";
- * import { ModuleNotLoadedError } from "./errors.ts";
+ * import { EfdNotifyChannel, ModuleNotLoadedError } from "@efdpool/efdpool";
  * try {
  *   EfdNotifyChannel.open().close();
  * } catch (e) {
@@ -21,7 +21,7 @@ import { ErrnoError } from "../ffi/errno.ts";
  * }
  * ```
  */
-export class ModuleNotLoadedError extends Error {
+export class ModuleNotLoadedError extends EfdpoolError {
   /** The device path that was tried. */
   readonly path: string;
 
@@ -33,7 +33,7 @@ export class ModuleNotLoadedError extends Error {
    *
    * @example
    * ```ts
-   * import { ModuleNotLoadedError } from "./errors.ts";
+   * import { ModuleNotLoadedError } from "@efdpool/efdpool";
    * console.log(new ModuleNotLoadedError("/dev/efd_notify").path);
    * ```
    */
@@ -47,7 +47,6 @@ export class ModuleNotLoadedError extends Error {
         "users open it); see kernel/README.md",
       options,
     );
-    this.name = "ModuleNotLoadedError";
     this.path = path;
   }
 }
@@ -57,8 +56,7 @@ export class ModuleNotLoadedError extends Error {
  *
  * @example
  * ```ts
- * import { EfdNotifyChannel } from "./client.ts";
- * import { DevicePermissionError } from "./errors.ts";
+ * import { DevicePermissionError, EfdNotifyChannel } from "@efdpool/efdpool";
  * try {
  *   EfdNotifyChannel.open().close();
  * } catch (e) {
@@ -66,7 +64,7 @@ export class ModuleNotLoadedError extends Error {
  * }
  * ```
  */
-export class DevicePermissionError extends Error {
+export class DevicePermissionError extends EfdpoolError {
   /** The device path that was tried. */
   readonly path: string;
   /** The node's permission bits, when they could be read. */
@@ -81,7 +79,7 @@ export class DevicePermissionError extends Error {
    *
    * @example
    * ```ts
-   * import { DevicePermissionError } from "./errors.ts";
+   * import { DevicePermissionError } from "@efdpool/efdpool";
    * console.log(new DevicePermissionError("/dev/efd_notify", 0o600).message);
    * ```
    */
@@ -93,7 +91,6 @@ export class DevicePermissionError extends Error {
         `group the node ("chgrp GROUP ${path}"), or mode=0666 for everyone`,
       options,
     );
-    this.name = "DevicePermissionError";
     this.path = path;
     this.mode = mode;
   }
@@ -103,15 +100,15 @@ export class DevicePermissionError extends Error {
  * The channel has no eventfd attached (ENOTCONN): attach one first, or it was
  * detached because its eventfd was closed.
  *
- * @example
- * ```ts
- * import { EfdNotifyChannel } from "./client.ts";
- * import { NotAttachedError } from "./errors.ts";
+ * @example Needs the efd_notify module loaded
+ * ```ts ignore
+ * import { EfdNotifyChannel, NotAttachedError } from "@efdpool/efdpool";
+ * import assert from "node:assert/strict";
  * using ch = EfdNotifyChannel.open();
  * try {
  *   ch.fire(1);
  * } catch (e) {
- *   console.log(e instanceof NotAttachedError); // true
+ *   assert.equal(e instanceof NotAttachedError, true);
  * }
  * ```
  */
@@ -123,12 +120,12 @@ export class NotAttachedError extends ErrnoError {
    *
    * @example
    * ```ts
-   * import { NotAttachedError } from "./errors.ts";
-   * console.log(new NotAttachedError("EFD_NOTIFY_IOC_FIRE").errno); // 107
+   * import { NotAttachedError } from "@efdpool/efdpool";
+   * import assert from "node:assert/strict";
+   * assert.equal(new NotAttachedError("EFD_NOTIFY_IOC_FIRE").errno, 107);
    * ```
    */
   constructor(request: string) {
     super("ioctl", 107, `${request}: no eventfd attached`);
-    this.name = "NotAttachedError";
   }
 }

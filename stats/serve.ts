@@ -8,6 +8,7 @@
  * @module
  */
 
+import { EfdpoolError } from "../errors.ts";
 import type { PoolStats } from "../workers/types.ts";
 
 /** What the endpoint sends: who, when, and the pool's stats. */
@@ -45,7 +46,7 @@ export interface StatsSource {
 }
 
 /** The endpoint could not start (the socket path is taken or not writable). */
-export class StatsServeError extends Error {
+export class StatsServeError extends EfdpoolError {
   /**
    * Builds the error.
    *
@@ -60,7 +61,6 @@ export class StatsServeError extends Error {
    */
   constructor(path: string, why: string, options?: ErrorOptions) {
     super(`cannot serve pool stats on ${path}: ${why}`, options);
-    this.name = "StatsServeError";
   }
 }
 
@@ -76,7 +76,8 @@ function envVar(name: string): string | undefined {
  * @example
  * ```ts
  * import { statsSocketDirs } from "@efdpool/efdpool";
- * console.log(statsSocketDirs().at(-1)); // /tmp
+ * import assert from "node:assert/strict";
+ * assert.equal(statsSocketDirs().at(-1), "/tmp");
  * ```
  */
 export function statsSocketDirs(): string[] {
@@ -91,7 +92,8 @@ export function statsSocketDirs(): string[] {
  * @example
  * ```ts
  * import { statsSocketPath } from "@efdpool/efdpool";
- * console.log(statsSocketPath(1234).endsWith("/efdpool-1234.sock")); // true
+ * import assert from "node:assert/strict";
+ * assert.equal(statsSocketPath(1234).endsWith("/efdpool-1234.sock"), true);
  * ```
  */
 export function statsSocketPath(pid = Deno.pid): string {
@@ -110,7 +112,8 @@ export function statsSocketPath(pid = Deno.pid): string {
  * @example
  * ```ts
  * import { statsWanted } from "@efdpool/efdpool";
- * console.log(typeof statsWanted()); // boolean
+ * import assert from "node:assert/strict";
+ * assert.equal(typeof statsWanted(), "boolean");
  * ```
  */
 export function statsWanted(): boolean {
@@ -233,7 +236,7 @@ export function serveStats(
 }
 
 /** No stats endpoint answers for a process. */
-export class StatsUnavailableError extends Error {
+export class StatsUnavailableError extends EfdpoolError {
   /** The process asked about. */
   readonly pid: number;
 
@@ -246,7 +249,8 @@ export class StatsUnavailableError extends Error {
    * @example
    * ```ts
    * import { StatsUnavailableError } from "@efdpool/efdpool";
-   * console.log(new StatsUnavailableError(1, ["/tmp/efdpool-1.sock"]).pid); // 1
+   * import assert from "node:assert/strict";
+   * assert.equal(new StatsUnavailableError(1, ["/tmp/efdpool-1.sock"]).pid, 1);
    * ```
    */
   constructor(pid: number, looked: string[]) {
@@ -255,7 +259,6 @@ export class StatsUnavailableError extends Error {
         looked.join(" and ")
       }): is it running, with EFDPOOL_STATS=1 or serveStats(pool)?`,
     );
-    this.name = "StatsUnavailableError";
     this.pid = pid;
   }
 }

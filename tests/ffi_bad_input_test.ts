@@ -1,14 +1,14 @@
 // Bad input gets a clear, typed error and loses nothing.
 import assert from "node:assert/strict";
 import {
+  ClosedError,
   Epoll,
   ErrnoError,
   EventFd,
   EVENTFD_MAX,
-  EventFdClosedError,
   NotAnEventFdError,
 } from "../mod.ts";
-import { libc } from "../ffi/libc.ts";
+import { libc } from "../ffi/_libc.ts";
 import { runFixture } from "./fixtures/ffi_spawn.ts";
 
 const isErrno = (code: string, syscall?: string) => (e: unknown) =>
@@ -77,12 +77,12 @@ Deno.test("bad input: initval outside 0..2^32-1 is a RangeError", () => {
   }
 });
 
-Deno.test("bad input: every operation on a closed EventFd is EventFdClosedError (EBADF)", async () => {
+Deno.test("bad input: every operation on a closed EventFd is ClosedError naming the operation", async () => {
   const efd = EventFd.create({ semaphore: true });
   efd.close();
   const closedError = (op: string) => (e: unknown) =>
-    e instanceof EventFdClosedError && e instanceof ErrnoError &&
-    e.code === "EBADF" && e.errno === 9 && e.syscall === op;
+    e instanceof ClosedError && e.resource === "eventfd" &&
+    e.operation === op;
   assert.throws(() => efd.write(1), closedError("write"));
   assert.throws(() => efd.read(), closedError("read"));
   assert.throws(() => efd.tryRead(), closedError("read"));
@@ -90,15 +90,15 @@ Deno.test("bad input: every operation on a closed EventFd is EventFdClosedError 
   assert.equal(efd.fd, -1);
 });
 
-Deno.test("bad input: double close throws, [Symbol.dispose] after close does not", () => {
+Deno.test("bad input: a second close() and [Symbol.dispose] after close do nothing", () => {
   const efd = EventFd.create();
   efd.close();
-  assert.throws(() => efd.close(), EventFdClosedError);
+  efd.close();
   efd[Symbol.dispose]();
 
   const ep = Epoll.create();
   ep.close();
-  assert.throws(() => ep.close(), isErrno("EBADF", "close"));
+  ep.close();
   ep[Symbol.dispose]();
 });
 

@@ -1,6 +1,7 @@
 // poll/pollAsync and Epoll: readiness is reported, never consumed.
 import assert from "node:assert/strict";
 import {
+  ClosedError,
   Epoll,
   EPOLLET,
   EPOLLEXCLUSIVE,
@@ -129,8 +130,8 @@ Deno.test("epoll: misuse is reported by errno or RangeError", () => {
   }
   const closed = Epoll.create();
   closed.close();
-  assert.throws(() => closed.add(efd.fd, EPOLLIN), isErrno("EBADF"));
-  assert.throws(() => closed.wait(0), isErrno("EBADF"));
+  assert.throws(() => closed.add(efd.fd, EPOLLIN), ClosedError);
+  assert.throws(() => closed.wait(0), ClosedError);
 });
 
 Deno.test("epoll: EPOLLEXCLUSIVE is accepted, and like the kernel refuses modify", () => {

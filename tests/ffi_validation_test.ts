@@ -8,12 +8,12 @@ import {
   EPOLLET,
   EPOLLIN,
   type ErrnoError,
-  errnoName,
   EventFd,
   poll,
   pollAsync,
   POLLIN,
 } from "../mod.ts";
+import { errnoName } from "../ffi/mod.ts";
 import { deadline, waitUntil } from "./_deadline.ts";
 
 /** The fd numbers this process has open. */

@@ -18,7 +18,7 @@ import {
 } from "../cli/libz.ts";
 import { gzipParallel } from "../cli/gzip.ts";
 import { WINDOW } from "../cli/gzip_worker.ts";
-import { type BlockNotifier, ModuleSource } from "../cli/module_source.ts";
+import { type BlockNotifier, EfdNotifySource } from "../mod.ts";
 import { generateLog } from "../cli/sample.ts";
 import type { EventFd } from "../ffi/eventfd.ts";
 import { AioSource, IoUringSource, WorkerPool } from "../mod.ts";
@@ -69,7 +69,7 @@ const SOURCES = {
   io_uring: () => IoUringSource.create({ depth: 4, blockSize: BLOCK + WINDOW }),
   aio: () => AioSource.create({ depth: 4, blockSize: BLOCK + WINDOW }),
   "module slots": () =>
-    ModuleSource.create(
+    EfdNotifySource.create(
       { depth: 3, blockSize: BLOCK + WINDOW },
       new UserNotifier(),
     ),

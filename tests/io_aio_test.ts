@@ -1,13 +1,10 @@
 import assert from "node:assert/strict";
+import { ClosedError, FullError } from "../errors.ts";
 import { EventFd } from "../ffi/eventfd.ts";
 import { POLLIN } from "../ffi/constants.ts";
 import { AioSource } from "../io/aio.ts";
 import type { Completion } from "../io/completion.ts";
-import {
-  IoLimitError,
-  SourceClosedError,
-  SourceFullError,
-} from "../io/errors.ts";
+import { IoLimitError } from "../io/errors.ts";
 import { openForRead } from "../io/file.ts";
 import { WorkerPool } from "../workers/pool.ts";
 import { blocksFile, readAllExactlyOnce } from "./io_fixtures.ts";
@@ -46,7 +43,7 @@ Deno.test("aio: polls complete with the ready events; a failed read reaches the 
   const aio = AioSource.create({ depth: 16, blockSize: BLOCK });
   const got: { id: number; op: string; res: number; code: string | null }[] =
     [];
-  aio.attach(pool, {
+  pool.attach(aio, {
     handler: ECHO,
     onResult: (v) => got.push(v as typeof got[0]),
   });
@@ -79,7 +76,7 @@ Deno.test("aio: cancel — a poll completes once as ECANCELED, a read is not can
   await using pool = new WorkerPool({ workers: 4 });
   const aio = AioSource.create({ depth: 16, blockSize: BLOCK });
   const got: Completion[] = [];
-  aio.attach(pool, {
+  pool.attach(aio, {
     handler: ECHO,
     onResult: (v) => got.push(v as Completion),
   });
@@ -102,7 +99,7 @@ Deno.test("aio: close with 20 polls pending cancels them: each handled once, not
   await using pool = new WorkerPool({ workers: 4 });
   const aio = AioSource.create({ depth: 32, blockSize: 0 });
   const ids: number[] = [];
-  aio.attach(pool, {
+  pool.attach(aio, {
     handler: ECHO,
     onResult: (v) => ids.push((v as Completion).id),
   });
@@ -111,17 +108,17 @@ Deno.test("aio: close with 20 polls pending cancels them: each handled once, not
   await aio.close();
   efds.forEach((e) => e.close());
   assert.deepEqual(ids.sort((a, b) => a - b), submitted);
-  assert.throws(() => aio.poll(0, POLLIN), SourceClosedError);
+  assert.throws(() => aio.poll(0, POLLIN), ClosedError);
 });
 
-Deno.test("aio: a full source throws SourceFullError; ready() waits for a slot", async () => {
+Deno.test("aio: a full source throws FullError; ready() waits for a slot", async () => {
   await using pool = new WorkerPool({ workers: 2 });
   const aio = AioSource.create({ depth: 2, blockSize: 0 });
-  aio.attach(pool, { handler: ECHO });
+  pool.attach(aio, { handler: ECHO });
   using a = EventFd.create();
   aio.poll(a.fd, POLLIN);
   aio.poll(a.fd, POLLIN);
-  assert.throws(() => aio.poll(a.fd, POLLIN), SourceFullError);
+  assert.throws(() => aio.poll(a.fd, POLLIN), FullError);
   a.write(1);
   await aio.ready();
   aio.poll(a.fd, POLLIN); // a slot is free again
@@ -165,13 +162,13 @@ Deno.test("aio: close({ signal }) gives up waiting, still detaches and frees eve
   const aio = AioSource.create({ depth: 4, blockSize: BLOCK });
   const slow =
     "data:text/javascript,export const handle = () => new Promise((r) => setTimeout(r, 300));";
-  aio.attach(pool, { handler: slow });
+  pool.attach(aio, { handler: slow });
   using file = openForRead(path, { direct: false });
   aio.read(file, 0);
   aio.read(file, BLOCK);
   await assert.rejects(aio.close({ signal: AbortSignal.timeout(50) }), {
     name: "TimeoutError",
   });
-  assert.throws(() => aio.read(file, 0), SourceClosedError);
-  assert.equal(aio.stats().ready, 0);
+  assert.throws(() => aio.read(file, 0), ClosedError);
+  assert.equal(aio.stats().completed, 0);
 });

@@ -58,14 +58,14 @@ export async function readAllExactlyOnce(
   const perWorker = new Set<number>();
   let dups = 0;
   await using pool = new WorkerPool({ workers });
-  source.attach(pool, {
+  pool.attach(source, {
     handler: CRC_HANDLER,
-    onResult(v, { tag, notification }) {
+    onResult(v, { tag, worker }) {
       const r = v as BlockResult;
       assert.ok(!("error" in r), `block ${tag}: ${"error" in r && r.error}`);
       if (seen.has(tag)) dups++;
       seen.set(tag, r.crc);
-      perWorker.add(notification.worker);
+      perWorker.add(worker);
     },
   });
   using file = openForRead(path, { direct });

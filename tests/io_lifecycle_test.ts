@@ -6,11 +6,12 @@ import assert from "node:assert/strict";
 import { POLLIN } from "../ffi/constants.ts";
 import { EventFd } from "../ffi/eventfd.ts";
 import { AioSource } from "../io/aio.ts";
-import { SourceClosedError } from "../io/errors.ts";
+import { ClosedError } from "../errors.ts";
 import { openForRead } from "../io/file.ts";
 import type { IoSource } from "../io/source.ts";
 import { IoUringSource } from "../io/uring.ts";
 import { WorkerPool } from "../workers/pool.ts";
+import { attachTo } from "../workers/attachable.ts";
 import { deadline } from "./_deadline.ts";
 import { blocksFile } from "./io_fixtures.ts";
 
@@ -35,13 +36,13 @@ for (const [name, make] of backends) {
     const flag = new SharedArrayBuffer(4);
     const seen = new Map<number, number>();
     let redelivered = 0;
-    src.attach(pool, {
+    pool.attach(src, {
       handler: DIES_ONCE,
       data: { dieAt: 123, flag },
       onResult(v, info) {
         const { tag } = v as { tag: number };
         seen.set(tag, (seen.get(tag) ?? 0) + 1);
-        if (info.notification.redelivered) redelivered++;
+        if (info.redelivered) redelivered++;
       },
     });
     using f = openForRead(path, { direct: false });
@@ -62,7 +63,7 @@ for (const [name, make] of backends) {
     await using pool = new WorkerPool({ workers: 2 });
     const src = make();
     let handled = 0;
-    src.attach(pool, { handler: ECHO, onResult: () => handled++ });
+    pool.attach(src, { handler: ECHO, onResult: () => handled++ });
     using f = openForRead(path, { direct: false });
     for (let b = 0; b < 20; b++) src.read(f, b * BLOCK, { tag: b });
     const a = src.close();
@@ -76,13 +77,13 @@ for (const [name, make] of backends) {
   Deno.test(`${name}: a source whose pool was destroyed stops waiting in close()`, async () => {
     const pool = new WorkerPool({ workers: 1 });
     const src = make();
-    src.attach(pool, { handler: ECHO });
+    pool.attach(src, { handler: ECHO });
     using efd = EventFd.create();
     src.poll(efd.fd, POLLIN); // never ready
     await deadline(pool.destroy(), S, "destroy");
     const e = await deadline(src.close().catch((e) => e), S, "close");
     // The poll was cancelled, but no worker is left to handle its completion.
-    assert.ok(e instanceof SourceClosedError, String(e));
+    assert.ok(e instanceof ClosedError, String(e));
   });
 
   Deno.test(`${name}: bad arguments fail before the kernel, naming the argument`, async () => {
@@ -101,10 +102,14 @@ for (const [name, make] of backends) {
       [() => src.poll(Infinity, POLLIN), RangeError, /fd/],
       [() => src.poll(0, 1.5), RangeError, /events/],
       [() => src.cancel("1" as never), TypeError, /id/],
-      [() => src.attach(pool, {} as never), TypeError, /options\.handler/],
-      [() => src.attach({} as never, { handler: ECHO }), TypeError, /^pool /],
+      [() => pool.attach(src, {} as never), TypeError, /options\.handler/],
       [
-        () => src.attach(pool, { handler: ECHO, onResult: 1 as never }),
+        () => src[attachTo]({} as never, { handler: ECHO }),
+        TypeError,
+        /^pool /,
+      ],
+      [
+        () => pool.attach(src, { handler: ECHO, onResult: 1 as never }),
         TypeError,
         /options\.onResult/,
       ],
@@ -142,7 +147,7 @@ for (const [name, make] of backends) {
     assert.equal(src.stats().submitted, 0, "nothing reached the kernel");
     await deadline(src.close(), S, "close");
     if (src instanceof IoUringSource) {
-      assert.throws(() => src.supports("nop"), SourceClosedError);
+      assert.throws(() => src.supports("nop"), ClosedError);
     }
   });
 }

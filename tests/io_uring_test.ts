@@ -1,12 +1,9 @@
 import assert from "node:assert/strict";
+import { FullError } from "../errors.ts";
 import { EventFd } from "../ffi/eventfd.ts";
 import { POLLIN } from "../ffi/constants.ts";
 import type { Completion } from "../io/completion.ts";
-import {
-  IoLimitError,
-  IoUnavailableError,
-  SourceFullError,
-} from "../io/errors.ts";
+import { IoLimitError, IoUnavailableError } from "../io/errors.ts";
 import { IoUringSource, setupError } from "../io/uring.ts";
 import { WorkerPool } from "../workers/pool.ts";
 import { blocksFile, readAllExactlyOnce } from "./io_fixtures.ts";
@@ -49,7 +46,7 @@ Deno.test("io_uring: the eventfd counts batches, not CQEs — measured on this k
     await new Promise((r) => setTimeout(r, 20));
     let units = 0;
     while (ring.eventfd.tryRead() !== null) units++;
-    const cqes = ring.stats().ready;
+    const cqes = ring.stats().completed;
     await ring.close();
     assert.equal(cqes, n, "every nop posted its CQE");
     assert.ok(units >= 1 && units <= cqes, `${units} units for ${cqes} CQEs`);
@@ -64,7 +61,7 @@ Deno.test("io_uring: timeouts fire once each; polls report events; a bad fd is a
   await using pool = new WorkerPool({ workers: 4 });
   const ring = IoUringSource.create({ depth: 128, blockSize: BLOCK });
   const got: Echo[] = [];
-  ring.attach(pool, { handler: ECHO, onResult: (v) => got.push(v as Echo) });
+  pool.attach(ring, { handler: ECHO, onResult: (v) => got.push(v as Echo) });
   for (let i = 0; i < 100; i++) ring.timeout(i % 20, { tag: i });
   const efds = Array.from({ length: 8 }, () => EventFd.create());
   const polls = efds.map((e, i) => ring.poll(e.fd, POLLIN, { tag: 1000 + i }));
@@ -96,7 +93,7 @@ Deno.test("io_uring: cancel — a timeout completes once as ECANCELED; a finishe
   await using pool = new WorkerPool({ workers: 4 });
   const ring = IoUringSource.create({ depth: 16, blockSize: 0 });
   const got: Echo[] = [];
-  ring.attach(pool, { handler: ECHO, onResult: (v) => got.push(v as Echo) });
+  pool.attach(ring, { handler: ECHO, onResult: (v) => got.push(v as Echo) });
   const long = ring.timeout(60_000);
   const nop = ring.nop();
   assert.equal(ring.cancel(long), true);
@@ -114,7 +111,7 @@ Deno.test("io_uring: close with 30 timeouts and polls pending: each handled once
   await using pool = new WorkerPool({ workers: 4 });
   const ring = IoUringSource.create({ depth: 64, blockSize: 0 });
   const got: Echo[] = [];
-  ring.attach(pool, { handler: ECHO, onResult: (v) => got.push(v as Echo) });
+  pool.attach(ring, { handler: ECHO, onResult: (v) => got.push(v as Echo) });
   using never = EventFd.create();
   const ids = Array.from(
     { length: 30 },
@@ -125,10 +122,10 @@ Deno.test("io_uring: close with 30 timeouts and polls pending: each handled once
   assert.ok(got.every((g) => g.code === "ECANCELED"));
 });
 
-Deno.test("io_uring: a full source throws SourceFullError", async () => {
+Deno.test("io_uring: a full source throws FullError", async () => {
   const ring = IoUringSource.create({ depth: 1, blockSize: 0 });
   ring.timeout(60_000);
-  assert.throws(() => ring.nop(), SourceFullError);
+  assert.throws(() => ring.nop(), FullError);
   await ring.close();
 });
 

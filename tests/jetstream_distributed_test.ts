@@ -227,7 +227,7 @@ Deno.test({
       reconnectWait: 100,
     });
     const counts = new Uint8Array(N + 1);
-    await source.attach(pool, {
+    await pool.attach(source, {
       onResult: (_, m) => counts[m.seq]++,
       onError: (e) => console.error(e.message),
     });

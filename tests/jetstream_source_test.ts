@@ -4,7 +4,7 @@
 // processes, kills and restarts.
 import assert from "node:assert/strict";
 import { headers as natsHeaders } from "npm:@nats-io/transport-node@3.4.0";
-import { WorkerPool } from "../mod.ts";
+import { ClosedError, WorkerPool } from "../mod.ts";
 import {
   ConsumerConfigError,
   ConsumerNotFoundError,
@@ -12,13 +12,13 @@ import {
   JetStreamConnectError,
   type JetStreamConnectOptions,
   JetStreamSource,
-  JetStreamSourceClosedError,
   JetStreamSourceError,
   type MessageInfo,
   MessageTooLargeError,
   NotPullConsumerError,
   StreamNotFoundError,
 } from "../jetstream/mod.ts";
+import { attachTo } from "../workers/attachable.ts";
 import { deadline } from "./_deadline.ts";
 import { Admin, pollUntil } from "./_jetstream.ts";
 import { natsMissing, NatsServer } from "./_nats_server.ts";
@@ -63,7 +63,7 @@ Deno.test({
     await using pool = new WorkerPool({ workers: 2, handler: HANDLER });
     await using source = await connectTo(env.server.url);
     const got = new Map<number, Record<string, unknown>>();
-    await source.attach(pool, {
+    await pool.attach(source, {
       onResult: (r, m) => got.set(m.seq, r as Record<string, unknown>),
     });
     await pollUntil(
@@ -128,7 +128,7 @@ Deno.test({
     const errors: [string, MessageInfo | undefined][] = [];
     const ok: MessageInfo[] = [];
     const t0 = Date.now();
-    await source.attach(pool, {
+    await pool.attach(source, {
       nakDelay: 300,
       onResult: (_, m) => ok.push(m),
       onError: (e, m) => errors.push([e.message, m]),
@@ -177,7 +177,7 @@ Deno.test({
       (e) => events.push((e as ErrorEvent).error),
     );
     let calls = 0;
-    await source.attach(pool, {
+    await pool.attach(source, {
       nakDelay: 0,
       onResult: () => {
         if (calls++ === 0) throw new Error("onResult failed once");
@@ -220,7 +220,7 @@ Deno.test({
     await using pool = new WorkerPool({ workers: 1, handler: HANDLER });
     await using source = await connectTo(env.server.url);
     const done: MessageInfo[] = [];
-    await source.attach(pool, { onResult: (_, m) => done.push(m) });
+    await pool.attach(source, { onResult: (_, m) => done.push(m) });
     await pollUntil(() => done.length === 1, 10_000, "slow message handled");
     const s = source.stats();
     assert.equal(done[0].deliveryCount, 1);
@@ -243,7 +243,7 @@ Deno.test({
     await using pool = new WorkerPool({ workers: 2, handler: HANDLER });
     await using source = await connectTo(env.server.url);
     let most = 0;
-    await source.attach(pool, {
+    await pool.attach(source, {
       maxInFlight: 8,
       onResult: () => most = Math.max(most, source.stats().inFlight),
     });
@@ -270,7 +270,7 @@ Deno.test({
     );
     await using pool = new WorkerPool({ workers: 2, handler: HANDLER });
     const source = await connectTo(env.server.url);
-    await source.attach(pool, { maxInFlight: 4 });
+    await pool.attach(source, { maxInFlight: 4 });
     await pollUntil(() => source.stats().inFlight === 4, 10_000, "4 in flight");
     await deadline(source.close(), 10_000, "close()");
     assert.equal(await source.stopped, undefined);
@@ -283,7 +283,7 @@ Deno.test({
       10_000,
       "2 left in the stream",
     );
-    await assert.rejects(source.attach(pool), JetStreamSourceClosedError);
+    await assert.rejects(pool.attach(source), ClosedError);
   },
 });
 
@@ -300,7 +300,7 @@ Deno.test({
     );
     await using pool = new WorkerPool({ workers: 1, handler: HANDLER });
     const first = await connectTo(env.server.url);
-    await first.attach(pool);
+    await pool.attach(first);
     await pollUntil(() => first.stats().inFlight === 3, 10_000, "3 in flight");
     await deadline(
       first.close({ timeout: 100 }),
@@ -312,7 +312,7 @@ Deno.test({
     await using pool2 = new WorkerPool({ workers: 3, handler: HANDLER });
     await using second = await connectTo(env.server.url);
     const seen: MessageInfo[] = [];
-    await second.attach(pool2, { onResult: (_, m) => seen.push(m) });
+    await pool2.attach(second, { onResult: (_, m) => seen.push(m) });
     await pollUntil(() => seen.length === 3, 15_000, "3 handled by the second");
     assert.deepEqual(
       seen.map((m) => m.seq).sort(),
@@ -423,32 +423,32 @@ Deno.test({
       workers: 1,
       handler: "data:text/javascript,export const handle = (x) => x;",
     });
-    await assert.rejects(source.attach(plain), HandlerNotWrappedError);
+    await assert.rejects(plain.attach(source), HandlerNotWrappedError);
     const closed = new WorkerPool({ workers: 1, handler: HANDLER });
     await closed.close();
     await assert.rejects(
-      source.attach(closed),
+      closed.attach(source),
       (e: Error) =>
         e instanceof JetStreamSourceError &&
         !(e instanceof HandlerNotWrappedError) && /probe/.test(e.message),
     );
     await using pool = new WorkerPool({ workers: 1, handler: HANDLER });
     await assert.rejects(
-      source.attach(pool, { maxInFlight: 0 }),
+      pool.attach(source, { maxInFlight: 0 }),
       /maxInFlight/,
     );
-    await assert.rejects(source.attach(pool, { nakDelay: -1 }), /nakDelay/);
-    await assert.rejects(source.attach(pool, { expires: 10 }), /expires/);
+    await assert.rejects(pool.attach(source, { nakDelay: -1 }), /nakDelay/);
+    await assert.rejects(pool.attach(source, { expires: 10 }), /expires/);
     // deno-lint-ignore no-explicit-any
-    await assert.rejects(source.attach({} as any), TypeError);
-    await source.attach(pool);
-    await assert.rejects(source.attach(pool), JetStreamSourceError);
+    await assert.rejects(source[attachTo]({} as any), TypeError);
+    await pool.attach(source);
+    await assert.rejects(pool.attach(source), JetStreamSourceError);
     assert.equal(source.stats().pulled, 0);
     // close() while attach() still waits for its probe: attach() throws, nothing leaks.
     const other = await connectTo(env.server.url);
-    const attaching = other.attach(pool).catch((e) => e);
+    const attaching = pool.attach(other).catch((e) => e);
     await deadline(other.close(), 10_000, "close() during attach()");
-    assert.ok(await attaching instanceof JetStreamSourceClosedError);
+    assert.ok(await attaching instanceof ClosedError);
     assert.equal(await other.stopped, undefined);
   },
 });
@@ -465,7 +465,7 @@ Deno.test({
     await using pool = new WorkerPool({ workers: 1, handler: HANDLER });
     const source = await connectTo(env.server.url);
     const errors: Error[] = [];
-    await source.attach(pool, {
+    await pool.attach(source, {
       nakDelay: 60_000,
       onError: (e) => errors.push(e),
     });
@@ -497,7 +497,7 @@ Deno.test({
     await using pool = new WorkerPool({ workers: 1, handler: HANDLER });
     const source = await connectTo(env.server.url);
     const errors: Error[] = [];
-    await source.attach(pool, {
+    await pool.attach(source, {
       expires: 1000,
       onError: (e) => errors.push(e),
     });

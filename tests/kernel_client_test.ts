@@ -4,10 +4,10 @@
 // check came first and an ENOTTY proves a valid call got through it.
 import assert from "node:assert/strict";
 import {
+  ClosedError,
   EfdNotifyChannel,
   ErrnoError,
   EventFd,
-  EventFdClosedError,
   ModuleNotLoadedError,
 } from "../mod.ts";
 
@@ -97,7 +97,7 @@ Deno.test("kernel client: fire, attach and startPeriodic check arguments before 
   for (const [what, call, kind, word] of cases) {
     assert.throws(call, names(kind, word), what);
   }
-  assert.throws(() => ch.attach(closed), EventFdClosedError);
+  assert.throws(() => ch.attach(closed), ClosedError);
   // Valid arguments get through to the ioctl, which /dev/null refuses.
   using efd = EventFd.create({ semaphore: true });
   assert.throws(() => ch.attach(efd), isErrno("ENOTTY"));
@@ -108,11 +108,11 @@ Deno.test("kernel client: fire, attach and startPeriodic check arguments before 
   );
 });
 
-Deno.test("kernel client: close() is idempotent; a closed channel's calls are EBADF", () => {
+Deno.test("kernel client: close() is idempotent; a closed channel's calls are ClosedError", () => {
   const ch = EfdNotifyChannel.open({ path: "/dev/null" });
   ch.close();
   ch.close();
   assert.equal(ch.closed, true);
-  assert.throws(() => ch.fire(1), isErrno("EBADF"));
-  assert.throws(() => ch.stats(), isErrno("EBADF"));
+  assert.throws(() => ch.fire(1), ClosedError);
+  assert.throws(() => ch.stats(), ClosedError);
 });

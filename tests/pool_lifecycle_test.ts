@@ -3,10 +3,10 @@
 // Each wait has a deadline, so a broken guarantee fails in seconds.
 import assert from "node:assert/strict";
 import {
+  ClosedError,
   EventFd,
   HandlerLoadError,
   type Notification,
-  PoolClosedError,
   TaskFailedError,
   TaskTimeoutError,
   WorkerDiedError,
@@ -176,7 +176,7 @@ Deno.test("concurrent close() calls share one promise; destroy() during close() 
   const d = pool.destroy();
   assert.equal(pool.destroy(), d);
   await deadline(Promise.all([a, d]), S, "close + destroy");
-  assert.ok((await t) instanceof PoolClosedError);
+  assert.ok((await t) instanceof ClosedError);
 });
 
 Deno.test("after destroy(), pending close(), until(), ready() and started() settle", async () => {
@@ -194,9 +194,9 @@ Deno.test("after destroy(), pending close(), until(), ready() and started() sett
   const closing = pool.close();
   await deadline(pool.destroy(), S, "destroy");
   await deadline(closing, S, "close");
-  assert.ok((await deadline(until, S, "until")) instanceof PoolClosedError);
-  assert.ok((await deadline(started, S, "started")) instanceof PoolClosedError);
-  assert.ok((await deadline(task, S, "task")) instanceof PoolClosedError);
+  assert.ok((await deadline(until, S, "until")) instanceof ClosedError);
+  assert.ok((await deadline(started, S, "started")) instanceof ClosedError);
+  assert.ok((await deadline(task, S, "task")) instanceof ClosedError);
   await deadline(ready, S, "ready");
 });
 

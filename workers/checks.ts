@@ -6,7 +6,7 @@
  */
 
 import { EventFd } from "../ffi/eventfd.ts";
-import { type EventFdInfo, eventFdInfo } from "../ffi/fdinfo.ts";
+import { type EventFdInfo, eventFdInfo } from "../ffi/_fdinfo.ts";
 import type { PoolConfig } from "./assemble.ts";
 import { encode, type Encoded } from "./codec.ts";
 import { MAX_CONCURRENCY } from "./layout.ts";

@@ -4,33 +4,10 @@
  * @module
  */
 
-/** `run()` was refused because `maxQueue` tasks are already waiting. */
-export class QueueFullError extends Error {
-  /** The pool's `maxQueue`. */
-  readonly maxQueue: number;
-
-  /**
-   * Builds the error.
-   *
-   * @param maxQueue The limit that was reached.
-   *
-   * @example
-   * ```ts
-   * import { QueueFullError } from "./errors.ts";
-   * console.log(new QueueFullError(8).message);
-   * ```
-   */
-  constructor(maxQueue: number) {
-    super(
-      `task queue is full (maxQueue ${maxQueue}); await pool.ready() before queueing more`,
-    );
-    this.name = "QueueFullError";
-    this.maxQueue = maxQueue;
-  }
-}
+import { EfdpoolError } from "../errors.ts";
 
 /** A task's handler threw (or rejected); the original error is the `cause`. */
-export class TaskFailedError extends Error {
+export class TaskFailedError extends EfdpoolError {
   /**
    * Builds the error.
    *
@@ -38,7 +15,7 @@ export class TaskFailedError extends Error {
    *
    * @example
    * ```ts
-   * import { TaskFailedError } from "./errors.ts";
+   * import { TaskFailedError } from "@efdpool/efdpool";
    * const e = new TaskFailedError(new Error("boom"));
    * console.log(e.message, (e.cause as Error).message);
    * ```
@@ -50,12 +27,11 @@ export class TaskFailedError extends Error {
       }`,
       { cause },
     );
-    this.name = "TaskFailedError";
   }
 }
 
 /** A task ran longer than its `timeout`; its handler's signal was aborted. */
-export class TaskTimeoutError extends Error {
+export class TaskTimeoutError extends EfdpoolError {
   /** The timeout, in milliseconds. */
   readonly timeout: number;
 
@@ -66,31 +42,30 @@ export class TaskTimeoutError extends Error {
    *
    * @example
    * ```ts
-   * import { TaskTimeoutError } from "./errors.ts";
+   * import { TaskTimeoutError } from "@efdpool/efdpool";
    * console.log(new TaskTimeoutError(50).message);
    * ```
    */
   constructor(timeout: number) {
     super(`task timed out after ${timeout} ms`);
-    this.name = "TaskTimeoutError";
     this.timeout = timeout;
   }
 }
 
 /** The worker running a task died (uncaught error, crash); the task was not retried. */
-export class WorkerDiedError extends Error {
-  /** The worker slot. */
+export class WorkerDiedError extends EfdpoolError {
+  /** The worker's index in the pool. */
   readonly worker: number;
 
   /**
    * Builds the error.
    *
-   * @param worker The slot whose worker died.
+   * @param worker The index of the worker that died.
    * @param cause Why it died, when known.
    *
    * @example
    * ```ts
-   * import { WorkerDiedError } from "./errors.ts";
+   * import { WorkerDiedError } from "@efdpool/efdpool";
    * console.log(new WorkerDiedError(2, new Error("oops")).message);
    * ```
    */
@@ -105,32 +80,12 @@ export class WorkerDiedError extends Error {
       }`,
       { cause },
     );
-    this.name = "WorkerDiedError";
     this.worker = worker;
   }
 }
 
-/** The pool is closing or closed, or was destroyed, so the task will not run. */
-export class PoolClosedError extends Error {
-  /**
-   * Builds the error.
-   *
-   * @param how What happened to the pool.
-   *
-   * @example
-   * ```ts
-   * import { PoolClosedError } from "./errors.ts";
-   * console.log(new PoolClosedError("destroyed").message);
-   * ```
-   */
-  constructor(how: "closed" | "destroyed") {
-    super(`the worker pool was ${how}`);
-    this.name = "PoolClosedError";
-  }
-}
-
 /** A handler module could not be loaded in a worker, so the pool could not start. */
-export class HandlerLoadError extends Error {
+export class HandlerLoadError extends EfdpoolError {
   /**
    * Builds the error.
    *
@@ -138,7 +93,7 @@ export class HandlerLoadError extends Error {
    *
    * @example
    * ```ts
-   * import { HandlerLoadError } from "./errors.ts";
+   * import { HandlerLoadError } from "@efdpool/efdpool";
    * console.log(new HandlerLoadError(new Error("Module not found")).message);
    * ```
    */
@@ -149,12 +104,11 @@ export class HandlerLoadError extends Error {
       }`,
       { cause },
     );
-    this.name = "HandlerLoadError";
   }
 }
 
 /** `until()` waited for a count the source will never reach: it was detached (or its pool closed) first. */
-export class SourceDetachedError extends Error {
+export class SourceDetachedError extends EfdpoolError {
   /**
    * Builds the error.
    *
@@ -162,18 +116,17 @@ export class SourceDetachedError extends Error {
    *
    * @example
    * ```ts
-   * import { SourceDetachedError } from "./errors.ts";
+   * import { SourceDetachedError } from "@efdpool/efdpool";
    * console.log(new SourceDetachedError("jobs").message);
    * ```
    */
   constructor(name: string) {
     super(`source ${name} was detached before the awaited count was reached`);
-    this.name = "SourceDetachedError";
   }
 }
 
 /** `run(payload, { name })` named a task function the pool's workers do not have. */
-export class UnknownTaskError extends Error {
+export class UnknownTaskError extends EfdpoolError {
   /** The name asked for. */
   readonly taskName: string;
   /** The task names the workers know. */
@@ -187,7 +140,7 @@ export class UnknownTaskError extends Error {
    *
    * @example
    * ```ts
-   * import { UnknownTaskError } from "./errors.ts";
+   * import { UnknownTaskError } from "@efdpool/efdpool";
    * console.log(new UnknownTaskError("resize", ["crop", "handle"]).message);
    * ```
    */
@@ -197,7 +150,6 @@ export class UnknownTaskError extends Error {
         known.length ? known.join(", ") : "none"
       }`,
     );
-    this.name = "UnknownTaskError";
     this.taskName = taskName;
     this.known = known;
   }

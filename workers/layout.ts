@@ -9,8 +9,8 @@
  *   may hold at once, saying what it holds ({@linkcode Held}); then float64
  *   counters and latency histograms, written by that worker only (see
  *   counters.ts).
- * - Per source: units done and the count the pool awaits (int32), units
- *   taken and redelivery credits (bigint, so seq never wraps).
+ * - Per source: units done, the count the pool awaits and redelivery
+ *   credits (int32); units taken (bigint, so seq never wraps).
  *
  * @module
  */
@@ -47,7 +47,10 @@ const RESULT_SIGNAL = 1;
 const POOL_WAITING = 2;
 const CLAIMED = 3;
 const SOURCE_BASE = 16;
-const SOURCE_WORDS = 3; // done, want, target
+const SOURCE_WORDS = 4; // done, want, target, credits
+// Redelivery credits are int32: checked for every unit, and a plain int32
+// load costs less than a bigint one, which allocates.
+const CREDITS = 3;
 const WORKER_BASE = SOURCE_BASE + SOURCE_WORDS * MAX_SOURCES;
 // Whole cache lines per worker: the ledger is written twice per unit, and
 // shared lines would bounce between cores.
@@ -70,7 +73,7 @@ export class Shared {
   readonly #i32: Int32Array;
   /** Per-worker counters and histograms (float64, after the int32 words). */
   readonly counters: Counters;
-  /** Units taken per source, then redelivery credits per source. */
+  /** Units taken per source. */
   readonly #seq: BigInt64Array;
 
   constructor(
@@ -86,7 +89,7 @@ export class Shared {
     const f64Offset = (i32Bytes + 7) & ~7;
     this.sab = sab ??
       new SharedArrayBuffer(f64Offset + Counters.bytes(slots));
-    this.seqSab = seqSab ?? new SharedArrayBuffer(MAX_SOURCES * 2 * 8);
+    this.seqSab = seqSab ?? new SharedArrayBuffer(MAX_SOURCES * 8);
     this.#i32 = new Int32Array(this.sab, 0, i32Bytes / 4);
     this.counters = new Counters(this.sab, f64Offset, slots);
     this.#seq = new BigInt64Array(this.seqSab);
@@ -242,7 +245,6 @@ export class Shared {
   /** Pool: zeroes a source index for a new source. */
   resetSource(index: number): void {
     Atomics.store(this.#seq, index, 0n);
-    Atomics.store(this.#seq, MAX_SOURCES + index, 0n);
     const at = SOURCE_BASE + SOURCE_WORDS * index;
     for (let k = 0; k < SOURCE_WORDS; k++) Atomics.store(this.#i32, at + k, 0);
     this.counters.resetSource(index);
@@ -260,16 +262,16 @@ export class Shared {
 
   /** Pool: a unit was given back; the next one taken is marked redelivered. */
   addCredit(index: number): void {
-    Atomics.add(this.#seq, MAX_SOURCES + index, 1n);
+    Atomics.add(this.#i32, SOURCE_BASE + SOURCE_WORDS * index + CREDITS, 1);
   }
 
   /** Worker: consumes a redelivery credit if there is one. */
   takeCredit(index: number): boolean {
-    const at = MAX_SOURCES + index;
+    const at = SOURCE_BASE + SOURCE_WORDS * index + CREDITS;
     for (;;) {
-      const v = Atomics.load(this.#seq, at);
-      if (v <= 0n) return false;
-      if (Atomics.compareExchange(this.#seq, at, v, v - 1n) === v) return true;
+      const v = Atomics.load(this.#i32, at);
+      if (v <= 0) return false;
+      if (Atomics.compareExchange(this.#i32, at, v, v - 1) === v) return true;
     }
   }
 

@@ -7,17 +7,16 @@
  * @module
  */
 
+import { ClosedError, FullError } from "../errors.ts";
 import type { EventFd } from "../ffi/eventfd.ts";
 import { assemble } from "./assemble.ts";
-import type { Elastic } from "./elastic.ts";
-import { ListenedEventTarget, type PoolEventMap } from "./events.ts";
+import { type Attachable, attachTo, isAttachable } from "./attachable.ts";
 import type { Encoded } from "./codec.ts";
-import {
-  type HandlerLoadError,
-  PoolClosedError,
-  QueueFullError,
-} from "./errors.ts";
+import type { Elastic } from "./elastic.ts";
+import type { HandlerLoadError } from "./errors.ts";
+import { ListenedEventTarget, type PoolEventMap } from "./events.ts";
 import { TaskNames } from "./handlers.ts";
+import { checkReadable } from "./permissions.ts";
 import type { Pump } from "./pump.ts";
 import type { TaskQueue } from "./ring.ts";
 import { PoolSource, type SourceHost } from "./source.ts";
@@ -56,9 +55,12 @@ import { checkHandler } from "./validate.ts";
  * @example Tasks
  * ```ts
  * import { WorkerPool } from "@efdpool/efdpool";
- * // handler.ts: export function handle(n: number) { return n * 2; }
- * await using pool = new WorkerPool({ workers: 4, handler: new URL("./handler.ts", import.meta.url) });
- * console.log(await pool.run(21)); // 42
+ * import assert from "node:assert/strict";
+ * // In a file: handler: new URL("./handler.ts", import.meta.url), where
+ * // handler.ts has: export function handle(n: number) { return n * 2; }
+ * const handler = "data:text/javascript,export const handle = (n) => n * 2;";
+ * await using pool = new WorkerPool({ workers: 4, handler });
+ * assert.equal(await pool.run(21), 42);
  * ```
  */
 export class WorkerPool extends ListenedEventTarget<PoolEventMap> {
@@ -94,15 +96,17 @@ export class WorkerPool extends ListenedEventTarget<PoolEventMap> {
    * @example
    * ```ts
    * import { WorkerPool } from "@efdpool/efdpool";
+   * import assert from "node:assert/strict";
    * const pool = new WorkerPool({ workers: 2, handler: "data:text/javascript,export const handle = (x) => x + 1;" });
    * await pool.started();
-   * console.log(await pool.run(1)); // 2
+   * assert.equal(await pool.run(1), 2);
    * await pool.close();
    * ```
    */
   constructor(options: PoolOptions = {}) {
     super();
     const cfg = checkPoolOptions(options);
+    checkReadable(cfg.handler);
     this.size = cfg.workers;
     this.#handler = cfg.handler;
     // A pool that fails to start rejects its tasks; `started()` reports the same.
@@ -169,7 +173,7 @@ export class WorkerPool extends ListenedEventTarget<PoolEventMap> {
   #refusal(): Error | undefined {
     if (this.#failure) return this.#failure;
     if (this.#state === "serving") return undefined;
-    return new PoolClosedError(this.#destroying ? "destroyed" : "closed");
+    return poolClosed(this.#destroying !== undefined);
   }
 
   /**
@@ -180,8 +184,9 @@ export class WorkerPool extends ListenedEventTarget<PoolEventMap> {
    * @example
    * ```ts
    * import { WorkerPool } from "@efdpool/efdpool";
+   * import assert from "node:assert/strict";
    * await using pool = new WorkerPool({ workers: 2, handler: "data:text/javascript,export const handle = (s) => s.toUpperCase();" });
-   * console.log(await pool.run("hi", { timeout: 1000 })); // "HI"
+   * assert.equal(await pool.run("hi", { timeout: 1000 }), "HI");
    * ```
    */
   run<T = unknown>(payload: unknown, options: RunOptions = {}): Promise<T> {
@@ -202,13 +207,15 @@ export class WorkerPool extends ListenedEventTarget<PoolEventMap> {
       // Before any worker said which names it knows, the worker decides.
       if (opts.name !== undefined) this.#taskNames.check(opts.name);
       if (opts.signal?.aborted) throw opts.signal.reason;
-      if (this.#tasks.full) throw new QueueFullError(this.#tasks.maxQueue);
+      if (this.#tasks.full) {
+        throw new FullError("queue", this.#tasks.maxQueue, "tasks waiting");
+      }
     } catch (e) {
       return Promise.reject(e);
     }
     const p = this.#tasks.add(encoded, { ...opts, nameLen });
     this.#elastic?.grow();
-    for (const b of opts.transfer ?? []) b.transfer();
+    if (opts.transfer) { for (const b of opts.transfer) b.transfer(); }
     return p as Promise<T>;
   }
 
@@ -290,6 +297,7 @@ export class WorkerPool extends ListenedEventTarget<PoolEventMap> {
    * @example
    * ```ts
    * import { EventFd, WorkerPool } from "@efdpool/efdpool";
+   * import assert from "node:assert/strict";
    * await using pool = new WorkerPool({ workers: 2 });
    * using efd = EventFd.create({ semaphore: true });
    * let sum = 0;
@@ -301,13 +309,49 @@ export class WorkerPool extends ListenedEventTarget<PoolEventMap> {
    * efd.write(10);
    * await src.until(10);
    * await src.detach();
-   * console.log(sum); // 55
+   * assert.equal(sum, 55);
    * ```
    */
-  attach(eventfd: EventFd, options: AttachOptions = {}): PoolSource {
-    const { opts, handler } = checkAttach(eventfd, options, this.#handler);
+  attach(eventfd: EventFd, options?: AttachOptions): PoolSource;
+  /**
+   * Puts a source under the pool: an `AioSource`, `IoUringSource`,
+   * `EfdNotifySource` or `JetStreamSource`, with that source's options;
+   * returns what the source's attach returns.
+   *
+   * @example
+   * ```ts
+   * import { IoUringSource, openForRead, WorkerPool } from "@efdpool/efdpool";
+   * import assert from "node:assert/strict";
+   * const path = Deno.makeTempFileSync();
+   * Deno.writeTextFileSync(path, "hello");
+   * await using pool = new WorkerPool({ workers: 2 });
+   * const ring = IoUringSource.create({ depth: 4, blockSize: 4096 });
+   * let bytes = 0;
+   * pool.attach(ring, {
+   *   handler: "data:text/javascript,export const handle = (c) => c.data.length;",
+   *   onResult: (n) => bytes += n as number,
+   * });
+   * using file = openForRead(path, { direct: false });
+   * ring.read(file, 0);
+   * await ring.close(); // drains first
+   * assert.equal(bytes, 5);
+   * ```
+   */
+  attach<O, R>(source: Attachable<O, R>, options?: O): R;
+  attach(
+    target: EventFd | Attachable<unknown, unknown>,
+    options: unknown = {},
+  ): unknown {
+    if (isAttachable(target)) return target[attachTo](this, options);
+    const eventfd = target;
+    const { opts, handler } = checkAttach(
+      eventfd,
+      options as AttachOptions,
+      this.#handler,
+    );
     const refused = this.#refusal();
     if (refused) throw refused;
+    checkReadable(handler, false);
     const info = checkAttachable(eventfd);
     const why = this.#sources.refusal(eventfd, info?.id);
     if (why) throw new TypeError(why);
@@ -381,10 +425,11 @@ export class WorkerPool extends ListenedEventTarget<PoolEventMap> {
    * @example
    * ```ts
    * import { WorkerPool } from "@efdpool/efdpool";
+   * import assert from "node:assert/strict";
    * const pool = new WorkerPool({ workers: 2, handler: "data:text/javascript,export const handle = (x) => x;" });
    * const p = pool.run(1);
    * await pool.close();
-   * console.log(await p); // 1
+   * assert.equal(await p, 1);
    * ```
    */
   close(): Promise<void> {
@@ -406,16 +451,18 @@ export class WorkerPool extends ListenedEventTarget<PoolEventMap> {
   }
 
   /**
-   * Stops now: queued and running tasks reject with `PoolClosedError`,
+   * Stops now: queued and running tasks reject with `ClosedError`,
    * workers are woken and terminated.
    *
    * @example
    * ```ts
    * import { WorkerPool } from "@efdpool/efdpool";
+   * import assert from "node:assert/strict";
    * const pool = new WorkerPool({ workers: 2, handler: "data:text/javascript,export const handle = (x) => x;" });
    * const p = pool.run(1).catch((e) => e.name);
    * await pool.destroy();
-   * console.log(await p); // "PoolClosedError" (or 1, if it had already finished)
+   * const got = await p;
+   * assert.ok(got === "ClosedError" || got === 1, String(got)); // 1 if it had finished
    * ```
    */
   destroy(): Promise<void> {
@@ -424,7 +471,7 @@ export class WorkerPool extends ListenedEventTarget<PoolEventMap> {
     if (this.#state !== "stopping") {
       this.#state = poolMove(this.#state, "stopping");
     }
-    const error = new PoolClosedError("destroyed");
+    const error = poolClosed(true);
     this.#started.reject(this.#failure ?? error);
     this.#tasks.rejectAll(error);
     this.#tasks.releaseWaiters();
@@ -439,11 +486,11 @@ export class WorkerPool extends ListenedEventTarget<PoolEventMap> {
     if (this.#state === "closed") return; // The other shutdown freed everything.
     this.#state = poolMove(this.#state, "closed");
     this.#sources.forgetAll(
-      this.#failure ?? new PoolClosedError(now ? "destroyed" : "closed"),
+      this.#failure ?? poolClosed(now),
     );
     this.#taskFd.close();
     this.#tasks.releaseWaiters();
-    this.#started.reject(this.#failure ?? new PoolClosedError("closed"));
+    this.#started.reject(this.#failure ?? poolClosed(false));
   }
 
   /** Tasks queued and not yet taken by a worker. */
@@ -453,6 +500,7 @@ export class WorkerPool extends ListenedEventTarget<PoolEventMap> {
 
   /** One round of bookkeeping; true if it made progress. */
   #step(): boolean {
+    this.#sources.sampleDone();
     const n = this.#sup.drain() + this.#tasks.step() + this.#sources.step();
     this.#elastic?.grow();
     return n > 0;
@@ -477,4 +525,13 @@ export class WorkerPool extends ListenedEventTarget<PoolEventMap> {
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
   }
+}
+
+/** Why a closing or destroyed pool refuses work. */
+function poolClosed(destroyed: boolean): ClosedError {
+  return new ClosedError(
+    "pool",
+    "take work",
+    destroyed ? "destroyed" : "closed",
+  );
 }

@@ -28,7 +28,8 @@ export class Pump {
   /** Wakes the pump (starting it if it is not running). */
   poke(): void {
     this.#shared.signalResult();
-    void this.#run();
+    // An async call makes a promise even when it returns at once.
+    if (!this.#running) void this.#run();
   }
 
   async #run(): Promise<void> {

@@ -23,14 +23,15 @@ export interface SourceHost {
  *
  * @example
  * ```ts
- * import { EventFd, WorkerPool } from "../mod.ts";
+ * import { EventFd, WorkerPool } from "@efdpool/efdpool";
+ * import assert from "node:assert/strict";
  * const handler = "data:text/javascript,export function handle(n) { return n.seq; }";
  * await using pool = new WorkerPool({ workers: 2, handler });
  * const efd = EventFd.create({ semaphore: true });
  * const src = pool.attach(efd, { name: "ticks" });
  * efd.write(100);
  * await src.until(100);
- * console.log(src.stats().handled); // 100
+ * assert.equal(src.stats().handled, 100);
  * await src.detach();
  * efd.close();
  * ```
@@ -48,7 +49,7 @@ export class PoolSource {
    *
    * @example
    * ```ts
-   * import { EventFd, WorkerPool } from "../mod.ts";
+   * import { EventFd, WorkerPool } from "@efdpool/efdpool";
    * await using pool = new WorkerPool({ workers: 1, handler: "data:text/javascript,export const handle = () => 1;" });
    * using efd = EventFd.create({ semaphore: true });
    * const src = pool.attach(efd); // a PoolSource
@@ -67,11 +68,12 @@ export class PoolSource {
    *
    * @example
    * ```ts
-   * import { EventFd, WorkerPool } from "../mod.ts";
+   * import { EventFd, WorkerPool } from "@efdpool/efdpool";
+   * import assert from "node:assert/strict";
    * await using pool = new WorkerPool({ workers: 1, handler: "data:text/javascript,export const handle = () => 1;" });
    * using efd = EventFd.create({ semaphore: true });
    * const src = pool.attach(efd);
-   * console.log(src.stats().taken); // 0
+   * assert.equal(src.stats().taken, 0);
    * await src.detach();
    * ```
    */
@@ -87,7 +89,7 @@ export class PoolSource {
    *
    * @example
    * ```ts
-   * import { EventFd, WorkerPool } from "../mod.ts";
+   * import { EventFd, WorkerPool } from "@efdpool/efdpool";
    * await using pool = new WorkerPool({ workers: 1, handler: "data:text/javascript,export const handle = () => 1;" });
    * using efd = EventFd.create({ semaphore: true });
    * await using src = pool.attach(efd);
@@ -106,12 +108,12 @@ export class PoolSource {
   /**
    * Resolves once `count` units of this source have been handled or have
    * failed, in total since attach. Rejects with `SourceDetachedError` if
-   * the source is detached first, with `PoolClosedError` if its pool is
+   * the source is detached first, with `ClosedError` if its pool is
    * destroyed first, and with `HandlerLoadError` if its handler did not load.
    *
    * @example
    * ```ts
-   * import { EventFd, WorkerPool } from "../mod.ts";
+   * import { EventFd, WorkerPool } from "@efdpool/efdpool";
    * await using pool = new WorkerPool({ workers: 1, handler: "data:text/javascript,export const handle = () => 1;" });
    * using efd = EventFd.create({ semaphore: true });
    * const src = pool.attach(efd);
@@ -139,7 +141,7 @@ export class PoolSource {
    *
    * @example
    * ```ts
-   * import { EventFd, WorkerPool } from "../mod.ts";
+   * import { EventFd, WorkerPool } from "@efdpool/efdpool";
    * await using pool = new WorkerPool({ workers: 1, handler: "data:text/javascript,export const handle = () => 1;" });
    * using efd = EventFd.create({ semaphore: true });
    * await pool.attach(efd).detach();
@@ -154,7 +156,7 @@ export class PoolSource {
    *
    * @example
    * ```ts
-   * import { EventFd, WorkerPool } from "../mod.ts";
+   * import { EventFd, WorkerPool } from "@efdpool/efdpool";
    * await using pool = new WorkerPool({ workers: 1, handler: "data:text/javascript,export const handle = () => 1;" });
    * using efd = EventFd.create({ semaphore: true });
    * {

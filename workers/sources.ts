@@ -11,8 +11,8 @@
 
 import { HandlerLoadError, SourceDetachedError } from "./errors.ts";
 import type { EventFd } from "../ffi/eventfd.ts";
-import { eventFdInfo } from "../ffi/fdinfo.ts";
-import { libc } from "../ffi/libc.ts";
+import { eventFdInfo } from "../ffi/_fdinfo.ts";
+import { libc } from "../ffi/_libc.ts";
 import { MAX_SOURCES, type Shared } from "./layout.ts";
 import type { SourceSpec } from "./protocol.ts";
 import type { MailBody } from "./supervisor.ts";
@@ -41,6 +41,8 @@ interface Entry extends SourceSpec {
   /** Counters as they were when the source was forgotten. */
   final?: SourceStats;
   waiters: Set<{ count: number; resolve(): void; reject(e: unknown): void }>;
+  /** Units done as read by `sampleDone()`, before the pump read the results. */
+  doneSeen: number;
 }
 
 /** What the registry needs from the rest of the pool. */
@@ -141,6 +143,7 @@ export class Sources {
       redelivered: 0,
       started: Promise.withResolvers<void>(),
       waiters: new Set(),
+      doneSeen: 0,
     };
     e.started.promise.catch(() => {}); // Also reported by until() and an error event.
     this.#byIndex.set(index, e);
@@ -217,6 +220,8 @@ export class Sources {
   #forget(e: Entry, error: Error): void {
     if (e.state === "gone") return;
     e.state = "gone";
+    // No worker serves the source any more: its count is final.
+    e.doneSeen = this.#shared.done(e.index);
     this.#check(e);
     for (const w of e.waiters) w.reject(error);
     e.waiters.clear();
@@ -248,7 +253,19 @@ export class Sources {
     return promise;
   }
 
-  /** Resolves reached `until()` waiters and tells workers the nearest count still awaited. */
+  /**
+   * Reads each source's done count. Called before the pump reads the result
+   * rings: a worker publishes a unit's result before it counts the unit
+   * done, so every unit counted here has its result in a ring by then, and
+   * `until()` never resolves ahead of an `onResult` call.
+   */
+  sampleDone(): void {
+    for (const e of this.#byIndex.values()) {
+      e.doneSeen = this.#shared.done(e.index);
+    }
+  }
+
+  /** Resolves reached `until()` waiters (as of `sampleDone()`) and tells workers the nearest count still awaited. */
   step(): number {
     let n = 0;
     for (const e of this.#byIndex.values()) n += this.#check(e);
@@ -256,7 +273,7 @@ export class Sources {
   }
 
   #check(e: Entry): number {
-    const done = this.#shared.done(e.index);
+    const done = e.doneSeen;
     let nearest: number | undefined;
     let n = 0;
     for (const w of e.waiters) {

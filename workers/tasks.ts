@@ -82,6 +82,9 @@ export class Tasks {
   #cancelledPushed = 0;
   #unitsToWrite = 0;
   #flushQueued = false;
+  /** Whether this turn has added a task, and its enqueue time (see add()). */
+  #turnOpen = false;
+  #turnClock = 0;
   #nextId = 1;
   /** Whether a task was added since the last `drain`. */
   #undrained = false;
@@ -139,6 +142,17 @@ export class Tasks {
   add(payload: Encoded, options: TaskOptions): Promise<unknown> {
     const id = this.#nextId;
     this.#nextId = this.#nextId >= 0x7fffffff ? 1 : this.#nextId + 1;
+    // The first task of a turn reads the clock and pokes the pump. Units
+    // are written once per turn (#flush), so tasks of one turn are enqueued
+    // together; and the pump runs a round at once, then sleeps until a
+    // result, which every task brings: a poke per task would also notify
+    // the sleeping pump once per task.
+    const first = !this.#turnOpen;
+    if (first) {
+      this.#turnOpen = true;
+      this.#turnClock = performance.timeOrigin + performance.now();
+      this.#queueFlush();
+    }
     const { promise, resolve, reject } = Promise.withResolvers<unknown>();
     const task: Task = {
       id,
@@ -147,7 +161,7 @@ export class Tasks {
       pos: -1,
       payload,
       nameLen: options.nameLen ?? -1,
-      enqueuedAt: performance.timeOrigin + performance.now(),
+      enqueuedAt: this.#turnClock,
     };
     this.#tasks.set(id, task);
     this.#undrained = true;
@@ -171,7 +185,7 @@ export class Tasks {
         timeout,
       );
     }
-    this.#hooks.poke();
+    if (first) this.#hooks.poke();
     return promise;
   }
 
@@ -193,16 +207,20 @@ export class Tasks {
     task.payload = undefined;
     this.#pushed++;
     this.#unitsToWrite++;
-    if (!this.#flushQueued) {
-      this.#flushQueued = true;
-      queueMicrotask(() => this.#flush());
-    }
+    this.#queueFlush();
     return true;
+  }
+
+  #queueFlush(): void {
+    if (this.#flushQueued) return;
+    this.#flushQueued = true;
+    queueMicrotask(() => this.#flush());
   }
 
   /** Writes the units of this turn's tasks: one write per worker that may be idle, so each wakes one. */
   #flush(): void {
     this.#flushQueued = false;
+    this.#turnOpen = false;
     const n = this.#unitsToWrite;
     if (!n || this.#taskFd.closed) return;
     this.#unitsToWrite = 0;

@@ -29,7 +29,7 @@ export interface PoolOptions {
    * handler of their own.
    */
   handler?: string | URL;
-  /** Most tasks waiting to start before `run()` rejects with `QueueFullError` (default 65536). */
+  /** Most tasks waiting to start before `run()` rejects with `FullError` (default 65536). */
   maxQueue?: number;
   /**
    * Most units one worker takes per wake-up before it lets the others in
@@ -106,7 +106,11 @@ export interface Notification {
   seq: number;
   /** The worker (0-based slot) that took the unit. */
   worker: number;
-  /** When the unit was taken, in epoch milliseconds (`performance.timeOrigin + performance.now()`). */
+  /**
+   * When the unit was taken, in epoch milliseconds (`performance.timeOrigin +
+   * performance.now()`). Units a worker takes back to back share clock
+   * reads: one's end is the next one's take, a read syscall early.
+   */
   takenAt: number;
   /** Whether the unit is a re-delivery of one whose worker died. */
   redelivered: boolean;

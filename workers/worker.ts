@@ -8,8 +8,9 @@
 
 /// <reference lib="deno.worker" />
 
-import { lastErrno } from "../ffi/errno.ts";
-import { libc } from "../ffi/libc.ts";
+import { EPOLL_EVENT_SIZE } from "../ffi/constants.ts";
+import { ERRNO, lastErrno } from "../ffi/errno.ts";
+import { libc } from "../ffi/_libc.ts";
 import { Shared } from "./layout.ts";
 import {
   CONTROL_TAG,
@@ -23,10 +24,9 @@ import {
 import { attachQueue, attachResults } from "./ring.ts";
 import { isNonblocking, takeUnit, unwatch, watch } from "./worker_io.ts";
 import { handlerOf, Modules } from "./worker_modules.ts";
-import { type Handler, Runner, type WorkerSource } from "./worker_run.ts";
+import { type Handler, jobs, Runner, type WorkerSource } from "./worker_run.ts";
 
-const EINTR = 4;
-const EVENT_SIZE = 12;
+const { EINTR } = ERRNO;
 /** How often a worker with async handlers in flight looks for more units. */
 const POLL_MS = 1;
 
@@ -43,7 +43,7 @@ class PoolWorker {
   readonly #m: InitMessage;
   readonly #shared: Shared;
   readonly #runner: Runner;
-  readonly #events = new Uint8Array(EVENT_SIZE * 16);
+  readonly #events = new Uint8Array(EPOLL_EVENT_SIZE * 16);
   readonly #eventsView = new DataView(this.#events.buffer);
   readonly #sources = new Map<number, WorkerSource>();
   readonly #modules: Modules;
@@ -177,11 +177,9 @@ class PoolWorker {
         break;
       }
       case "abort": {
-        const job = this.#runner.task(msg.id);
+        const job = this.#runner.taskJob(msg.id);
         if (job) {
-          (job.controller ??= new AbortController()).abort(
-            new DOMException(msg.reason, "AbortError"),
-          );
+          jobs.abort(job, new DOMException(msg.reason, "AbortError"));
         }
         break;
       }
@@ -237,7 +235,7 @@ class PoolWorker {
       const ready: number[] = [];
       for (let i = 0; i < n; i++) {
         const tag = Number(
-          this.#eventsView.getBigUint64(i * EVENT_SIZE + 4, true),
+          this.#eventsView.getBigUint64(i * EPOLL_EVENT_SIZE + 4, true),
         );
         if (tag === CONTROL_TAG) {
           c.read(ctlfd, cell, 8n);
@@ -285,6 +283,7 @@ class PoolWorker {
     batch: number,
     source: WorkerSource | null,
   ): Promise<void> {
+    this.#runner.fresh();
     for (let i = 0; i < batch && this.#left > 0; i++) {
       // A detach arrives through the mailbox while an async handler awaits.
       if (source?.detached) return;
@@ -301,7 +300,7 @@ class PoolWorker {
       if (i === 1) c.write(fd, zero, 8n);
       const pending = source
         ? this.#runner.unit(source)
-        : this.#runner.run(this.#taskFn, this.#named);
+        : this.#runner.task(this.#taskFn, this.#named);
       if (pending === false) {
         c.write(fd, one, 8n); // Stopping: left in the counter, as detach promises.
         return;

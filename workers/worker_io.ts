@@ -5,18 +5,20 @@
  * @module
  */
 
-import { EPOLLEXCLUSIVE, EPOLLIN } from "../ffi/constants.ts";
-import { lastErrno } from "../ffi/errno.ts";
-import { libc } from "../ffi/libc.ts";
+import {
+  EPOLL_CTL_ADD,
+  EPOLL_CTL_DEL,
+  EPOLL_EVENT_SIZE,
+  EPOLLEXCLUSIVE,
+  EPOLLIN,
+  F_GETFL,
+  O_NONBLOCK,
+  RWF_NOWAIT,
+} from "../ffi/constants.ts";
+import { ERRNO, lastErrno } from "../ffi/errno.ts";
+import { libc } from "../ffi/_libc.ts";
 
-const EAGAIN = 11;
-const EINTR = 4;
-const F_GETFL = 3;
-const O_NONBLOCK = 0o4000;
-const RWF_NOWAIT = 0x8;
-const EPOLL_CTL_ADD = 1;
-const EPOLL_CTL_DEL = 2;
-const EVENT_SIZE = 12;
+const { EAGAIN, EINTR } = ERRNO;
 
 const c = libc();
 const cell = new BigUint64Array(1);
@@ -24,7 +26,7 @@ const iov = new BigUint64Array([
   BigInt(Deno.UnsafePointer.value(Deno.UnsafePointer.of(cell))),
   8n,
 ]);
-const event = new Uint8Array(EVENT_SIZE);
+const event = new Uint8Array(EPOLL_EVENT_SIZE);
 const eventView = new DataView(event.buffer);
 
 /** Takes one unit without blocking: 1 taken, 0 none left, or a negative errno. */

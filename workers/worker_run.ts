@@ -27,33 +27,76 @@ export interface WorkerSource {
   nonblocking: boolean;
 }
 
-/** A unit in hand. */
-export class Job {
-  controller?: AbortController;
-  notification?: Notification;
-  constructor(
-    /** Its ledger cell. */
-    readonly cell: number,
-    readonly kind: HeldKind,
-    readonly id: number,
-    readonly source: WorkerSource | null,
-    readonly seq: number,
-    readonly start: number,
-    readonly redelivered: boolean,
-  ) {}
-}
+/** Reads a job's private fields: for the runner and the worker loop only. */
+export const jobs = {} as {
+  /** Its ledger cell. */
+  cell(job: Job): number;
+  kind(job: Job): HeldKind;
+  /** Task id, or -1 for a source unit. */
+  id(job: Job): number;
+  source(job: Job): WorkerSource | null;
+  seq(job: Job): number;
+  /** When the unit was taken (epoch ms). */
+  start(job: Job): number;
+  redelivered(job: Job): boolean;
+  /** Aborts the handler's `ctx.signal`. */
+  abort(job: Job, reason: unknown): void;
+};
 
-/** What a handler gets as `ctx`; the AbortController is made only if asked for. */
-class Context implements HandlerContext {
-  readonly #job: Job;
-  constructor(readonly worker: number, readonly data: unknown, job: Job) {
-    this.#job = job;
+/**
+ * The unit in hand, which is also the handler's `ctx`: one object per unit
+ * instead of a job and a context. What only the runner needs sits in private
+ * fields (read through {@linkcode jobs}), so a handler sees a
+ * {@linkcode HandlerContext} and nothing more; the AbortController is made
+ * only if asked for.
+ */
+export class Job implements HandlerContext {
+  #controller?: AbortController;
+  readonly #cell: number;
+  readonly #kind: HeldKind;
+  readonly #id: number;
+  readonly #source: WorkerSource | null;
+  readonly #seq: number;
+  readonly #start: number;
+  readonly #redelivered: boolean;
+
+  constructor(
+    readonly worker: number,
+    readonly data: unknown,
+    readonly notification: Notification | undefined,
+    cell: number,
+    kind: HeldKind,
+    id: number,
+    source: WorkerSource | null,
+    seq: number,
+    start: number,
+    redelivered: boolean,
+  ) {
+    this.#cell = cell;
+    this.#kind = kind;
+    this.#id = id;
+    this.#source = source;
+    this.#seq = seq;
+    this.#start = start;
+    this.#redelivered = redelivered;
   }
-  get notification(): Notification | undefined {
-    return this.#job.notification;
-  }
+
   get signal(): AbortSignal {
-    return (this.#job.controller ??= new AbortController()).signal;
+    return (this.#controller ??= new AbortController()).signal;
+  }
+
+  static {
+    Object.assign(jobs, {
+      cell: (j: Job) => j.#cell,
+      kind: (j: Job) => j.#kind,
+      id: (j: Job) => j.#id,
+      source: (j: Job) => j.#source,
+      seq: (j: Job) => j.#seq,
+      start: (j: Job) => j.#start,
+      redelivered: (j: Job) => j.#redelivered,
+      abort: (j: Job, reason: unknown) =>
+        (j.#controller ??= new AbortController()).abort(reason),
+    });
   }
 }
 
@@ -78,6 +121,14 @@ export class Runner {
   readonly #free: number[] = [];
   /** Resolves `settled()`. */
   #onSettled: (() => void) | null = null;
+  /**
+   * When the last unit finished, while the drain loop that will take the
+   * next one has not slept since (-1 otherwise): that unit's take time, so
+   * back-to-back units cost one clock read each instead of two.
+   */
+  #clock = -1;
+  /** Whether a full result ring is still worth waiting for. */
+  readonly #open = () => !this.#shared.stopping();
 
   constructor(
     shared: Shared,
@@ -119,13 +170,25 @@ export class Runner {
 
   /** Whether a unit of source `index` is in hand. */
   holdsSource(index: number): boolean {
-    return this.jobs.some((j) => j?.source?.index === index);
+    return this.jobs.some((j) => j !== null && jobs.source(j)?.index === index);
   }
 
   /** The task `id` in hand, if it is. */
-  task(id: number): Job | undefined {
-    return this.jobs.find((j) => j?.source === null && j.id === id) ??
-      undefined;
+  taskJob(id: number): Job | undefined {
+    return this.jobs.find((j) =>
+      j !== null && jobs.source(j) === null && jobs.id(j) === id
+    ) ?? undefined;
+  }
+
+  /** The drain loop is about to take its first unit: the last end time is stale. */
+  fresh(): void {
+    this.#clock = -1;
+  }
+
+  #takenAt(): number {
+    const t = this.#clock;
+    this.#clock = -1;
+    return t >= 0 ? t : now();
   }
 
   /**
@@ -147,19 +210,30 @@ export class Runner {
    * Claims and runs one task (its unit was just taken) with `fn`, or with
    * what `named` finds if the task names a function.
    */
-  run(
+  task(
     fn: Handler | null,
     named: (name: string) => Handler | string[],
   ): Promise<void> | undefined {
     const claim = this.#queue.claim();
+    const start = this.#takenAt();
     if (claim === null || claim === "cancelled") return undefined;
     this.#shared.countClaim();
     // Stopping with tasks left means destroy(), which has rejected them.
     const cell = this.#free.pop()!;
     if (this.#hold(cell, Held.Task, claim.id) !== "run") return undefined;
-    const start = now();
     this.#shared.counters.recordWait(this.#slot, start - claim.time);
-    const job = new Job(cell, Held.Task, claim.id, null, 0, start, false);
+    const job = new Job(
+      this.#slot,
+      undefined,
+      undefined,
+      cell,
+      Held.Task,
+      claim.id,
+      null,
+      0,
+      start,
+      false,
+    );
     this.jobs[cell] = job;
     let out: unknown;
     try {
@@ -181,10 +255,7 @@ export class Runner {
           "the pool has no handler for run(): pass `handler` to WorkerPool",
         );
       }
-      out = fn(
-        decode(claim.kind, claim.num, claim.bytes),
-        new Context(this.#slot, undefined, job),
-      );
+      out = fn(decode(claim.kind, claim.num, claim.bytes), job);
     } catch (e) {
       this.#finish(job, Status.Error, e);
       return undefined;
@@ -199,7 +270,7 @@ export class Runner {
   unit(s: WorkerSource): Promise<void> | undefined | false {
     const seq = this.#shared.nextSeq(s.index);
     const redelivered = this.#shared.takeCredit(s.index);
-    const start = now();
+    const start = this.#takenAt();
     const cell = this.#free.pop()!;
     const hold = this.#hold(cell, Held.Unit, s.index);
     if (hold === "revoked") return undefined; // The pool gave it back.
@@ -208,18 +279,29 @@ export class Runner {
       if (redelivered) this.#shared.addCredit(s.index);
       return false;
     }
-    const job = new Job(cell, Held.Unit, -1, s, seq, start, redelivered);
-    this.jobs[cell] = job;
-    job.notification = {
+    const n: Notification = {
       source: s.name,
       seq,
       worker: this.#slot,
       takenAt: start,
       redelivered,
     };
+    const job = new Job(
+      this.#slot,
+      s.data,
+      n,
+      cell,
+      Held.Unit,
+      -1,
+      s,
+      seq,
+      start,
+      redelivered,
+    );
+    this.jobs[cell] = job;
     let out: unknown;
     try {
-      out = s.fn(job.notification, new Context(this.#slot, s.data, job));
+      out = s.fn(n, job);
     } catch (e) {
       this.#finish(job, Status.Error, e);
       return undefined;
@@ -243,17 +325,20 @@ export class Runner {
    * the pool's now and the result is dropped. Then counts and publishes.
    */
   #finish(job: Job, status: number, value: unknown): void {
-    this.jobs[job.cell] = null;
-    this.#free.push(job.cell);
+    const cell = jobs.cell(job);
+    this.jobs[cell] = null;
+    this.#free.push(cell);
     this.#onSettled?.();
     const shared = this.#shared;
-    if (!shared.release(this.#slot, job.cell, job.kind)) return;
-    const s = job.source;
+    if (!shared.release(this.#slot, cell, jobs.kind(job))) return;
+    const s = jobs.source(job);
+    const end = now();
+    this.#clock = end;
     shared.counters.countRun(
       this.#slot,
       s ? s.index : -1,
       status === Status.Ok,
-      now() - job.start,
+      end - jobs.start(job),
     );
     let wake = !s || s.wantResults || status === Status.Error;
     if (wake) this.#publish(job, status, value);
@@ -266,13 +351,13 @@ export class Runner {
 
   #publish(job: Job, status: number, value: unknown): void {
     const f: RecordFields = {
-      id: job.id,
+      id: jobs.id(job),
       status,
-      source: job.source?.index ?? -1,
+      source: jobs.source(job)?.index ?? -1,
       worker: this.#slot,
-      redelivered: job.redelivered,
-      time: job.start,
-      seq: job.seq,
+      redelivered: jobs.redelivered(job),
+      time: jobs.start(job),
+      seq: jobs.seq(job),
     };
     let e: Encoded;
     try {
@@ -287,7 +372,7 @@ export class Runner {
         ),
       );
     }
-    const open = () => !this.#shared.stopping();
+    const open = this.#open;
     if (!this.#results.append(f, e, open)) {
       f.status = Status.Error;
       const size = e.bytes?.length;

@@ -8,7 +8,7 @@
  */
 
 import type { EventFd } from "../../ffi/eventfd.ts";
-import { grabEventFd } from "../../examples/pidfd.ts";
+import { grabEventFd } from "../../ffi/mod.ts";
 
 /** A running `c_ref prod` whose eventfd this process holds. */
 export interface CProducer {

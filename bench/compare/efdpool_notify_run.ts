@@ -11,8 +11,8 @@
  * through its eventfd taken with `pidfd_getfd`; the time runs from telling it
  * to go until the pool has handled every unit.
  *
- * Both first push warm-up units through and await them, which also makes
- * sure every worker is up and has the source before anything is measured.
+ * Both wait until every worker is up, then push warm-up units through and
+ * await them, so every worker has the source before anything is measured.
  *
  * @module
  */
@@ -44,6 +44,8 @@ const cProducer = args.producer === "c"
   ? await startCProducer(args.cRef, args.items, args.batchSize)
   : undefined;
 const pool = benchPool(args.workers);
+// Units go to the workers already up; wait for all before the warm-up.
+await pool.started();
 const s = sumSource(
   pool,
   args.workers,

@@ -6,7 +6,7 @@
  */
 
 import { EventFd } from "../../ffi/eventfd.ts";
-import { WorkerPool } from "../../workers/pool.ts";
+import { type PoolSource, WorkerPool } from "../../mod.ts";
 import { SLOT, type SourceData } from "./handler.ts";
 
 /**
@@ -33,7 +33,7 @@ export interface SumSource {
   /** The eventfd the producer writes. */
   efd: EventFd;
   /** The attached source. */
-  src: ReturnType<WorkerPool["attach"]>;
+  src: PoolSource;
   /** Latency mode: stamps by seq, then wake and entry latencies (µs); see `SourceData`. */
   lat?: Float64Array;
   /** Units handled, the sum of their seqs, and each worker's share. */

@@ -20,6 +20,9 @@ let detach = () => Promise.resolve();
 if (args.pool === "efdpool") {
   const { benchPool, sumSource } = await import("./efdpool_pool.ts");
   const p = benchPool(args.workers);
+  // A burst goes to the workers already up; at W=4 one may still be loading
+  // after it, and its start-up would count as idle CPU.
+  await p.started();
   const s = sumSource(p, args.workers);
   s.efd.write(warm);
   await s.src.until(warm);

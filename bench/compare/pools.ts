@@ -46,6 +46,9 @@ export async function openTaskPool(
     case "efdpool": {
       const { benchPool } = await import("./efdpool_pool.ts");
       const pool = benchPool(workers, maxQueue);
+      // Work goes to whichever worker is up: wait for all, so no measured
+      // window includes a worker still loading.
+      await pool.started();
       return { run: (x) => pool.run(x), close: () => pool.close() };
     }
     default:

@@ -23,11 +23,11 @@ export const mutants: Mutant[] = [
   {
     id: "kernel-attach-closed-eventfd",
     file: CLIENT,
-    find: 'throw new EventFdClosedError("attach");',
+    find: 'throw new ClosedError("eventfd", "attach");',
     replace: "",
     tests: TESTS,
     why:
-      "attach() of a closed EventFd hands fd -1 to the module instead of EventFdClosedError",
+      "attach() of a closed EventFd hands fd -1 to the module instead of ClosedError",
   },
   {
     id: "kernel-pertick-unchecked",

@@ -26,7 +26,7 @@ export const mutants: Mutant[] = [
   {
     id: "workers-ledger-not-cleared",
     file: "workers/worker_run.ts",
-    find: "    if (!shared.release(this.#slot, job.cell, job.kind)) return;",
+    find: "    if (!shared.release(this.#slot, cell, jobs.kind(job))) return;",
     replace:
       "    if (shared.held(this.#slot).some((h) => h.kind === Held.Revoked)) return;",
     tests: [LIFECYCLE],
@@ -70,7 +70,7 @@ export const mutants: Mutant[] = [
   },
   {
     id: "io-aio-redelivery-reaps-again",
-    file: "io/handler.ts",
+    file: "io/_handler.ts",
     find:
       "  const got = (n.redelivered ? slots.takeOrphan(ctx.worker) : null) ?? reap();",
     replace: "  const got = reap();",

@@ -12,9 +12,9 @@
  */
 
 import { EventFd } from "../ffi/eventfd.ts";
-import type { Slots } from "./slots.ts";
+import type { Slots } from "./_slots.ts";
 import type { UringKernelData } from "./uring.ts";
-import { CqClaimer } from "./uring_ring.ts";
+import { CqClaimer } from "./_uring_ring.ts";
 
 /** Claims CQEs of one ring in this thread. */
 export class UringReaper {

@@ -11,10 +11,10 @@
  */
 
 import { EFD_CLOEXEC, EFD_NONBLOCK, POLLIN } from "./constants.ts";
-import { lastErrno, throwErrno } from "./errno.ts";
-import { libc } from "./libc.ts";
+import { ERRNO, lastErrno, throwErrno } from "./errno.ts";
+import { libc } from "./_libc.ts";
 
-const EINTR = 4;
+const { EINTR } = ERRNO;
 
 /** A wake-up eventfd that cuts short one pending off-thread poll. */
 export class Waker {

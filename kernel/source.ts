@@ -1,30 +1,38 @@
 /**
- * `ModuleSource`: block reads for the demo with the efd_notify kernel
- * module as the notifier. This thread reads each block into a shared slot
- * and asks the module to signal the pool's eventfd once; the worker the
- * kernel wakes claims the next queued block and checksums it.
+ * `EfdNotifySource`: block reads with the efd_notify kernel module as the
+ * notifier. This thread reads each block into a shared slot and asks the
+ * module to signal the source's eventfd once; the worker the kernel wakes
+ * claims the next queued block and runs the handler on it, as an
+ * `IoSource`'s handler runs on a completion.
  *
  * @module
  */
 
-import { lastErrno } from "../ffi/errno.ts";
+import { ClosedError, FullError } from "../errors.ts";
+import { ERRNO, lastErrno } from "../ffi/errno.ts";
 import { EventFd } from "../ffi/eventfd.ts";
-import { libc } from "../ffi/libc.ts";
-import { SourceClosedError, SourceFullError } from "../io/errors.ts";
+import { libc } from "../ffi/_libc.ts";
+import type { BlockSource } from "../io/block_source.ts";
 import type { ReadFile } from "../io/file.ts";
-import { Slots } from "../io/slots.ts";
+import { Slots } from "../io/_slots.ts";
 import {
   attachEnveloped,
   type AttachSourceOptions,
   type IoSourceOptions,
-  type PoolLike,
   type ReadOptions,
 } from "../io/source.ts";
-import { EfdNotifyChannel } from "../kernel/client.ts";
+import {
+  checkAttachArgs,
+  checkRead,
+  checkSourceOptions,
+} from "../io/_validate.ts";
+import { attachTo } from "../workers/attachable.ts";
+import type { WorkerPool } from "../workers/pool.ts";
 import type { PoolSource } from "../workers/source.ts";
-import { type ModuleSourceData, RESULTS } from "./module_worker.ts";
+import { type EfdNotifySourceData, RESULTS } from "./_source_worker.ts";
+import { EfdNotifyChannel } from "./client.ts";
 
-const EINTR = 4;
+const { EINTR } = ERRNO;
 
 /** What signals the source's eventfd: an `EfdNotifyChannel`, or a stand-in. */
 export interface BlockNotifier {
@@ -37,26 +45,28 @@ export interface BlockNotifier {
 }
 
 /**
- * A read source whose units come from `/dev/efd_notify`: `read` fills slot
- * `k mod depth` for the k-th block on this thread, then fires one unit.
- * Slots are taken in ring order, so `inFlight` counts the slots up to the
- * oldest block not yet handled.
+ * A block source whose units come from `/dev/efd_notify`: `read` reads the
+ * k-th block into slot `k mod depth` on this thread, then has the module
+ * fire one unit. Slots are taken in ring order, so `inFlight` counts the
+ * slots up to the oldest block not yet handled. Needs the efd_notify module
+ * loaded (`kernel/README.md`).
  *
  * @example
  * ```ts ignore
- * import { WorkerPool } from "../workers/pool.ts";
- * import { openForRead } from "../io/file.ts";
- * import { ModuleSource } from "./module_source.ts";
+ * import { EfdNotifySource, openForRead, WorkerPool } from "@efdpool/efdpool";
  * await using pool = new WorkerPool({ workers: 2 });
- * const src = ModuleSource.create({ depth: 8, blockSize: 65536 });
- * src.attach(pool, { handler: new URL("./checksum_worker.ts", import.meta.url) });
+ * const src = EfdNotifySource.create({ depth: 8, blockSize: 65536 });
+ * pool.attach(src, {
+ *   handler: "data:text/javascript,export const handle = (c) => c.data.length;",
+ *   onResult: (n, { tag }) => console.log(tag, n),
+ * });
  * using f = openForRead("/etc/hostname", { direct: false });
  * src.read(f, 0, { length: f.size });
  * await src.close(); // drains first
  * ```
  */
-export class ModuleSource {
-  /** The source's name in the demo's output and JSON. */
+export class EfdNotifySource implements BlockSource {
+  /** The source's kind, and its default name in the pool's stats. */
   readonly backend = "efd_notify";
   /** The semaphore eventfd the module signals. */
   readonly eventfd: EventFd;
@@ -71,6 +81,7 @@ export class ModuleSource {
   #queued = 0;
   #attached?: PoolSource;
   #closed = false;
+  #closing?: Promise<void>;
   #failure?: Error;
 
   private constructor(
@@ -90,33 +101,28 @@ export class ModuleSource {
   }
 
   /**
-   * Opens a channel of `/dev/efd_notify` (or uses `notifier`) and attaches
-   * a new semaphore eventfd to it. Throws the client's
-   * `ModuleNotLoadedError` or `DevicePermissionError` when the module
-   * cannot be used.
+   * Opens a channel of `/dev/efd_notify` (or uses `notifier`, a stand-in
+   * where the module cannot be loaded) and points it at a new semaphore
+   * eventfd. Throws `ModuleNotLoadedError` or `DevicePermissionError` when
+   * the module cannot be used.
    *
    * @example
    * ```ts ignore
-   * import { ModuleSource } from "./module_source.ts";
-   * const src = ModuleSource.create({ depth: 32, blockSize: 256 << 10 });
+   * import { EfdNotifySource } from "@efdpool/efdpool";
+   * const src = EfdNotifySource.create({ depth: 32, blockSize: 256 << 10 });
    * await src.close();
    * ```
    */
   static create(
     options: IoSourceOptions = {},
     notifier?: BlockNotifier,
-  ): ModuleSource {
-    const { depth = 64, blockSize = 65536 } = options;
-    if (!Number.isInteger(depth) || depth < 1 || depth > 32768) {
-      throw new RangeError(
-        `depth must be an integer within 1..32768, got ${depth}`,
-      );
-    }
+  ): EfdNotifySource {
+    const { depth, blockSize } = checkSourceOptions(options);
     const n = notifier ?? EfdNotifyChannel.open();
     const efd = EventFd.create({ semaphore: true });
     try {
       n.attach(efd);
-      return new ModuleSource(depth, blockSize, efd, n);
+      return new EfdNotifySource(depth, blockSize, efd, n);
     } catch (e) {
       n.close();
       efd.close();
@@ -137,33 +143,34 @@ export class ModuleSource {
   /**
    * Reads the block on this thread into the next slot, then has the module
    * signal one unit. A failed read is queued too: its handler sees the
-   * error. Throws `SourceFullError` while that slot's block is unhandled.
-   *
-   * @example
-   * ```ts ignore
-   * const id = src.read(file, 0, { tag: 0 });
-   * ```
+   * error. Throws `FullError` while that slot's block is unhandled.
    */
-  read(file: ReadFile, offset: number, options: ReadOptions = {}): number {
-    const { length = this.blockSize, tag = 0 } = options;
+  read(
+    file: ReadFile | number,
+    offset: number,
+    options: ReadOptions = {},
+  ): number {
+    const { fd, length, tag } = checkRead(
+      file,
+      offset,
+      options,
+      this.blockSize,
+    );
     if (this.#failure) throw this.#failure;
-    if (this.#closed) throw new SourceClosedError(`read ${file.path}`);
-    if (length > this.blockSize) {
-      throw new RangeError(
-        `length must be within 0..${this.blockSize} (the blockSize), got ${length}`,
-      );
-    }
+    if (this.#closed) throw new ClosedError("source", "read");
     const slot = this.#queued % this.depth;
-    if (this.#slots.busy(slot)) throw new SourceFullError(this.depth);
+    if (this.#slots.busy(slot)) {
+      throw new FullError("source", this.depth, "operations in flight");
+    }
     const id = this.#queued + 1;
     // Only this thread takes slots, always the one after the last it took,
     // so the free slot `slot` is the one acquire picks.
-    this.#slots.acquire({ id, tag, op: "read", fd: file.fd, offset, length });
+    this.#slots.acquire({ id, tag, op: "read", fd, offset, length });
     this.#iov[0] = this.#slots.address(slot);
     this.#iov[1] = BigInt(length);
     let res: number;
     do {
-      res = Number(libc().preadv2(file.fd, this.#iov, 1, BigInt(offset), 0));
+      res = Number(libc().preadv2(fd, this.#iov, 1, BigInt(offset), 0));
       if (res < 0) res = -lastErrno();
     } while (res === -EINTR);
     Atomics.store(this.#control, RESULTS + slot, res);
@@ -181,12 +188,7 @@ export class ModuleSource {
 
   /**
    * Resolves when the next `slots` reads (default 1) cannot throw
-   * `SourceFullError`.
-   *
-   * @example
-   * ```ts ignore
-   * await src.ready({ slots: 8 });
-   * ```
+   * `FullError`.
    */
   async ready(options: { slots?: number } = {}): Promise<void> {
     const want = Math.min(Math.max(1, options.slots ?? 1), this.depth);
@@ -200,11 +202,6 @@ export class ModuleSource {
   /**
    * Resolves once every queued block has been handled and its result
    * delivered (needs the source attached).
-   *
-   * @example
-   * ```ts ignore
-   * await src.drain();
-   * ```
    */
   async drain(): Promise<void> {
     if (this.#failure) throw this.#failure;
@@ -212,29 +209,25 @@ export class ModuleSource {
   }
 
   /**
-   * Attaches the eventfd to `pool`: for each unit one worker claims a block
-   * and calls the `handler` module's `handle(completion, ctx)`, as an
-   * `IoSource`'s handler is called.
-   *
-   * @example
-   * ```ts ignore
-   * src.attach(pool, { handler: new URL("./checksum_worker.ts", import.meta.url), onResult: console.log });
-   * ```
+   * Called by `pool.attach(source, options)`: for each unit one worker
+   * claims a block and calls the `handler` module's `handle(completion, ctx)`,
+   * as an `IoSource`'s handler is called.
    */
-  attach(pool: PoolLike, options: AttachSourceOptions): PoolSource {
-    if (this.#closed) throw new SourceClosedError("attach");
+  [attachTo](pool: WorkerPool, options: AttachSourceOptions): PoolSource {
+    checkAttachArgs(pool, options);
+    if (this.#closed) throw new ClosedError("source", "attach");
     if (this.#attached) {
       throw new TypeError(
         "the source is attached already; close it and make another",
       );
     }
-    const data: ModuleSourceData = {
+    const data: EfdNotifySourceData = {
       slots: this.#slots.init,
       control: this.#control.buffer as SharedArrayBuffer,
       handler: String(options.handler),
       userData: options.data,
     };
-    const worker = new URL("./module_worker.ts", import.meta.url);
+    const worker = new URL("./_source_worker.ts", import.meta.url);
     const name = options.name ?? this.backend;
     return this.#attached = attachEnveloped(pool, this.eventfd, worker, data, {
       ...options,
@@ -244,15 +237,14 @@ export class ModuleSource {
 
   /**
    * Drains, detaches from the pool, closes the channel (the module stops
-   * and drops the eventfd) and the eventfd. Close it before its pool.
-   *
-   * @example
-   * ```ts ignore
-   * await src.close();
-   * ```
+   * and drops the eventfd) and the eventfd. Close it before its pool; a
+   * second call waits for the first.
    */
-  async close(): Promise<void> {
-    if (this.#closed) return;
+  close(): Promise<void> {
+    return this.#closing ??= this.#close();
+  }
+
+  async #close(): Promise<void> {
     this.#closed = true;
     try {
       if (this.#attached) {

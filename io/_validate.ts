@@ -1,18 +1,23 @@
 /**
  * Argument checks for the io/ public API, built on the shared ones in
- * `ffi/validate.ts`: each throws a `TypeError` or `RangeError` naming the
+ * `ffi/_validate.ts`: each throws a `TypeError` or `RangeError` naming the
  * argument and showing the value, before any kernel object is touched.
  *
  * @module
  * @internal
  */
 
-import { checkInt, checkOptions, show } from "../ffi/validate.ts";
+import { ClosedError } from "../errors.ts";
+import { checkInt, checkOptions, show } from "../ffi/_validate.ts";
+import { DIRECT_ALIGN, ReadFile } from "./file.ts";
 import {
   checkFunction,
   checkHandler,
   checkString,
 } from "../workers/validate.ts";
+
+/** Largest fd number. */
+export const MAX_FD = 2 ** 31 - 1;
 
 /** Most slots a source may have. */
 export const MAX_DEPTH = 32768;
@@ -135,4 +140,58 @@ export function checkOpenArgs(
     );
   }
   return { path: p, direct };
+}
+
+/** The fd of a `ReadFile` or an fd number, checked. */
+function checkFile(file: unknown): number {
+  if (typeof file === "number") {
+    checkInt("file", file, 0, MAX_FD);
+    return file;
+  }
+  if (file instanceof ReadFile) return file.fd;
+  throw new TypeError(
+    `file must be a ReadFile (openForRead) or an fd number, got ${show(file)}`,
+  );
+}
+
+/**
+ * A block read's arguments, as every source's `read(file, offset, options)`
+ * takes them: the fd, the length (default and at most `blockSize`) and the
+ * tag. An O_DIRECT file needs aligned offsets and lengths.
+ */
+export function checkRead(
+  file: unknown,
+  offset: unknown,
+  options: unknown,
+  blockSize: number,
+): { fd: number; offset: number; length: number; tag: number } {
+  const fd = checkFile(file);
+  checkInt("offset", offset, 0, Number.MAX_SAFE_INTEGER);
+  const { length = blockSize, tag: rawTag } = checkOptions(
+    "options",
+    options as object | undefined,
+  ) as { length?: unknown; tag?: unknown };
+  if (typeof length !== "number") {
+    throw new TypeError(
+      `options.length must be a number, got ${show(length)}`,
+    );
+  }
+  if (!Number.isInteger(length) || length < 0 || length > blockSize) {
+    throw new RangeError(
+      `options.length must be an integer within 0..${blockSize} (the blockSize), got ${
+        show(length)
+      }`,
+    );
+  }
+  const tag = checkTag(rawTag);
+  if (file instanceof ReadFile) {
+    if (fd < 0) throw new ClosedError("file", `read ${file.path}`);
+    const at = offset as number;
+    if (file.direct && (at % DIRECT_ALIGN || length % DIRECT_ALIGN)) {
+      throw new RangeError(
+        `O_DIRECT reads need offset and length in multiples of ${DIRECT_ALIGN}, got ${at} and ${length}`,
+      );
+    }
+  }
+  return { fd, offset: offset as number, length, tag };
 }

@@ -7,6 +7,8 @@
  * @module
  */
 
+import { EfdpoolError } from "../errors.ts";
+
 /** Environment variable that overrides the path of the C library to open. */
 export const LIBC_PATH_ENV = "EFDPOOL_LIBC";
 
@@ -23,7 +25,7 @@ const symbols = {
   poll: { parameters: ["buffer", "u64", "i32"], result: "i32" },
   // Takes a pointer, not a buffer: the poll runs on Deno's blocking pool and
   // can outlive the isolate that started it (a terminated Worker), so its
-  // pollfd array lives in C memory that no isolate frees (see ffi/wait.ts).
+  // pollfd array lives in C memory that no isolate frees (see ffi/_wait.ts).
   pollAsync: {
     name: "poll",
     parameters: ["pointer", "u64", "i32"],
@@ -59,27 +61,19 @@ const symbols = {
 /** The loaded libc symbols, as typed by Deno from the table above. */
 export type Libc = Deno.DynamicLibrary<typeof symbols>["symbols"];
 
-/** Raised when efdpool cannot reach libc: missing `--allow-ffi` or a bad library path. */
-export class FfiUnavailableError extends Error {
+/**
+ * Raised when efdpool cannot reach libc: missing `--allow-ffi`, a bad
+ * library path, or an architecture other than x86_64.
+ */
+export class FfiUnavailableError extends EfdpoolError {
   /**
    * Builds the error.
    *
    * @param message What went wrong and how to fix it.
    * @param options The underlying error, as `cause`.
-   *
-   * @example Telling a missing permission apart
-   * ```ts
-   * import { FfiUnavailableError, libc } from "./libc.ts";
-   * try {
-   *   libc();
-   * } catch (e) {
-   *   if (e instanceof FfiUnavailableError) console.error(e.message);
-   * }
-   * ```
    */
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
-    this.name = "FfiUnavailableError";
   }
 }
 
@@ -87,15 +81,15 @@ let loaded: Libc | undefined;
 
 /**
  * Returns this thread's libc symbols, opening the library on first use.
- *
- * @example Calling getpid through the table
- * ```ts
- * import { libc } from "./libc.ts";
- * console.log(libc().getpid());
- * ```
  */
 export function libc(): Libc {
   if (loaded) return loaded;
+  if (Deno.build.arch !== "x86_64") {
+    // Struct layouts and syscall numbers are x86_64's (ffi/constants.ts).
+    throw new FfiUnavailableError(
+      `efdpool supports Linux on x86_64 only, not ${Deno.build.arch}`,
+    );
+  }
   let path = "libc.so.6";
   try {
     path = Deno.env.get(LIBC_PATH_ENV) ?? path;

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { mmapShared, munmap, viewMemory } from "./sys.ts";
+import { mmapShared, munmap, viewMemory } from "./_sys.ts";
 
 const IORING_OFF_SQ_RING = 0n;
 const IORING_OFF_CQ_RING = 0x8000000n;

@@ -4,11 +4,11 @@
  * @module
  */
 
-import { ErrnoError } from "../ffi/errno.ts";
+import { ERRNO, ErrnoError } from "../ffi/errno.ts";
 import type { AioKernelData } from "./aio.ts";
-import { addressOf, sysRaw } from "./sys.ts";
+import { addressOf, sysRaw } from "./_sys.ts";
 
-const EINTR = 4;
+const { EINTR } = ERRNO;
 /** A unit guarantees an event, so a wait this long means a broken invariant. */
 const REAP_TIMEOUT_S = 10n;
 

@@ -8,10 +8,14 @@
 import assert from "node:assert/strict";
 import { crc32 } from "node:zlib";
 import { checksumParallel } from "../cli/checksum.ts";
-import { type BlockNotifier, ModuleSource } from "../cli/module_source.ts";
-import type { EventFd } from "../ffi/eventfd.ts";
-import { openForRead } from "../io/file.ts";
-import { WorkerPool } from "../workers/pool.ts";
+import {
+  type BlockNotifier,
+  ClosedError,
+  EfdNotifySource,
+  type EventFd,
+  openForRead,
+  WorkerPool,
+} from "../mod.ts";
 
 class UserNotifier implements BlockNotifier {
   efd?: EventFd;
@@ -35,12 +39,15 @@ const path = `${dir}/f.bin`;
 const content = new Uint8Array(1_000_003).map((_, i) => (i * 131 + 7) & 255);
 Deno.writeFileSync(path, content);
 
-Deno.test("module source: each queued block is claimed and checksummed once; the CRC matches", async () => {
+Deno.test("efd_notify source: each queued block is claimed and checksummed once; the CRC matches", async () => {
   const block = 4096;
   const blocks = Math.ceil(content.length / block);
   const notifier = new UserNotifier();
   // depth 3 with 4 workers: the slot ring wraps ~80 times.
-  const source = ModuleSource.create({ depth: 3, blockSize: block }, notifier);
+  const source = EfdNotifySource.create(
+    { depth: 3, blockSize: block },
+    notifier,
+  );
   let run;
   {
     await using pool = new WorkerPool({ workers: 4, name: "modsrc" });
@@ -54,21 +61,26 @@ Deno.test("module source: each queued block is claimed and checksummed once; the
   assert.ok(notifier.closed && source.eventfd.closed);
 });
 
-Deno.test("module source: a failed read reaches the handler as its error", async () => {
+Deno.test("efd_notify source: a failed read reaches the handler as its error", async () => {
   const notifier = new UserNotifier();
-  const source = ModuleSource.create({ depth: 2, blockSize: 4096 }, notifier);
+  const source = EfdNotifySource.create(
+    { depth: 2, blockSize: 4096 },
+    notifier,
+  );
   const got: unknown[] = [];
   await using pool = new WorkerPool({ workers: 1, name: "modsrc-err" });
-  source.attach(pool, {
+  pool.attach(source, {
     handler:
       "data:text/javascript,export const handle = (c) => c.error ? c.error.code : c.data.length;",
     onResult: (v, { tag }) => got[tag] = v,
   });
   const f = openForRead(path, { direct: false });
   source.read(f, 0, { tag: 0, length: 100 });
-  f.close(); // fd -1 now: EBADF
-  source.read(f, 0, { tag: 1, length: 100 });
+  source.read(1 << 20, 0, { tag: 1, length: 100 }); // not an open fd: EBADF
+  f.close();
+  assert.throws(() => source.read(f, 0), ClosedError);
   await source.close();
+  await source.close(); // a second close waits for the first, then does nothing
   assert.deepEqual(got, [100, "EBADF"]);
 });
 
@@ -105,6 +117,6 @@ Deno.test(
   },
 );
 
-Deno.test("module source: cleanup", () => {
+Deno.test("efd_notify source: cleanup", () => {
   Deno.removeSync(dir, { recursive: true });
 });

@@ -5,37 +5,25 @@
  * @module
  */
 
-import { ErrnoError, lastErrno } from "../ffi/errno.ts";
-import { libc } from "../ffi/libc.ts";
+import { ERRNO, ErrnoError, lastErrno } from "../ffi/errno.ts";
+import { libc } from "../ffi/_libc.ts";
 
+// x86_64 numbers: efdpool is x86_64-only (see ffi/constants.ts).
 const NUMBERS = {
-  x86_64: {
-    io_setup: 206,
-    io_destroy: 207,
-    io_getevents: 208,
-    io_submit: 209,
-    io_cancel: 210,
-    io_uring_setup: 425,
-    io_uring_enter: 426,
-    io_uring_register: 427,
-  },
-  // aarch64 uses the generic table; io_uring numbers are shared by all arches.
-  aarch64: {
-    io_setup: 0,
-    io_destroy: 1,
-    io_submit: 2,
-    io_cancel: 3,
-    io_getevents: 4,
-    io_uring_setup: 425,
-    io_uring_enter: 426,
-    io_uring_register: 427,
-  },
+  io_setup: 206,
+  io_destroy: 207,
+  io_getevents: 208,
+  io_submit: 209,
+  io_cancel: 210,
+  io_uring_setup: 425,
+  io_uring_enter: 426,
+  io_uring_register: 427,
 } as const;
 
 /** A syscall this module knows the number of. */
-export type SyscallName = keyof typeof NUMBERS.x86_64;
+export type SyscallName = keyof typeof NUMBERS;
 
-const EINTR = 4;
+const { EINTR } = ERRNO;
 
 /** An integer argument: a number, a bigint or a pointer value. */
 export type SysArg = number | bigint;
@@ -46,7 +34,7 @@ export type SysArg = number | bigint;
  * before any other call on this thread can overwrite errno).
  */
 export function sysRaw(name: SyscallName, args: readonly SysArg[]): bigint {
-  const nr = NUMBERS[Deno.build.arch][name];
+  const nr = NUMBERS[name];
   const a = [0n, 0n, 0n, 0n, 0n, 0n];
   args.forEach((v, i) => a[i] = BigInt(v));
   const r = BigInt(

@@ -6,10 +6,8 @@
  * @module
  */
 
-import { libc } from "./libc.ts";
-
-const O_RDONLY = 0;
-const O_CLOEXEC = 0o2000000;
+import { O_CLOEXEC, O_RDONLY } from "./constants.ts";
+import { libc } from "./_libc.ts";
 
 /** An eventfd's kernel-side facts; a field is undefined when the kernel does not show it. */
 export interface EventFdInfo {
@@ -24,14 +22,6 @@ export interface EventFdInfo {
 /**
  * Reads `/proc/self/fdinfo/<fd>`; null if it cannot be read (no procfs, or
  * the fd is not open).
- *
- * @example
- * ```ts
- * import { eventFdInfo } from "./fdinfo.ts";
- * import { EventFd } from "./eventfd.ts";
- * using efd = EventFd.create({ semaphore: true });
- * console.log(eventFdInfo(efd.fd)?.semaphore); // true
- * ```
  */
 export function eventFdInfo(fd: number): EventFdInfo | null {
   const path = new TextEncoder().encode(`/proc/self/fdinfo/${fd}\0`);

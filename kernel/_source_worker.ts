@@ -1,10 +1,11 @@
 /**
- * The pool handler behind `ModuleSource` (module_source.ts): each unit the
+ * The pool handler behind `EfdNotifySource` (source.ts): each unit the
  * efd_notify module signalled stands for one queued block; the worker claims
  * the next block index, runs the source's handler on that block's slot, and
  * gives the slot back. Loaded by the pool in its workers.
  *
  * @module
+ * @internal
  */
 
 import type { CompletionHandler } from "../io/completion.ts";
@@ -12,8 +13,8 @@ import {
   importCompletionHandler,
   perSource,
   runCompletion,
-} from "../io/run_completion.ts";
-import { Slots, type SlotsInit } from "../io/slots.ts";
+} from "../io/_run_completion.ts";
+import { Slots, type SlotsInit } from "../io/_slots.ts";
 import type { Envelope } from "../io/source.ts";
 import type { HandlerContext, Notification } from "../workers/types.ts";
 
@@ -23,8 +24,8 @@ const CLAIMED = 0;
 /** Index of slot 0's read result in the control buffer; word 0 counts claims. */
 export const RESULTS = 1;
 
-/** What a `ModuleSource` hands its workers as `ctx.data`. */
-export interface ModuleSourceData {
+/** What an `EfdNotifySource` hands its workers as `ctx.data`. */
+export interface EfdNotifySourceData {
   /** The slot table holding the blocks. */
   slots: SlotsInit;
   /** Int32 words: the claim counter, then the slots' read results. */
@@ -42,7 +43,7 @@ interface State {
   fn: CompletionHandler;
 }
 
-const state = perSource(async (d: ModuleSourceData): Promise<State> => ({
+const state = perSource(async (d: EfdNotifySourceData): Promise<State> => ({
   userData: d.userData,
   slots: Slots.attach(d.slots),
   control: new Int32Array(d.control),
@@ -51,12 +52,7 @@ const state = perSource(async (d: ModuleSourceData): Promise<State> => ({
 
 /**
  * Claims the next queued block and hands it to the source's handler.
- *
- * @example
- * ```ts ignore
- * // The pool calls this in its workers; ModuleSource.attach sets it up:
- * // pool.attach(source.eventfd, { handler: new URL("./module_worker.ts", import.meta.url), data })
- * ```
+ * The pool calls it in its workers; `pool.attach(source, …)` sets it up.
  */
 export async function handle(
   n: Notification,

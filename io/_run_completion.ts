@@ -9,7 +9,7 @@
 
 import type { HandlerContext } from "../workers/types.ts";
 import { type CompletionHandler, toCompletion } from "./completion.ts";
-import type { Slots } from "./slots.ts";
+import type { Slots } from "./_slots.ts";
 import type { Envelope } from "./source.ts";
 
 /**
@@ -48,6 +48,8 @@ export function perSource<D extends object, S>(
 export async function importCompletionHandler(
   url: string,
 ): Promise<CompletionHandler> {
+  // The user's handler module, known only at run time (deno publish warns
+  // that it cannot analyze this import; that is intended).
   const mod = await import(url);
   const fn = mod.handle ?? mod.default;
   if (typeof fn !== "function") {

@@ -3,36 +3,29 @@
  * an open file, and `pidfd_open` + `pidfd_getfd` (Linux 5.6+) let another
  * process obtain that very eventfd and signal it.
  *
- * Not an example itself; `seed_demo.ts`, `seed_twin.ts` and
- * `many_producers.ts` import it.
- *
  * @module
  */
 
-import { EventFd } from "../mod.ts";
-import { errnoName, lastErrno } from "../ffi/errno.ts";
-import { libc } from "../ffi/libc.ts";
+import { ERRNO, ErrnoError, errnoName, lastErrno } from "./errno.ts";
+import { EventFd } from "./eventfd.ts";
+import { libc } from "./_libc.ts";
 
 const SYS_PIDFD_OPEN = 434n; // Same number on every architecture.
 const SYS_PIDFD_GETFD = 438n;
-const SYS_PRCTL = Deno.build.arch === "aarch64" ? 167n : 157n;
+const SYS_PRCTL = 157n; // x86_64, like the rest of efdpool
 const PR_SET_PTRACER = 0x59616d61;
 const PR_SET_PTRACER_ANY = -1;
-const EINVAL = 22;
+const { EINVAL } = ERRNO;
 
 /** `pidfd_getfd` was refused or could not find the process or the fd. */
-export class GrabFdError extends Error {
-  /** The errno name, e.g. `"EPERM"`. */
-  readonly code: string;
-
+export class GrabFdError extends ErrnoError {
   /**
    * Builds the error with a message that says what to do about `errno`.
    *
-   * @example
-   * ```ts
-   * import { GrabFdError } from "./pidfd.ts";
-   * console.log(new GrabFdError("pidfd_getfd", 1, 1234, 3).code); // EPERM
-   * ```
+   * @param syscall `pidfd_open` or `pidfd_getfd`.
+   * @param errno The errno it left.
+   * @param pid The target process.
+   * @param fd The fd number in the target.
    */
   constructor(syscall: string, errno: number, pid: number, fd: number) {
     const code = errnoName(errno);
@@ -46,13 +39,10 @@ export class GrabFdError extends Error {
       EBADF: `pid ${pid} has no open fd ${fd}`,
       ENOSYS: "this kernel lacks pidfd_open/pidfd_getfd (Linux 5.6+)",
     };
-    super(
-      `${syscall}(pid ${pid}, fd ${fd}) failed: ${code}: ${
-        why[code] ?? "unexpected error"
-      }`,
-    );
-    this.name = "GrabFdError";
-    this.code = code;
+    super(syscall, errno, `pid ${pid}, fd ${fd}`);
+    this.message = `${syscall}(pid ${pid}, fd ${fd}) failed: ${code}: ${
+      why[code] ?? "unexpected error"
+    }`;
   }
 }
 
@@ -61,11 +51,16 @@ export class GrabFdError extends Error {
  * over the same kernel counter. Throws `GrabFdError` with the cause and the
  * cure, and `NotAnEventFdError` when that fd is something else.
  *
- * @example
- * ```ts ignore
- * import { grabEventFd } from "./pidfd.ts";
- * using efd = grabEventFd(1234, 3);
- * efd.write(1); // wakes whoever waits on fd 3 of pid 1234
+ * @example Grabbing our own eventfd by pid and fd number
+ * ```ts
+ * import { EventFd } from "@efdpool/efdpool";
+ * import { grabEventFd } from "@efdpool/efdpool/ffi";
+ * import assert from "node:assert/strict";
+ * using mine = EventFd.create({ semaphore: true });
+ * using twin = grabEventFd(Deno.pid, mine.fd);
+ * twin.write(2); // the same kernel counter
+ * assert.equal(mine.read(), 1n);
+ * assert.equal(twin.semaphore, true);
  * ```
  */
 export function grabEventFd(
@@ -97,8 +92,9 @@ export function grabEventFd(
  *
  * @example
  * ```ts
- * import { allowAnyTracer } from "./pidfd.ts";
- * console.log(allowAnyTracer()); // "allowed" or "no-yama"
+ * import { allowAnyTracer } from "@efdpool/efdpool/ffi";
+ * import assert from "node:assert/strict";
+ * assert.ok(["allowed", "no-yama"].includes(allowAnyTracer()));
  * ```
  */
 export function allowAnyTracer(): "allowed" | "no-yama" {
@@ -106,7 +102,7 @@ export function allowAnyTracer(): "allowed" | "no-yama" {
   if (r === 0) return "allowed";
   const e = lastErrno();
   if (e === EINVAL) return "no-yama";
-  throw new Error(`prctl(PR_SET_PTRACER, ANY) failed: ${errnoName(e)}`);
+  throw new ErrnoError("prctl", e, "PR_SET_PTRACER, ANY");
 }
 
 /** A raw syscall through the libc table; returns -1 with errno set on failure. */

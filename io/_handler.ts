@@ -8,17 +8,17 @@
 
 import type { HandlerContext, Notification } from "../workers/types.ts";
 import type { AioKernelData } from "./aio.ts";
-import { AioReaper } from "./aio_worker.ts";
+import { AioReaper } from "./_aio_worker.ts";
 import type { CompletionHandler } from "./completion.ts";
 import {
   importCompletionHandler,
   perSource,
   runCompletion,
-} from "./run_completion.ts";
-import { Slots } from "./slots.ts";
+} from "./_run_completion.ts";
+import { Slots } from "./_slots.ts";
 import type { Envelope, SourceData } from "./source.ts";
 import type { UringKernelData } from "./uring.ts";
-import { UringReaper } from "./uring_worker.ts";
+import { UringReaper } from "./_uring_worker.ts";
 
 interface State {
   userData: unknown;
@@ -49,7 +49,7 @@ const state = perSource(async (d: SourceData): Promise<State> => {
  * @example
  * ```ts ignore
  * // The pool calls this in its workers, with the source's data:
- * // pool.attach(source.eventfd, { handler: new URL("./handler.ts", import.meta.url), data })
+ * // pool.attach(source.eventfd, { handler: new URL("./_handler.ts", import.meta.url), data })
  * ```
  */
 export async function handle(
