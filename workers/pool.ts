@@ -213,7 +213,7 @@ export class WorkerPool extends ListenedEventTarget<PoolEventMap> {
     } catch (e) {
       return Promise.reject(e);
     }
-    const p = this.#tasks.add(encoded, { ...opts, nameLen });
+    const p = this.#tasks.add(encoded, opts, nameLen);
     this.#elastic?.grow();
     if (opts.transfer) { for (const b of opts.transfer) b.transfer(); }
     return p as Promise<T>;

@@ -52,8 +52,6 @@ export interface TaskHooks {
 export interface TaskOptions {
   signal?: AbortSignal;
   timeout?: number;
-  /** Bytes of a task name appended to the payload (see `encodeTask`). */
-  nameLen?: number;
   /** Higher runs sooner; see priority.ts. */
   priority?: number;
 }
@@ -138,8 +136,15 @@ export class Tasks {
     return this.queued >= this.maxQueue;
   }
 
-  /** Queues a task whose payload and options were checked. */
-  add(payload: Encoded, options: TaskOptions): Promise<unknown> {
+  /**
+   * Queues a task whose payload and options were checked; `nameLen` is the
+   * byte length of a task name after the payload (see `encodeTask`), or -1.
+   */
+  add(
+    payload: Encoded,
+    options: TaskOptions,
+    nameLen = -1,
+  ): Promise<unknown> {
     const id = this.#nextId;
     this.#nextId = this.#nextId >= 0x7fffffff ? 1 : this.#nextId + 1;
     // The first task of a turn reads the clock and pokes the pump. Units
@@ -160,7 +165,7 @@ export class Tasks {
       reject,
       pos: -1,
       payload,
-      nameLen: options.nameLen ?? -1,
+      nameLen,
       enqueuedAt: this.#turnClock,
     };
     this.#tasks.set(id, task);
