@@ -26,8 +26,9 @@ export const mutants: Mutant[] = [
   {
     id: "workers-ledger-not-cleared",
     file: "workers/worker_run.ts",
-    find: "    if (!shared.release(this.#slot, jobs.kind(job))) return;",
-    replace: "    if (shared.held(this.#slot).kind === Held.Revoked) return;",
+    find: "    if (!shared.release(this.#slot, cell, jobs.kind(job))) return;",
+    replace:
+      "    if (shared.held(this.#slot).some((h) => h.kind === Held.Revoked)) return;",
     tests: [LIFECYCLE],
     why: "a handled unit is redelivered after self.close()",
   },
