@@ -1,30 +1,30 @@
 /**
  * `WorkerPool`: the public front. It checks every argument, then hands the
- * work to the part that owns it: worker supervision (supervisor.ts), tasks
- * (tasks.ts), sources (sources.ts), the result pump (pump.ts) and stats
- * (stats.ts). Its own states are in states.ts.
+ * work to the part that owns it: worker supervision (_supervisor.ts), tasks
+ * (_tasks.ts), sources (_sources.ts), the result pump (_pump.ts) and stats
+ * (_stats.ts). Its own states are in _states.ts.
  *
  * @module
  */
 
 import { ClosedError, FullError } from "../errors.ts";
 import type { EventFd } from "../ffi/eventfd.ts";
-import { assemble } from "./assemble.ts";
+import { assemble } from "./_assemble.ts";
 import { type Attachable, attachTo, isAttachable } from "./attachable.ts";
-import type { Encoded } from "./codec.ts";
-import type { Elastic } from "./elastic.ts";
+import type { Encoded } from "./_codec.ts";
+import type { Elastic } from "./_elastic.ts";
 import type { HandlerLoadError } from "./errors.ts";
 import { ListenedEventTarget, type PoolEventMap } from "./events.ts";
-import { TaskNames } from "./handlers.ts";
-import { checkReadable } from "./permissions.ts";
-import type { Pump } from "./pump.ts";
-import type { TaskQueue } from "./ring.ts";
+import { TaskNames } from "./_handlers.ts";
+import { checkReadable } from "./_permissions.ts";
+import type { Pump } from "./_pump.ts";
+import type { TaskQueue } from "./_ring.ts";
 import { PoolSource, type SourceHost } from "./source.ts";
-import type { Sources } from "./sources.ts";
-import { poolMove, type PoolState } from "./states.ts";
-import { OutsideSources, snapshot } from "./stats.ts";
-import type { Supervisor } from "./supervisor.ts";
-import type { Tasks } from "./tasks.ts";
+import type { Sources } from "./_sources.ts";
+import { poolMove, type PoolState } from "./_states.ts";
+import { OutsideSources, snapshot } from "./_stats.ts";
+import type { Supervisor } from "./_supervisor.ts";
+import type { Tasks } from "./_tasks.ts";
 import type {
   AttachOptions,
   PoolOptions,
@@ -39,8 +39,8 @@ import {
   checkRunOptions,
   checkTaskName,
   encodeTask,
-} from "./checks.ts";
-import { checkHandler } from "./validate.ts";
+} from "./_checks.ts";
+import { checkHandler } from "./_validate.ts";
 
 /**
  * A pool of Web Workers fed by eventfds. Every unit on the pool's task

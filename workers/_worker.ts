@@ -11,7 +11,7 @@
 import { EPOLL_EVENT_SIZE } from "../ffi/constants.ts";
 import { ERRNO, lastErrno } from "../ffi/errno.ts";
 import { libc } from "../ffi/_libc.ts";
-import { Shared } from "./layout.ts";
+import { Shared } from "./_layout.ts";
 import {
   CONTROL_TAG,
   type ExitReason,
@@ -20,11 +20,16 @@ import {
   type SourceSpec,
   TASK_TAG,
   type WorkerMessage,
-} from "./protocol.ts";
-import { attachQueue, attachResults } from "./ring.ts";
-import { isNonblocking, takeUnit, unwatch, watch } from "./worker_io.ts";
-import { handlerOf, Modules } from "./worker_modules.ts";
-import { type Handler, jobs, Runner, type WorkerSource } from "./worker_run.ts";
+} from "./_protocol.ts";
+import { attachQueue, attachResults } from "./_ring.ts";
+import { isNonblocking, takeUnit, unwatch, watch } from "./_worker_io.ts";
+import { handlerOf, Modules } from "./_worker_modules.ts";
+import {
+  type Handler,
+  jobs,
+  Runner,
+  type WorkerSource,
+} from "./_worker_run.ts";
 
 const { EINTR } = ERRNO;
 /** How often a worker with async handlers in flight looks for more units. */

@@ -7,8 +7,8 @@
  */
 
 import { HandlerLoadError, UnknownTaskError } from "./errors.ts";
-import type { NamedHandler } from "./protocol.ts";
-import { loadEverywhere, type LoadHooks } from "./source_load.ts";
+import type { NamedHandler } from "./_protocol.ts";
+import { loadEverywhere, type LoadHooks } from "./_source_load.ts";
 
 /** Named handlers and known task names of one pool. */
 export class TaskNames {

@@ -5,10 +5,10 @@
  * @module
  */
 
-import { decode, encode, type Encoded } from "./codec.ts";
-import { Held, type HeldKind, type Shared } from "./layout.ts";
-import { Status } from "./protocol.ts";
-import type { RecordFields, ResultRing, TaskQueue } from "./ring.ts";
+import { decode, encode, type Encoded } from "./_codec.ts";
+import { Held, type HeldKind, type Shared } from "./_layout.ts";
+import { Status } from "./_protocol.ts";
+import type { RecordFields, ResultRing, TaskQueue } from "./_ring.ts";
 import type { HandlerContext, Notification } from "./types.ts";
 
 /** A handler module's `handle` export. */

@@ -8,14 +8,14 @@
  *   the worker's phase, the mailbox generation, and one cell per unit it
  *   may hold at once, saying what it holds ({@linkcode Held}); then float64
  *   counters and latency histograms, written by that worker only (see
- *   counters.ts).
+ *   _counters.ts).
  * - Per source: units done, the count the pool awaits and redelivery
  *   credits (int32); units taken (bigint, so seq never wraps).
  *
  * @module
  */
 
-import { Counters, MAX_SOURCES } from "./counters.ts";
+import { Counters, MAX_SOURCES } from "./_counters.ts";
 
 export { MAX_SOURCES };
 

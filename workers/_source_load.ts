@@ -7,7 +7,7 @@
  * @module
  */
 
-import type { MailBody } from "./supervisor.ts";
+import type { MailBody } from "./_supervisor.ts";
 
 /** The supervisor calls loading needs. */
 export interface LoadHooks {

@@ -15,10 +15,10 @@ import {
   type InitMessage,
   type NamedHandler,
   type SourceSpec,
-} from "./protocol.ts";
-import { ResultRing } from "./ring.ts";
-import type { SlotState } from "./states.ts";
-import type { SupervisorConfig } from "./supervisor.ts";
+} from "./_protocol.ts";
+import { ResultRing } from "./_ring.ts";
+import type { SlotState } from "./_states.ts";
+import type { SupervisorConfig } from "./_supervisor.ts";
 
 const RESULT_BYTES = 1 << 20;
 
@@ -85,7 +85,7 @@ export function launch(
   slot.epoll.add(slot.control.fd, EPOLLIN, CONTROL_TAG);
   slot.spawnedAt = performance.now();
   const worker = slot.worker = new Worker(
-    new URL("./worker.ts", import.meta.url),
+    new URL("./_worker.ts", import.meta.url),
     { type: "module", name: `${cfg.name}-${slot.index}` },
   );
   wire(worker);

@@ -7,8 +7,8 @@
  * @module
  */
 
-import type { Shared } from "./layout.ts";
-import type { Supervisor } from "./supervisor.ts";
+import type { Shared } from "./_layout.ts";
+import type { Supervisor } from "./_supervisor.ts";
 
 /** Settings of an elastic pool. */
 export interface ElasticConfig {

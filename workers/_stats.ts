@@ -5,9 +5,9 @@
  * @module
  */
 
-import { bucketLimit, BUCKETS } from "./counters.ts";
-import type { Shared } from "./layout.ts";
-import type { SlotState } from "./states.ts";
+import { bucketLimit, BUCKETS } from "./_counters.ts";
+import type { Shared } from "./_layout.ts";
+import type { SlotState } from "./_states.ts";
 import type { Percentiles, PoolStats, SourceStats } from "./types.ts";
 
 /** What the snapshot needs besides shared memory. */

@@ -1,25 +1,25 @@
 /**
  * Worker supervision: spawn each slot's Worker, see it ready, notice its
  * death from any cause, give back what it held, respawn it with back-off,
- * and stop it. The slot states are in states.ts.
+ * and stop it. The slot states are in _states.ts.
  *
  * @module
  */
 
 import type { EventFd } from "../ffi/eventfd.ts";
-import { asError } from "./deliver.ts";
+import { asError } from "./_deliver.ts";
 import { HandlerLoadError } from "./errors.ts";
 import type { WorkerExitReason } from "./events.ts";
-import type { HeldKind, Shared } from "./layout.ts";
+import type { HeldKind, Shared } from "./_layout.ts";
 import type {
   MailMessage,
   NamedHandler,
   SourceSpec,
   WorkerMessage,
-} from "./protocol.ts";
-import type { RingRecord, TaskQueue } from "./ring.ts";
-import { launch, newSlot, release, type Slot } from "./slot.ts";
-import { slotMove, type SlotState } from "./states.ts";
+} from "./_protocol.ts";
+import type { RingRecord, TaskQueue } from "./_ring.ts";
+import { launch, newSlot, release, type Slot } from "./_slot.ts";
+import { slotMove, type SlotState } from "./_states.ts";
 
 /** Whether a slot's worker thread runs (and takes mail). */
 function running(state: SlotState): boolean {

@@ -13,15 +13,15 @@ import {
   WorkerExitEvent,
   WorkerStartEvent,
 } from "./events.ts";
-import { Held, Shared } from "./layout.ts";
-import type { NamedHandler } from "./protocol.ts";
-import { Pump } from "./pump.ts";
-import { Elastic } from "./elastic.ts";
-import { TaskQueue } from "./ring.ts";
+import { Held, Shared } from "./_layout.ts";
+import type { NamedHandler } from "./_protocol.ts";
+import { Pump } from "./_pump.ts";
+import { Elastic } from "./_elastic.ts";
+import { TaskQueue } from "./_ring.ts";
 import type { SourceHost } from "./source.ts";
-import { Sources } from "./sources.ts";
-import { Supervisor } from "./supervisor.ts";
-import { Tasks } from "./tasks.ts";
+import { Sources } from "./_sources.ts";
+import { Supervisor } from "./_supervisor.ts";
+import { Tasks } from "./_tasks.ts";
 
 const QUEUE_BYTES = 4 << 20;
 

@@ -13,12 +13,12 @@ import { HandlerLoadError, SourceDetachedError } from "./errors.ts";
 import type { EventFd } from "../ffi/eventfd.ts";
 import { eventFdInfo } from "../ffi/_fdinfo.ts";
 import { libc } from "../ffi/_libc.ts";
-import { MAX_SOURCES, type Shared } from "./layout.ts";
-import type { SourceSpec } from "./protocol.ts";
-import type { MailBody } from "./supervisor.ts";
-import type { RingRecord } from "./ring.ts";
-import { asError, deliver } from "./deliver.ts";
-import { loadEverywhere } from "./source_load.ts";
+import { MAX_SOURCES, type Shared } from "./_layout.ts";
+import type { SourceSpec } from "./_protocol.ts";
+import type { MailBody } from "./_supervisor.ts";
+import type { RingRecord } from "./_ring.ts";
+import { asError, deliver } from "./_deliver.ts";
+import { loadEverywhere } from "./_source_load.ts";
 import type { AttachOptions, SourceStats } from "./types.ts";
 
 const F_DUPFD_CLOEXEC = 1030;

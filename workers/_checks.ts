@@ -7,10 +7,10 @@
 
 import { EventFd } from "../ffi/eventfd.ts";
 import { type EventFdInfo, eventFdInfo } from "../ffi/_fdinfo.ts";
-import type { PoolConfig } from "./assemble.ts";
-import { encode, type Encoded } from "./codec.ts";
-import { MAX_CONCURRENCY } from "./layout.ts";
-import { PRIORITY_MAX, PRIORITY_MIN } from "./priority.ts";
+import type { PoolConfig } from "./_assemble.ts";
+import { encode, type Encoded } from "./_codec.ts";
+import { MAX_CONCURRENCY } from "./_layout.ts";
+import { PRIORITY_MAX, PRIORITY_MIN } from "./_priority.ts";
 import type { AttachOptions, PoolOptions, RunOptions } from "./types.ts";
 import {
   checkFunction,
@@ -23,7 +23,7 @@ import {
   checkTransfer,
   or,
   show,
-} from "./validate.ts";
+} from "./_validate.ts";
 
 /** The constructor's options, checked and with defaults. */
 export function checkPoolOptions(options: PoolOptions): PoolConfig {

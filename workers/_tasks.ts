@@ -6,7 +6,7 @@
  * @module
  */
 
-import { decode, type Encoded } from "./codec.ts";
+import { decode, type Encoded } from "./_codec.ts";
 import {
   TaskFailedError,
   TaskTimeoutError,
@@ -14,10 +14,10 @@ import {
   WorkerDiedError,
 } from "./errors.ts";
 import type { EventFd } from "../ffi/eventfd.ts";
-import type { Shared } from "./layout.ts";
-import { Status } from "./protocol.ts";
-import type { RingRecord, TaskQueue } from "./ring.ts";
-import { PriorityBacklog } from "./priority.ts";
+import type { Shared } from "./_layout.ts";
+import { Status } from "./_protocol.ts";
+import type { RingRecord, TaskQueue } from "./_ring.ts";
+import { PriorityBacklog } from "./_priority.ts";
 
 type Outcome = "completed" | "failed" | "cancelled" | "timedOut";
 
@@ -52,7 +52,7 @@ export interface TaskHooks {
 export interface TaskOptions {
   signal?: AbortSignal;
   timeout?: number;
-  /** Higher runs sooner; see priority.ts. */
+  /** Higher runs sooner; see _priority.ts. */
   priority?: number;
 }
 
