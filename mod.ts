@@ -81,8 +81,17 @@ export {
   SourceDetachedError,
   TaskFailedError,
   TaskTimeoutError,
+  UnknownTaskError,
   WorkerDiedError,
 } from "./workers/errors.ts";
+export {
+  ListenedEventTarget,
+  type PoolEventMap,
+  WorkerErrorEvent,
+  WorkerExitEvent,
+  type WorkerExitReason,
+  WorkerStartEvent,
+} from "./workers/events.ts";
 export type {
   AttachOptions,
   HandlerContext,

@@ -15,6 +15,8 @@ export interface EventFdInfo {
   semaphore?: boolean;
   /** The kernel's id of the eventfd, the same in every duplicate fd. */
   id?: number;
+  /** The counter's value now. */
+  count?: number;
 }
 
 /**
@@ -39,8 +41,11 @@ export function eventFdInfo(fd: number): EventFdInfo | null {
     text.match(new RegExp(`^${name}:\\s*(\\d+)`, "m"))?.[1];
   const sem = field("eventfd-semaphore");
   const id = field("eventfd-id");
+  // The kernel prints the count in hex.
+  const count = text.match(/^eventfd-count:\s*([0-9a-f]+)/m)?.[1];
   return {
     semaphore: sem === undefined ? undefined : sem === "1",
     id: id === undefined ? undefined : Number(id),
+    count: count === undefined ? undefined : parseInt(count, 16),
   };
 }

@@ -15,7 +15,7 @@ import {
   POLLNVAL,
   RWF_NOWAIT,
 } from "./constants.ts";
-import { ClosedError } from "../errors.ts";
+import { ClosedError, EfdpoolError } from "../errors.ts";
 import { ERRNO, ErrnoError, lastErrno, throwErrno } from "./errno.ts";
 import { eventFdInfo } from "./_fdinfo.ts";
 import { libc } from "./_libc.ts";
@@ -78,7 +78,7 @@ export interface ReadAsyncOptions {
 }
 
 /** `fromFd` was given an fd that is open but is not an eventfd. */
-export class NotAnEventFdError extends TypeError {
+export class NotAnEventFdError extends EfdpoolError {
   /** The offending fd. */
   readonly fd: number;
 

@@ -14,7 +14,7 @@ import {
   checkFunction,
   checkHandler,
   checkString,
-} from "../workers/validate.ts";
+} from "../workers/_validate.ts";
 
 /** Largest fd number. */
 export const MAX_FD = 2 ** 31 - 1;

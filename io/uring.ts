@@ -23,7 +23,7 @@ import {
 } from "./errors.ts";
 import type { OpName, SlotOp } from "./_slots.ts";
 import { IoSource, type IoSourceOptions, type TagOptions } from "./source.ts";
-import { checkMs } from "../workers/validate.ts";
+import { checkMs } from "../workers/_validate.ts";
 import {
   checkOpName,
   checkSourceOptions,

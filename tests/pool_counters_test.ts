@@ -1,7 +1,7 @@
 // Counters: the histogram bucket found without Math.log2 is the one the
 // definition gives, floor(4 · log2(µs)), at every edge and over the range.
 import assert from "node:assert/strict";
-import { bucketLimit, bucketOf, BUCKETS } from "../workers/counters.ts";
+import { bucketLimit, bucketOf, BUCKETS } from "../workers/_counters.ts";
 import { mulberry32 } from "./_rng.ts";
 
 function byDefinition(ms: number): number {

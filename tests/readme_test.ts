@@ -77,6 +77,15 @@ Deno.test("readme: the pool tour runs with --allow-ffi --allow-read", async () =
   assert.match(r.stdout, /tour: pool ok/);
 });
 
+Deno.test("readme: the features tour (named tasks, hooks, elastic size, recycling) runs with --allow-ffi --allow-read", async () => {
+  const r = await run(
+    ["--allow-ffi", "--allow-read"],
+    "examples/readme/tour_features.ts",
+  );
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /tour: features ok/);
+});
+
 Deno.test("readme: the io tour sums a file's bytes with --allow-ffi --allow-read", async () => {
   const path = Deno.makeTempFileSync({ prefix: "efdpool-readme-" });
   try {
@@ -128,7 +137,7 @@ Deno.test("permissions: a pool without --allow-read fails once, naming the worke
   // One uncaught error (Deno shows its source line too), in the main thread.
   assert.equal(r.stderr.match(/Uncaught/g)?.length, 1, r.stderr);
   assert.match(r.stderr, /Uncaught \(in promise\) MissingPermissionError/);
-  assert.match(r.stderr, /workers\/worker\.ts: run with --allow-read/);
+  assert.match(r.stderr, /workers\/_worker\.ts: run with --allow-read/);
   assert.doesNotMatch(r.stderr, /Uncaught \(in worker/);
   assert.doesNotMatch(r.stderr, /HandlerLoadError/);
 });

@@ -124,3 +124,33 @@ export class SourceDetachedError extends EfdpoolError {
     super(`source ${name} was detached before the awaited count was reached`);
   }
 }
+
+/** `run(payload, { name })` named a task function the pool's workers do not have. */
+export class UnknownTaskError extends EfdpoolError {
+  /** The name asked for. */
+  readonly taskName: string;
+  /** The task names the workers know. */
+  readonly known: readonly string[];
+
+  /**
+   * Builds the error.
+   *
+   * @param taskName The name asked for.
+   * @param known The names that exist.
+   *
+   * @example
+   * ```ts
+   * import { UnknownTaskError } from "@efdpool/efdpool";
+   * console.log(new UnknownTaskError("resize", ["crop", "handle"]).message);
+   * ```
+   */
+  constructor(taskName: string, known: readonly string[]) {
+    super(
+      `no task named ${JSON.stringify(taskName)}; known: ${
+        known.length ? known.join(", ") : "none"
+      }`,
+    );
+    this.taskName = taskName;
+    this.known = known;
+  }
+}

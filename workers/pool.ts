@@ -1,27 +1,30 @@
 /**
  * `WorkerPool`: the public front. It checks every argument, then hands the
- * work to the part that owns it: worker supervision (supervisor.ts), tasks
- * (tasks.ts), sources (sources.ts), the result pump (pump.ts) and stats
- * (stats.ts). Its own states are in states.ts.
+ * work to the part that owns it: worker supervision (_supervisor.ts), tasks
+ * (_tasks.ts), sources (_sources.ts), the result pump (_pump.ts) and stats
+ * (_stats.ts). Its own states are in _states.ts.
  *
  * @module
  */
 
 import { ClosedError, FullError } from "../errors.ts";
 import type { EventFd } from "../ffi/eventfd.ts";
-import { assemble } from "./assemble.ts";
+import { assemble } from "./_assemble.ts";
 import { type Attachable, attachTo, isAttachable } from "./attachable.ts";
-import type { Encoded } from "./codec.ts";
+import type { Encoded } from "./_codec.ts";
+import type { Elastic } from "./_elastic.ts";
 import type { HandlerLoadError } from "./errors.ts";
-import { checkReadable } from "./permissions.ts";
-import type { Pump } from "./pump.ts";
-import type { TaskQueue } from "./ring.ts";
+import { ListenedEventTarget, type PoolEventMap } from "./events.ts";
+import { TaskNames } from "./_handlers.ts";
+import { checkReadable } from "./_permissions.ts";
+import type { Pump } from "./_pump.ts";
+import type { TaskQueue } from "./_ring.ts";
 import { PoolSource, type SourceHost } from "./source.ts";
-import type { Sources } from "./sources.ts";
-import { poolMove, type PoolState } from "./states.ts";
-import { OutsideSources, snapshot } from "./stats.ts";
-import type { Supervisor } from "./supervisor.ts";
-import type { Tasks } from "./tasks.ts";
+import type { Sources } from "./_sources.ts";
+import { poolMove, type PoolState } from "./_states.ts";
+import { OutsideSources, snapshot } from "./_stats.ts";
+import type { Supervisor } from "./_supervisor.ts";
+import type { Tasks } from "./_tasks.ts";
 import type {
   AttachOptions,
   PoolOptions,
@@ -34,8 +37,10 @@ import {
   checkAttachable,
   checkPoolOptions,
   checkRunOptions,
-  encodePayload,
-} from "./checks.ts";
+  checkTaskName,
+  encodeTask,
+} from "./_checks.ts";
+import { checkHandler } from "./_validate.ts";
 
 /**
  * A pool of Web Workers fed by eventfds. Every unit on the pool's task
@@ -43,7 +48,9 @@ import {
  * with `EPOLLEXCLUSIVE`: no thundering herd), which takes it and runs the
  * handler once. Results come back through per-worker shared rings.
  *
- * The pool keeps the process alive until `close()` or `destroy()`.
+ * The pool keeps the process alive until `close()` or `destroy()`. Its
+ * events (`error`, `workererror`, `workerstart`, `workerexit`, `drain`) are
+ * typed in {@linkcode PoolEventMap}.
  *
  * @example Tasks
  * ```ts
@@ -56,8 +63,8 @@ import {
  * assert.equal(await pool.run(21), 42);
  * ```
  */
-export class WorkerPool extends EventTarget {
-  /** Number of worker slots. */
+export class WorkerPool extends ListenedEventTarget<PoolEventMap> {
+  /** Number of worker slots: the most workers at once. */
   readonly size: number;
   readonly #handler: string | null;
   readonly #queue: TaskQueue;
@@ -66,6 +73,7 @@ export class WorkerPool extends EventTarget {
   readonly #sources: Sources;
   readonly #pump: Pump;
   readonly #sup: Supervisor;
+  readonly #elastic?: Elastic;
   readonly #started = Promise.withResolvers<void>();
   readonly #startedAt = performance.now();
   readonly #outside = new OutsideSources();
@@ -74,6 +82,11 @@ export class WorkerPool extends EventTarget {
   #destroying?: Promise<void>;
   #failure?: Error;
   readonly #host: SourceHost;
+  readonly #loadTimeout: number;
+  readonly #taskNames = new TaskNames();
+  /** Messages of `error` events printed for want of a listener. */
+  readonly #unheard = new Set<string>();
+  readonly #name: string;
 
   /**
    * Starts the workers. They load the handler module in the background;
@@ -99,8 +112,10 @@ export class WorkerPool extends EventTarget {
     // A pool that fails to start rejects its tasks; `started()` reports the same.
     this.#started.promise.catch(() => {});
     const parts = assemble(cfg, {
-      report: (type, error, message) =>
-        this.dispatchEvent(new ErrorEvent(type, { error, message })),
+      report: (error, message) => this.#report(error, message),
+      event: (ev) => this.dispatchEvent(ev),
+      handlers: () => this.#taskNames.added(),
+      names: (names) => this.#taskNames.learn(names),
       started: () => this.#started.resolve(),
       fail: (error) => this.#fail(error),
       step: () => this.#step(),
@@ -113,6 +128,9 @@ export class WorkerPool extends EventTarget {
     this.#sup = parts.sup;
     this.#pump = parts.pump;
     this.#host = parts.host;
+    this.#elastic = parts.elastic;
+    this.#loadTimeout = cfg.loadTimeout;
+    this.#name = cfg.name;
   }
 
   /**
@@ -128,6 +146,19 @@ export class WorkerPool extends EventTarget {
    */
   started(): Promise<void> {
     return this.#started.promise;
+  }
+
+  /** An `error` event; with no listener, printed once per message instead. */
+  #report(error: unknown, message: string): void {
+    if (this.listens("error")) {
+      this.dispatchEvent(new ErrorEvent("error", { error, message }));
+    } else if (!this.#unheard.has(message)) {
+      this.#unheard.add(message);
+      console.error(
+        `${this.#name}: ${message} (no "error" listener; shown once):`,
+        error,
+      );
+    }
   }
 
   #fail(error: HandlerLoadError): void {
@@ -160,14 +191,21 @@ export class WorkerPool extends EventTarget {
    */
   run<T = unknown>(payload: unknown, options: RunOptions = {}): Promise<T> {
     let encoded: Encoded;
+    let nameLen: number;
     let opts: RunOptions;
     try {
       // Arguments first: a bad payload is named even on a closed pool or
       // with a signal that has fired.
       opts = checkRunOptions(options);
-      encoded = encodePayload(payload, this.#queue.maxPayload);
+      ({ encoded, nameLen } = encodeTask(
+        payload,
+        opts.name,
+        this.#queue.maxPayload,
+      ));
       const refused = this.#refusal();
       if (refused) throw refused;
+      // Before any worker said which names it knows, the worker decides.
+      if (opts.name !== undefined) this.#taskNames.check(opts.name);
       if (opts.signal?.aborted) throw opts.signal.reason;
       if (this.#tasks.full) {
         throw new FullError("queue", this.#tasks.maxQueue, "tasks waiting");
@@ -175,9 +213,58 @@ export class WorkerPool extends EventTarget {
     } catch (e) {
       return Promise.reject(e);
     }
-    const p = this.#tasks.add(encoded, opts);
+    const p = this.#tasks.add(encoded, opts, nameLen);
+    this.#elastic?.grow();
     if (opts.transfer) { for (const b of opts.transfer) b.transfer(); }
     return p as Promise<T>;
+  }
+
+  /**
+   * Adds a task function to the running pool: every worker (and every one
+   * started later) loads `handler` and runs its `handle` (or default)
+   * export for `run(payload, { name })`. Resolves once every live worker has
+   * it; rejects with `HandlerLoadError` if one cannot load it (the name is
+   * then not added), or with a `TypeError` for a name already in use.
+   *
+   * @example Named tasks
+   * ```ts
+   * import { WorkerPool } from "@efdpool/efdpool";
+   * await using pool = new WorkerPool({
+   *   workers: 2,
+   *   handler: "data:text/javascript,export const handle = (x) => x; export const twice = (x) => 2 * x;",
+   * });
+   * console.log(await pool.run(4, { name: "twice" })); // 8
+   * await pool.addHandler("square", "data:text/javascript,export default (x) => x * x;");
+   * console.log(await pool.run(4, { name: "square" })); // 16
+   * ```
+   */
+  async addHandler(name: string, handler: string | URL): Promise<void> {
+    checkTaskName("name", name);
+    const url = checkHandler("handler", handler);
+    const refused = this.#refusal();
+    if (refused) throw refused;
+    await this.#taskNames.add(this.#sup, name, url, this.#loadTimeout);
+  }
+
+  /**
+   * Replaces every worker with a fresh one, one slot at a time so the rest
+   * keep serving: each finishes the units in hand (nothing is lost or run
+   * twice), runs its `teardown()`, and a new worker loads the handlers and
+   * runs `setup()`. Resolves when every slot serves again.
+   *
+   * @example
+   * ```ts
+   * import { WorkerPool } from "@efdpool/efdpool";
+   * await using pool = new WorkerPool({ workers: 2, handler: "data:text/javascript,export const handle = (x) => x;" });
+   * await pool.run(1);
+   * await pool.recycle();
+   * console.log(pool.stats().workers.map((w) => w.recycled)); // [1, 1]
+   * ```
+   */
+  async recycle(): Promise<void> {
+    const refused = this.#refusal();
+    if (refused) throw refused;
+    for (let i = 0; i < this.size; i++) await this.#sup.recycle(i);
   }
 
   /**
@@ -394,6 +481,7 @@ export class WorkerPool extends EventTarget {
 
   /** Stops the workers (giving back what they held), then frees the rest. */
   async #shutdown(now: boolean): Promise<void> {
+    this.#elastic?.stop();
     await this.#sup.stop(now);
     if (this.#state === "closed") return; // The other shutdown freed everything.
     this.#state = poolMove(this.#state, "closed");
@@ -414,6 +502,7 @@ export class WorkerPool extends EventTarget {
   #step(): boolean {
     this.#sources.sampleDone();
     const n = this.#sup.drain() + this.#tasks.step() + this.#sources.step();
+    this.#elastic?.grow();
     return n > 0;
   }
 

@@ -6,7 +6,7 @@
 
 import type { EventFd } from "../ffi/eventfd.ts";
 import type { SourceStats } from "./types.ts";
-import { checkInt, checkOptions, checkSignal } from "./validate.ts";
+import { checkInt, checkOptions, checkSignal } from "./_validate.ts";
 
 /** What a source needs from its pool; kept narrow so the two files stay apart. */
 export interface SourceHost {

@@ -6,8 +6,23 @@
 
 /** Options for {@linkcode WorkerPool}. */
 export interface PoolOptions {
-  /** Number of Web Workers (default: `navigator.hardwareConcurrency`). */
+  /**
+   * Number of Web Workers (default: `navigator.hardwareConcurrency`); with
+   * `minWorkers`, the most there may be (the same as `maxWorkers`).
+   */
   workers?: number;
+  /**
+   * Makes the pool elastic: it starts this many workers, starts more (up
+   * to `maxWorkers`) while tasks back up or every worker is busy, and stops
+   * those idle for `idleTimeout` down to this many again (default: a fixed
+   * pool of `workers`). With `minWorkers: 0` and no worker running, units
+   * on an attached source start one within `idleTimeout / 4` ms (250 at most).
+   */
+  minWorkers?: number;
+  /** The most workers an elastic pool runs (default: `workers`). */
+  maxWorkers?: number;
+  /** Milliseconds a worker above `minWorkers` may idle before it stops (default 10000). */
+  idleTimeout?: number;
   /**
    * Module whose exported `handle(input, ctx)` (or default export) runs in
    * each worker, for `run()` tasks and for sources attached without a
@@ -21,6 +36,27 @@ export interface PoolOptions {
    * (default 32). Larger batches mean fewer wake-ups; smaller, fairer shares.
    */
   batch?: number;
+  /**
+   * Units one worker holds at once (default 1). Above 1, a worker whose
+   * handler returned a promise takes the next unit while it waits, up to
+   * this many; each one is still handled exactly once, and a worker's death
+   * gives all of them back. A worker with units in flight looks for more
+   * every millisecond instead of sleeping in epoll, so idle peers get the
+   * wake-ups first.
+   */
+  concurrency?: number;
+  /**
+   * Units (tasks and source units) after which a worker leaves and a fresh
+   * one takes its slot (default: no limit): a leaking handler is reset
+   * without loss; the worker finishes the units in hand first.
+   */
+  maxUnitsPerWorker?: number;
+  /**
+   * Heap bytes (`Deno.memoryUsage().heapUsed` in the worker, checked
+   * between wake-ups) above which a worker is recycled as for
+   * `maxUnitsPerWorker` (default: no limit).
+   */
+  maxHeapBytes?: number;
   /** A name for messages and stats (default "efdpool"). */
   name?: string;
   /**
@@ -46,6 +82,20 @@ export interface RunOptions {
   transfer?: ArrayBuffer[];
   /** Milliseconds before the task rejects with `TaskTimeoutError` (and its handler's signal aborts). */
   timeout?: number;
+  /**
+   * Which task function runs it: an export of the pool's handler module by
+   * that name, or a handler added with `addHandler` (default: the module's
+   * `handle` or default export). An unknown name rejects with
+   * `UnknownTaskError` listing the known ones.
+   */
+  name?: string;
+  /**
+   * An integer from -2 to 2 (default 0): higher runs sooner. Once a task
+   * has a priority, queued tasks wait in the pool and enter the shared queue
+   * a few per worker ahead of need, so urgent ones overtake; a task's
+   * priority grows by one level per 50 ms it waits, so none starves.
+   */
+  priority?: number;
 }
 
 /** A unit taken from an attached source, as the handler and callbacks see it. */
@@ -145,9 +195,22 @@ export interface WorkerStats {
   restarts: number;
   /**
    * Where the slot is in its life: "starting" (loading handlers), "serving",
+   * "recycling" (finishing its units before a fresh worker replaces it),
+   * "retiring" (idle past `idleTimeout`, leaving), "parked" (no worker: an
+   * elastic pool's spare slot),
    * "backoff" (its worker died; a new one comes soon), "stopping", "gone".
    */
-  state: "starting" | "serving" | "backoff" | "stopping" | "gone";
+  state:
+    | "starting"
+    | "serving"
+    | "recycling"
+    | "retiring"
+    | "parked"
+    | "backoff"
+    | "stopping"
+    | "gone";
+  /** Times this slot's worker was recycled (replaced after leaving cleanly). */
+  recycled: number;
   /** Fraction of wall time spent in handlers since the pool started, 0..1. */
   utilization: number;
 }

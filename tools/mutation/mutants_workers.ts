@@ -17,7 +17,7 @@ const LIFECYCLE = "tests/pool_lifecycle_test.ts";
 export const mutants: Mutant[] = [
   {
     id: "workers-recruit-dropped",
-    file: "workers/worker.ts",
+    file: "workers/_worker.ts",
     find: "      if (i === 1) c.write(fd, zero, 8n);\n",
     replace: "",
     tests: [LIFECYCLE],
@@ -25,15 +25,16 @@ export const mutants: Mutant[] = [
   },
   {
     id: "workers-ledger-not-cleared",
-    file: "workers/worker_run.ts",
-    find: "    if (!shared.release(this.#slot, jobs.kind(job))) return;",
-    replace: "    if (shared.held(this.#slot).kind === Held.Revoked) return;",
+    file: "workers/_worker_run.ts",
+    find: "    if (!shared.release(this.#slot, cell, jobs.kind(job))) return;",
+    replace:
+      "    if (shared.held(this.#slot).some((h) => h.kind === Held.Revoked)) return;",
     tests: [LIFECYCLE],
     why: "a handled unit is redelivered after self.close()",
   },
   {
     id: "workers-stop-write-back-dropped",
-    file: "workers/worker.ts",
+    file: "workers/_worker.ts",
     find:
       "        c.write(fd, one, 8n); // Stopping: left in the counter, as detach promises.\n",
     replace: "",
@@ -42,7 +43,7 @@ export const mutants: Mutant[] = [
   },
   {
     id: "workers-cancelled-claims-counted",
-    file: "workers/worker_run.ts",
+    file: "workers/_worker_run.ts",
     find:
       '    if (claim === null || claim === "cancelled") return undefined;\n    this.#shared.countClaim();',
     replace:
@@ -52,7 +53,7 @@ export const mutants: Mutant[] = [
   },
   {
     id: "workers-timeout-zero-ignored",
-    file: "workers/tasks.ts",
+    file: "workers/_tasks.ts",
     find: "    if (timeout !== undefined) {",
     replace: "    if (timeout) {",
     tests: [LIFECYCLE],
@@ -79,7 +80,7 @@ export const mutants: Mutant[] = [
   },
   {
     id: "workers-give-back-dropped",
-    file: "workers/sources.ts",
+    file: "workers/_sources.ts",
     find: "    libc().write(e.fd, ONE, 8n);",
     replace: "",
     tests: [LIFECYCLE],
@@ -87,7 +88,7 @@ export const mutants: Mutant[] = [
   },
   {
     id: "workers-deno-exit-unnoticed",
-    file: "workers/worker.ts",
+    file: "workers/_worker.ts",
     find: '    post({ type: "exit", reason: "exit", code });\n',
     replace: "",
     tests: [LIFECYCLE],
@@ -95,7 +96,7 @@ export const mutants: Mutant[] = [
   },
   {
     id: "workers-stop-waits-for-no-exit",
-    file: "workers/supervisor.ts",
+    file: "workers/_supervisor.ts",
     find: "      waits.push(new Promise<void>((r) => slot.exited.push(r)));",
     replace: "",
     tests: [LIFECYCLE],
@@ -103,7 +104,7 @@ export const mutants: Mutant[] = [
   },
   {
     id: "workers-run-signal-unchecked",
-    file: "workers/checks.ts",
+    file: "workers/_checks.ts",
     find: '  checkSignal("options.signal", opts.signal);\n',
     replace: "",
     tests: ["tests/pool_bad_input_test.ts"],
@@ -111,7 +112,7 @@ export const mutants: Mutant[] = [
   },
   {
     id: "workers-timer-limit-dropped",
-    file: "workers/validate.ts",
+    file: "workers/_validate.ts",
     find: "  if (!(v >= 0 && v <= MAX_TIMER_MS)) {",
     replace: "  if (!(v >= 0)) {",
     tests: ["tests/pool_bad_input_test.ts"],

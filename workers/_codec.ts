@@ -76,7 +76,7 @@ function jsonExact(value: unknown): string | null {
  *
  * @example
  * ```ts
- * import { decode, encode } from "./codec.ts";
+ * import { decode, encode } from "./_codec.ts";
  * const e = encode({ a: 1 });
  * console.log(decode(e.kind, e.num, e.bytes!)); // { a: 1 }
  * ```
@@ -111,7 +111,7 @@ export function encode(value: unknown): Encoded {
  *
  * @example
  * ```ts
- * import { decode, Kind } from "./codec.ts";
+ * import { decode, Kind } from "./_codec.ts";
  * console.log(decode(Kind.Number, 42, new Uint8Array(0))); // 42
  * ```
  */

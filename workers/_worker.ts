@@ -11,7 +11,7 @@
 import { EPOLL_EVENT_SIZE } from "../ffi/constants.ts";
 import { ERRNO, lastErrno } from "../ffi/errno.ts";
 import { libc } from "../ffi/_libc.ts";
-import { Shared } from "./layout.ts";
+import { Shared } from "./_layout.ts";
 import {
   CONTROL_TAG,
   type ExitReason,
@@ -20,18 +20,20 @@ import {
   type SourceSpec,
   TASK_TAG,
   type WorkerMessage,
-} from "./protocol.ts";
-import { attachQueue, attachResults } from "./ring.ts";
+} from "./_protocol.ts";
+import { attachQueue, attachResults } from "./_ring.ts";
+import { isNonblocking, takeUnit, unwatch, watch } from "./_worker_io.ts";
+import { handlerOf, Modules } from "./_worker_modules.ts";
 import {
-  isNonblocking,
-  loadHandler,
-  takeUnit,
-  unwatch,
-  watch,
-} from "./worker_io.ts";
-import { type Handler, jobs, Runner, type WorkerSource } from "./worker_run.ts";
+  type Handler,
+  jobs,
+  Runner,
+  type WorkerSource,
+} from "./_worker_run.ts";
 
 const { EINTR } = ERRNO;
+/** How often a worker with async handlers in flight looks for more units. */
+const POLL_MS = 1;
 
 const c = libc();
 const cell = new BigUint64Array(1);
@@ -49,18 +51,30 @@ class PoolWorker {
   readonly #events = new Uint8Array(EPOLL_EVENT_SIZE * 16);
   readonly #eventsView = new DataView(this.#events.buffer);
   readonly #sources = new Map<number, WorkerSource>();
+  readonly #modules: Modules;
+  readonly #named: (name: string) => Handler | string[];
   #taskFn: Handler | null = null;
   #mailSeen = 0;
   #mailWaiter: (() => void) | null = null;
   #mailChain: Promise<void> = Promise.resolve();
   /** Detach acks waiting for the unit in hand of their source. */
   readonly #pendingDetach = new Map<number, number>();
+  /** One unit at a time (`concurrency` 1): each handler is awaited. */
+  readonly #serial: boolean;
+  /** Set by a recycle message: leave after the units in hand. */
+  #recycle = false;
+  /** Units this worker may still take before it is recycled. */
+  #left: number;
   /** Set by `self.close()` in a handler: leave after the unit in hand. */
   closing = false;
 
   constructor(m: InitMessage) {
     this.#m = m;
-    this.#shared = new Shared(m.slots, m.ctl, m.seq);
+    this.#shared = new Shared(m.slots, m.concurrency, m.ctl, m.seq);
+    this.#serial = m.concurrency === 1;
+    this.#left = m.maxUnits || Infinity;
+    const modules = this.#modules = new Modules(m.slot);
+    this.#named = (name) => modules.named(name);
     this.#runner = new Runner(
       this.#shared,
       m.slot,
@@ -70,7 +84,7 @@ class PoolWorker {
     this.#runner.onSourceDone = (index) => {
       if (this.#pendingDetach.size === 0) return; // The per-unit common case.
       const gen = this.#pendingDetach.get(index);
-      if (gen === undefined) return;
+      if (gen === undefined || this.#runner.holdsSource(index)) return;
       this.#pendingDetach.delete(index);
       this.#sources.delete(index);
       post({ type: "ack", gen });
@@ -90,7 +104,10 @@ class PoolWorker {
 
   /** Loads the handlers and joins the task eventfd; a source that fails to load is reported, not fatal. */
   async #init(): Promise<void> {
-    if (this.#m.handler) this.#taskFn = await loadHandler(this.#m.handler);
+    if (this.#m.handler) {
+      this.#taskFn = await this.#modules.main(this.#m.handler);
+    }
+    for (const h of this.#m.handlers) await this.#modules.add(h.name, h.url);
     this.#watch(this.#m.taskfd, TASK_TAG);
     for (const s of this.#m.sources) {
       try {
@@ -110,7 +127,7 @@ class PoolWorker {
   }
 
   async #addSource(s: SourceSpec): Promise<void> {
-    const fn = await loadHandler(s.handler);
+    const fn = handlerOf(s.handler, await this.#modules.load(s.handler));
     const nonblocking = isNonblocking(s.fd);
     this.#sources.set(s.index, {
       ...s,
@@ -140,14 +157,23 @@ class PoolWorker {
           error = e;
         }
         break;
+      case "handler":
+        try {
+          await this.#modules.add(msg.name, msg.url);
+        } catch (e) {
+          error = e;
+        }
+        break;
+      case "recycle":
+        this.#recycle = true;
+        break;
       case "detach": {
         const s = this.#sources.get(msg.index);
         if (!s) break;
         s.detached = true;
         this.#unwatch(s.fd);
-        const job = this.#runner.job;
-        if (job && jobs.source(job) === s) {
-          // Acknowledged once the unit in hand is finished.
+        if (this.#runner.holdsSource(s.index)) {
+          // Acknowledged once the units in hand are finished.
           this.#pendingDetach.set(msg.index, msg.gen);
           this.#caughtUp(msg.gen);
           return;
@@ -156,8 +182,8 @@ class PoolWorker {
         break;
       }
       case "abort": {
-        const job = this.#runner.job;
-        if (job && jobs.source(job) === null && jobs.id(job) === msg.id) {
+        const job = this.#runner.taskJob(msg.id);
+        if (job) {
           jobs.abort(job, new DOMException(msg.reason, "AbortError"));
         }
         break;
@@ -191,13 +217,25 @@ class PoolWorker {
   async run(): Promise<ExitReason> {
     const { epfd, ctlfd, taskfd, batch } = this.#m;
     this.#shared.setServing(this.#m.slot);
-    post({ type: "ready" });
+    post({ type: "ready", names: this.#modules.names() });
     for (;;) {
-      if (this.#shared.stopping()) return "stopped";
+      if (this.#shared.stopping()) return this.#leave("stopped");
+      // Checked here, between wake-ups, so no wake-up taken is left unserved.
+      if (this.#recycle || this.#left <= 0 || this.#overHeap()) {
+        return this.#leave("recycled");
+      }
+      // With async handlers in flight the thread must not block: it polls,
+      // and sleeps in the event loop until one settles or a tick passes.
+      // Not being in epoll_wait, it takes no wake-up from an idle peer.
+      const timeout = this.#runner.inFlight ? 0 : -1;
       let n: number;
-      do n = c.epoll_wait(epfd, this.#events, 16, -1); while (
+      do n = c.epoll_wait(epfd, this.#events, 16, timeout); while (
         n < 0 && lastErrno() === EINTR
       );
+      if (n === 0) {
+        await this.#runner.settled(POLL_MS);
+        continue;
+      }
       if (n < 0) throw new Error(`epoll_wait failed: errno ${lastErrno()}`);
       const ready: number[] = [];
       for (let i = 0; i < n; i++) {
@@ -211,41 +249,68 @@ class PoolWorker {
         } else ready.push(tag);
       }
       for (const tag of ready) {
-        if (this.#shared.stopping()) return "stopped";
+        if (this.#shared.stopping()) return this.#leave("stopped");
         if (tag === TASK_TAG) await this.#drain(taskfd, batch, null);
         else {
           const s = this.#sources.get(tag);
           if (s && !s.detached) await this.#drain(s.fd, batch, s);
         }
-        if (this.closing) return "closed";
+        if (this.closing) return this.#leave("closed");
       }
     }
   }
 
-  /** Takes up to `batch` units from `fd`, recruiting an idle peer when a backlog shows. */
+  /** Whether the heap passed `maxHeapBytes` (checked only if it is set). */
+  #overHeap(): boolean {
+    return this.#m.maxHeap > 0 &&
+      Deno.memoryUsage().heapUsed > this.#m.maxHeap;
+  }
+
+  /** Leaves the loop once every unit in hand has finished. */
+  async #leave(reason: ExitReason): Promise<ExitReason> {
+    while (this.#runner.inFlight) await this.#runner.settled();
+    if (reason === "recycled") {
+      // A wake-up this worker took may have units it did not drain: a zero
+      // write on each fd passes it on to an idle peer.
+      c.write(this.#m.taskfd, zero, 8n);
+      for (const s of this.#sources.values()) c.write(s.fd, zero, 8n);
+    }
+    return reason;
+  }
+
+  /**
+   * Takes up to `batch` units from `fd`, recruiting an idle peer when a
+   * backlog shows. With `concurrency` above 1, an async handler's unit
+   * stays in hand while the next is taken, until every cell is busy.
+   */
   async #drain(
     fd: number,
     batch: number,
     source: WorkerSource | null,
   ): Promise<void> {
     this.#runner.fresh();
-    for (let i = 0; i < batch; i++) {
+    for (let i = 0; i < batch && this.#left > 0; i++) {
       // A detach arrives through the mailbox while an async handler awaits.
       if (source?.detached) return;
+      if (this.#runner.full) {
+        await this.#runner.settled();
+        if (source?.detached || this.closing) return;
+      }
       const got = takeUnit(fd, source ? source.nonblocking : true);
       if (got === 0) return;
       if (got < 0) return this.#lost(source, -got);
+      this.#left--;
       // A second unit ready means a backlog: a zero write adds nothing but
       // wakes one more idle EPOLLEXCLUSIVE waiter, which may recruit the next.
       if (i === 1) c.write(fd, zero, 8n);
       const pending = source
         ? this.#runner.unit(source)
-        : this.#runner.task(this.#taskFn);
+        : this.#runner.task(this.#taskFn, this.#named);
       if (pending === false) {
         c.write(fd, one, 8n); // Stopping: left in the counter, as detach promises.
         return;
       }
-      if (pending) await pending;
+      if (pending && this.#serial) await pending;
       if (this.closing) return;
     }
   }
@@ -261,6 +326,14 @@ class PoolWorker {
     source.detached = true;
     this.#unwatch(source.fd);
     post({ type: "source-error", index: source.index, error, load: false });
+  }
+
+  /** Leaving for good: the modules' teardowns run, their errors go to the pool. */
+  async teardown(reason: ExitReason): Promise<void> {
+    post({ type: "leaving", reason });
+    for (const error of await this.#modules.teardown()) {
+      post({ type: "teardown-error", error });
+    }
   }
 }
 
@@ -289,6 +362,7 @@ self.onmessage = async (ev: MessageEvent<InitMessage | MailMessage>) => {
     return;
   }
   const reason = await w.run();
+  await w.teardown(reason);
   post({ type: "exit", reason });
   nativeClose();
 };

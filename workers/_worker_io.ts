@@ -1,7 +1,6 @@
 /**
- * The worker's system calls and imports: taking a unit from an eventfd
- * without blocking, adding and removing fds in its own epoll, loading a
- * handler module.
+ * The worker's system calls: taking a unit from an eventfd without
+ * blocking, adding and removing fds in its own epoll.
  *
  * @module
  */
@@ -18,7 +17,6 @@ import {
 } from "../ffi/constants.ts";
 import { ERRNO, lastErrno } from "../ffi/errno.ts";
 import { libc } from "../ffi/_libc.ts";
-import type { Handler } from "./worker_run.ts";
 
 const { EAGAIN, EINTR } = ERRNO;
 
@@ -62,16 +60,4 @@ export function watch(epfd: number, fd: number, tag: number): void {
 /** Removes `fd` from epoll `epfd` (nothing if it is not there). */
 export function unwatch(epfd: number, fd: number): void {
   c.epoll_ctl(epfd, EPOLL_CTL_DEL, fd, event);
-}
-
-/** Imports a handler module; its `handle` export or default export. */
-export async function loadHandler(url: string): Promise<Handler> {
-  const mod = await import(url);
-  const fn = mod.handle ?? mod.default;
-  if (typeof fn !== "function") {
-    throw new TypeError(
-      `handler module ${url} exports no function named "handle" (or a default export)`,
-    );
-  }
-  return fn;
 }

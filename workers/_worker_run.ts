@@ -5,10 +5,10 @@
  * @module
  */
 
-import { decode, encode, type Encoded } from "./codec.ts";
-import { Held, type HeldKind, type Shared } from "./layout.ts";
-import { Status } from "./protocol.ts";
-import type { RecordFields, ResultRing, TaskQueue } from "./ring.ts";
+import { decode, encode, type Encoded } from "./_codec.ts";
+import { Held, type HeldKind, type Shared } from "./_layout.ts";
+import { Status } from "./_protocol.ts";
+import type { RecordFields, ResultRing, TaskQueue } from "./_ring.ts";
 import type { HandlerContext, Notification } from "./types.ts";
 
 /** A handler module's `handle` export. */
@@ -29,6 +29,8 @@ export interface WorkerSource {
 
 /** Reads a job's private fields: for the runner and the worker loop only. */
 export const jobs = {} as {
+  /** Its ledger cell. */
+  cell(job: Job): number;
   kind(job: Job): HeldKind;
   /** Task id, or -1 for a source unit. */
   id(job: Job): number;
@@ -50,6 +52,7 @@ export const jobs = {} as {
  */
 export class Job implements HandlerContext {
   #controller?: AbortController;
+  readonly #cell: number;
   readonly #kind: HeldKind;
   readonly #id: number;
   readonly #source: WorkerSource | null;
@@ -61,6 +64,7 @@ export class Job implements HandlerContext {
     readonly worker: number,
     readonly data: unknown,
     readonly notification: Notification | undefined,
+    cell: number,
     kind: HeldKind,
     id: number,
     source: WorkerSource | null,
@@ -68,6 +72,7 @@ export class Job implements HandlerContext {
     start: number,
     redelivered: boolean,
   ) {
+    this.#cell = cell;
     this.#kind = kind;
     this.#id = id;
     this.#source = source;
@@ -82,6 +87,7 @@ export class Job implements HandlerContext {
 
   static {
     Object.assign(jobs, {
+      cell: (j: Job) => j.#cell,
       kind: (j: Job) => j.#kind,
       id: (j: Job) => j.#id,
       source: (j: Job) => j.#source,
@@ -95,17 +101,26 @@ export class Job implements HandlerContext {
 }
 
 const now = () => performance.timeOrigin + performance.now();
+const nameDecoder = new TextDecoder();
 
-/** Runs units for one worker slot; keeps its ledger and counters. */
+/**
+ * Runs units for one worker slot; keeps its ledger and counters. It holds
+ * up to `shared.cells` units at once (`concurrency`), each in a cell of
+ * its own, so the pool can give back every one of them after a death.
+ */
 export class Runner {
-  /** The unit in hand, if any. */
-  job: Job | null = null;
+  /** The units in hand, by ledger cell. */
+  readonly jobs: (Job | null)[];
   /** Called after each unit of a source finishes (for a pending detach). */
   onSourceDone: (index: number) => void = () => {};
   readonly #shared: Shared;
   readonly #slot: number;
   readonly #queue: TaskQueue;
   readonly #results: ResultRing;
+  /** Free ledger cells. */
+  readonly #free: number[] = [];
+  /** Resolves `settled()`. */
+  #onSettled: (() => void) | null = null;
   /**
    * When the last unit finished, while the drain loop that will take the
    * next one has not slept since (-1 otherwise): that unit's take time, so
@@ -125,6 +140,44 @@ export class Runner {
     this.#slot = slot;
     this.#queue = queue;
     this.#results = results;
+    this.jobs = new Array(shared.cells).fill(null);
+    for (let c = shared.cells - 1; c >= 0; c--) this.#free.push(c);
+  }
+
+  /** Units in hand. */
+  get inFlight(): number {
+    return this.jobs.length - this.#free.length;
+  }
+
+  /** Whether every cell is busy. */
+  get full(): boolean {
+    return this.#free.length === 0;
+  }
+
+  /** Resolves when a unit in hand finishes, or after `ms` (if given). */
+  settled(ms?: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const done = () => {
+        clearTimeout(timer);
+        if (this.#onSettled === done) this.#onSettled = null;
+        resolve();
+      };
+      if (ms !== undefined) timer = setTimeout(done, ms);
+      this.#onSettled = done;
+    });
+  }
+
+  /** Whether a unit of source `index` is in hand. */
+  holdsSource(index: number): boolean {
+    return this.jobs.some((j) => j !== null && jobs.source(j)?.index === index);
+  }
+
+  /** The task `id` in hand, if it is. */
+  taskJob(id: number): Job | undefined {
+    return this.jobs.find((j) =>
+      j !== null && jobs.source(j) === null && jobs.id(j) === id
+    ) ?? undefined;
   }
 
   /** The drain loop is about to take its first unit: the last end time is stale. */
@@ -145,25 +198,35 @@ export class Runner {
    * it (the pool's revoke or this release) owns the unit: "mine" means the
    * worker must give it back, "revoked" that the pool did.
    */
-  #hold(kind: HeldKind, id: number): "run" | "mine" | "revoked" {
-    this.#shared.hold(this.#slot, kind, id);
+  #hold(cell: number, kind: HeldKind, id: number): "run" | "mine" | "revoked" {
+    this.#shared.hold(this.#slot, cell, kind, id);
     if (!this.#shared.stopping()) return "run";
-    return this.#shared.release(this.#slot, kind) ? "mine" : "revoked";
+    const mine = this.#shared.release(this.#slot, cell, kind);
+    this.#free.push(cell);
+    return mine ? "mine" : "revoked";
   }
 
-  /** Claims and runs one task (its unit was just taken). */
-  task(fn: Handler | null): Promise<void> | undefined {
+  /**
+   * Claims and runs one task (its unit was just taken) with `fn`, or with
+   * what `named` finds if the task names a function.
+   */
+  task(
+    fn: Handler | null,
+    named: (name: string) => Handler | string[],
+  ): Promise<void> | undefined {
     const claim = this.#queue.claim();
     const start = this.#takenAt();
     if (claim === null || claim === "cancelled") return undefined;
     this.#shared.countClaim();
     // Stopping with tasks left means destroy(), which has rejected them.
-    if (this.#hold(Held.Task, claim.id) !== "run") return undefined;
+    const cell = this.#free.pop()!;
+    if (this.#hold(cell, Held.Task, claim.id) !== "run") return undefined;
     this.#shared.counters.recordWait(this.#slot, start - claim.time);
     const job = new Job(
       this.#slot,
       undefined,
       undefined,
+      cell,
       Held.Task,
       claim.id,
       null,
@@ -171,9 +234,22 @@ export class Runner {
       start,
       false,
     );
-    this.job = job;
+    this.jobs[cell] = job;
     let out: unknown;
     try {
+      // A named task carries its name's length in the record's worker
+      // field (-1 in the queue otherwise) and the name after the payload.
+      if (claim.worker > 0) {
+        const cut = claim.bytes.length - claim.worker;
+        const name = nameDecoder.decode(claim.bytes.subarray(cut));
+        claim.bytes = claim.bytes.subarray(0, cut);
+        const found = named(name);
+        if (typeof found !== "function") {
+          this.#finish(job, Status.Unknown, { name, known: found });
+          return undefined;
+        }
+        fn = found;
+      }
       if (!fn) {
         throw new TypeError(
           "the pool has no handler for run(): pass `handler` to WorkerPool",
@@ -195,7 +271,8 @@ export class Runner {
     const seq = this.#shared.nextSeq(s.index);
     const redelivered = this.#shared.takeCredit(s.index);
     const start = this.#takenAt();
-    const hold = this.#hold(Held.Unit, s.index);
+    const cell = this.#free.pop()!;
+    const hold = this.#hold(cell, Held.Unit, s.index);
     if (hold === "revoked") return undefined; // The pool gave it back.
     if (hold === "mine") {
       // The credit stays with the unit: it is still owed a redelivery mark.
@@ -213,6 +290,7 @@ export class Runner {
       this.#slot,
       s.data,
       n,
+      cell,
       Held.Unit,
       -1,
       s,
@@ -220,7 +298,7 @@ export class Runner {
       start,
       redelivered,
     );
-    this.job = job;
+    this.jobs[cell] = job;
     let out: unknown;
     try {
       out = s.fn(n, job);
@@ -247,9 +325,12 @@ export class Runner {
    * the pool's now and the result is dropped. Then counts and publishes.
    */
   #finish(job: Job, status: number, value: unknown): void {
-    this.job = null;
+    const cell = jobs.cell(job);
+    this.jobs[cell] = null;
+    this.#free.push(cell);
+    this.#onSettled?.();
     const shared = this.#shared;
-    if (!shared.release(this.#slot, jobs.kind(job))) return;
+    if (!shared.release(this.#slot, cell, jobs.kind(job))) return;
     const s = jobs.source(job);
     const end = now();
     this.#clock = end;

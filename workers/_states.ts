@@ -6,15 +6,28 @@
  *
  * ```
  *  starting ──ready──▶ serving ──stop──▶ stopping ──exit──▶ gone
- *     │                   │                                  ▲
- *     └──── death ────────┴──▶ backoff ──timer──▶ starting   │
- *  (any state but gone: stop or destroy) ────────────────────┘
+ *   ▲  ▲  ▲             │  │
+ *   │  │  │      recycle│  │idle
+ *   │  │  │             ▼  ▼
+ *   │  │  └───exit── recycling   retiring ──exit──▶ parked
+ *   │  │                                              │
+ *   │  └──────────────── backlog ─────────────────────┘
+ *   └──timer── backoff ◀──death── starting, serving, recycling, retiring
+ *
+ *  Any state but gone: stop or destroy leads to stopping or gone.
  * ```
  *
  * - starting: a Worker is loading its handlers (bounded by `loadTimeout`).
  * - serving: in its loop; a death now is a handler's fault, never a load failure.
  * - backoff: its worker died; what it held was given back; a new one is
  *   spawned after a delay that grows with deaths in quick succession.
+ * - recycling: told to leave its loop after the units in hand (asked by
+ *   `recycle()`, or it reached `maxUnitsPerWorker` or `maxHeapBytes`);
+ *   its exit starts a fresh worker in the slot, not a back-off.
+ * - retiring: idle past `idleTimeout` above `minWorkers`; leaves as a
+ *   recycling worker does, but its slot is parked, not refilled.
+ * - parked: no worker, by choice (an elastic pool's spare slot); a backlog
+ *   starts one.
  * - stopping: told to leave its loop; waiting for its exit.
  * - gone: no thread; its epoll and control fds are closed.
  *
@@ -26,19 +39,19 @@
  * @module
  */
 
-/** A worker slot's state. */
-export type SlotState =
-  | "starting"
-  | "serving"
-  | "backoff"
-  | "stopping"
-  | "gone";
+import type { WorkerStats } from "./types.ts";
+
+/** A worker slot's state (the list is public, in `WorkerStats`). */
+export type SlotState = WorkerStats["state"];
 /** The pool's state. */
 export type PoolState = "serving" | "closing" | "stopping" | "closed";
 
 const SLOT_MOVES: Record<SlotState, readonly SlotState[]> = {
   starting: ["serving", "backoff", "stopping", "gone"],
-  serving: ["backoff", "stopping", "gone"],
+  serving: ["recycling", "retiring", "backoff", "stopping", "gone"],
+  retiring: ["parked", "backoff", "stopping", "gone"],
+  parked: ["starting", "gone"],
+  recycling: ["starting", "backoff", "stopping", "gone"],
   backoff: ["starting", "gone"],
   stopping: ["gone"],
   gone: [],

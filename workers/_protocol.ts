@@ -11,7 +11,18 @@ export const TASK_TAG = 0xffff;
 export const CONTROL_TAG = 0xfffe;
 
 /** Result record status. */
-export const Status = { Ok: 0, Error: 1 } as const;
+export const Status = {
+  Ok: 0,
+  Error: 1,
+  /** A named task whose name the worker does not know; the value is `{ name, known }`. */
+  Unknown: 2,
+} as const;
+
+/** A handler added to a running pool under a task name. */
+export interface NamedHandler {
+  name: string;
+  url: string;
+}
 
 /** A source as a worker needs to know it. */
 export interface SourceSpec {
@@ -38,7 +49,15 @@ export interface InitMessage {
   ctlfd: number;
   taskfd: number;
   handler: string | null;
+  /** Handlers added to the pool by name, loaded before serving. */
+  handlers: NamedHandler[];
   batch: number;
+  /** Units one worker may hold at once. */
+  concurrency: number;
+  /** Units after which the worker leaves to be replaced (0: no limit). */
+  maxUnits: number;
+  /** Heap bytes above which the worker leaves to be replaced (0: no limit). */
+  maxHeap: number;
   sources: SourceSpec[];
 }
 
@@ -46,6 +65,9 @@ export interface InitMessage {
 export type MailMessage =
   | { type: "attach"; gen: number; source: SourceSpec }
   | { type: "detach"; gen: number; index: number }
+  | { type: "handler"; gen: number; name: string; url: string }
+  /** Leave after the units in hand, to be replaced by a fresh worker. */
+  | { type: "recycle"; gen: number }
   | { type: "abort"; gen: number; id: number; reason: string };
 
 /** Why a worker's thread ended, as it tells the pool. */
@@ -55,11 +77,17 @@ export type ExitReason =
   /** A handler called `self.close()`; the unit in hand was finished. */
   | "closed"
   /** A handler called `Deno.exit()`; the unit in hand was not finished. */
-  | "exit";
+  | "exit"
+  /** Left to be replaced: asked to, or past its unit or heap limit. */
+  | "recycled";
 
 /** Worker → pool. */
 export type WorkerMessage =
-  | { type: "ready" }
+  /** In its loop; `names` are the task names it knows. */
+  | { type: "ready"; names: string[] }
+  /** Left its loop for good; its modules' teardowns run now. */
+  | { type: "leaving"; reason: ExitReason }
+  | { type: "teardown-error"; error: unknown }
   | { type: "init-error"; error: unknown; source?: number }
   | { type: "ack"; gen: number; error?: unknown }
   | { type: "exit"; reason: ExitReason; code?: number }

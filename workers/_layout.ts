@@ -4,17 +4,18 @@
  * no other file does index arithmetic on it.
  *
  * - Control words: the stop flag, the result futex, claims of live tasks.
- * - Per worker slot, a ledger (one cache line): the worker's phase, what it
- *   holds ({@linkcode Held}) and the mailbox generation; then float64
+ * - Per worker slot, a ledger (a cache line, more with `concurrency` > 4):
+ *   the worker's phase, the mailbox generation, and one cell per unit it
+ *   may hold at once, saying what it holds ({@linkcode Held}); then float64
  *   counters and latency histograms, written by that worker only (see
- *   counters.ts).
+ *   _counters.ts).
  * - Per source: units done, the count the pool awaits and redelivery
  *   credits (int32); units taken (bigint, so seq never wraps).
  *
  * @module
  */
 
-import { Counters, MAX_SOURCES } from "./counters.ts";
+import { Counters, MAX_SOURCES } from "./_counters.ts";
 
 export { MAX_SOURCES };
 
@@ -51,19 +52,24 @@ const SOURCE_WORDS = 4; // done, want, target, credits
 // load costs less than a bigint one, which allocates.
 const CREDITS = 3;
 const WORKER_BASE = SOURCE_BASE + SOURCE_WORDS * MAX_SOURCES;
-// A cache line per worker: the ledger is written twice per unit, and shared
-// lines would bounce between cores.
-const WORKER_WORDS = 16;
+// Whole cache lines per worker: the ledger is written twice per unit, and
+// shared lines would bounce between cores.
+const LINE_WORDS = 16;
 const PHASE = 0;
-const HELD = 1;
-const HELD_ID = 2;
-const MAIL = 3;
+const MAIL = 1;
+/** Cell `c` is words CELLS + 2c (what is held) and CELLS + 2c + 1 (its id). */
+const CELLS = 2;
+/** Most units one worker may hold at once. */
+export const MAX_CONCURRENCY = 1024;
 
 /** Typed views over the shared memory, the same in every thread. */
 export class Shared {
   readonly sab: SharedArrayBuffer;
   readonly seqSab: SharedArrayBuffer;
   readonly slots: number;
+  /** Units one worker may hold at once: its ledger cells. */
+  readonly cells: number;
+  readonly #words: number;
   readonly #i32: Int32Array;
   /** Per-worker counters and histograms (float64, after the int32 words). */
   readonly counters: Counters;
@@ -72,11 +78,14 @@ export class Shared {
 
   constructor(
     slots: number,
+    cells = 1,
     sab?: SharedArrayBuffer,
     seqSab?: SharedArrayBuffer,
   ) {
     this.slots = slots;
-    const i32Bytes = (WORKER_BASE + slots * WORKER_WORDS) * 4;
+    this.cells = cells;
+    this.#words = Math.ceil((CELLS + 2 * cells) / LINE_WORDS) * LINE_WORDS;
+    const i32Bytes = (WORKER_BASE + slots * this.#words) * 4;
     const f64Offset = (i32Bytes + 7) & ~7;
     this.sab = sab ??
       new SharedArrayBuffer(f64Offset + Counters.bytes(slots));
@@ -87,7 +96,7 @@ export class Shared {
   }
 
   #w(slot: number, word: number): number {
-    return WORKER_BASE + slot * WORKER_WORDS + word;
+    return WORKER_BASE + slot * this.#words + word;
   }
 
   // --- Control: the pool writes the stop flag, workers read it. ---
@@ -142,7 +151,9 @@ export class Shared {
   /** Pool: a fresh worker is taking over `slot`. */
   resetSlot(slot: number): void {
     Atomics.store(this.#i32, this.#w(slot, PHASE), Phase.Loading);
-    Atomics.store(this.#i32, this.#w(slot, HELD), Held.None);
+    for (let c = 0; c < this.cells; c++) {
+      Atomics.store(this.#i32, this.#w(slot, CELLS + 2 * c), Held.None);
+    }
     // A fresh worker has seen no mail: an old generation here would make it
     // wait forever for messages that were sent to its predecessor.
     Atomics.store(this.#i32, this.#w(slot, MAIL), 0);
@@ -158,10 +169,11 @@ export class Shared {
     return Atomics.load(this.#i32, this.#w(slot, PHASE)) === Phase.Serving;
   }
 
-  /** Worker: publishes what it is about to run. */
-  hold(slot: number, kind: HeldKind, id: number): void {
-    Atomics.store(this.#i32, this.#w(slot, HELD_ID), id);
-    Atomics.store(this.#i32, this.#w(slot, HELD), kind);
+  /** Worker: publishes what it is about to run, in ledger cell `cell`. */
+  hold(slot: number, cell: number, kind: HeldKind, id: number): void {
+    const at = this.#w(slot, CELLS + 2 * cell);
+    Atomics.store(this.#i32, at + 1, id);
+    Atomics.store(this.#i32, at, kind);
   }
 
   /**
@@ -169,38 +181,51 @@ export class Shared {
    * meanwhile: the unit went back to its source (or the task was settled),
    * so the result must be dropped.
    */
-  release(slot: number, kind: HeldKind): boolean {
+  release(slot: number, cell: number, kind: HeldKind): boolean {
     return Atomics.compareExchange(
       this.#i32,
-      this.#w(slot, HELD),
+      this.#w(slot, CELLS + 2 * cell),
       kind,
       Held.None,
     ) === kind;
   }
 
-  /** Any thread: what `slot` holds now. */
-  held(slot: number): { kind: HeldKind; id: number } {
-    const kind = Atomics.load(this.#i32, this.#w(slot, HELD)) as HeldKind;
-    return { kind, id: Atomics.load(this.#i32, this.#w(slot, HELD_ID)) };
+  /** Any thread: what `slot` holds now, one entry per busy cell. */
+  held(slot: number): { kind: HeldKind; id: number }[] {
+    const out: { kind: HeldKind; id: number }[] = [];
+    for (let c = 0; c < this.cells; c++) {
+      const at = this.#w(slot, CELLS + 2 * c);
+      const kind = Atomics.load(this.#i32, at) as HeldKind;
+      if (kind === Held.Task || kind === Held.Unit) {
+        out.push({ kind, id: Atomics.load(this.#i32, at + 1) });
+      }
+    }
+    return out;
   }
 
   /**
-   * Pool: takes away what `slot` holds, atomically against the worker's
-   * `release`: what it returns is the pool's to give back, and the worker
-   * will drop its result. None if the worker released first.
+   * Pool: takes away what `slot` holds, cell by cell, atomically against
+   * the worker's `release`: what it returns is the pool's to give back,
+   * and the worker will drop those results. Cells the worker released
+   * first are not in it.
    */
-  revoke(slot: number): { kind: HeldKind; id: number } {
-    const at = this.#w(slot, HELD);
-    for (;;) {
-      const kind = Atomics.load(this.#i32, at) as HeldKind;
-      if (kind === Held.None || kind === Held.Revoked) {
-        return { kind: Held.None, id: 0 };
-      }
-      const id = Atomics.load(this.#i32, this.#w(slot, HELD_ID));
-      if (Atomics.compareExchange(this.#i32, at, kind, Held.Revoked) === kind) {
-        return { kind, id };
+  revoke(slot: number): { kind: HeldKind; id: number }[] {
+    const out: { kind: HeldKind; id: number }[] = [];
+    for (let c = 0; c < this.cells; c++) {
+      const at = this.#w(slot, CELLS + 2 * c);
+      for (;;) {
+        const kind = Atomics.load(this.#i32, at) as HeldKind;
+        if (kind === Held.None || kind === Held.Revoked) break;
+        const id = Atomics.load(this.#i32, at + 1);
+        if (
+          Atomics.compareExchange(this.#i32, at, kind, Held.Revoked) === kind
+        ) {
+          out.push({ kind, id });
+          break;
+        }
       }
     }
+    return out;
   }
 
   // --- Mailbox generation: the pool bumps it per message, the worker catches up. ---

@@ -12,7 +12,7 @@
  * @module
  */
 
-import type { Encoded } from "./codec.ts";
+import type { Encoded } from "./_codec.ts";
 
 const TAIL = 0;
 const HEAD = 1;

@@ -6,9 +6,9 @@
  * @module
  */
 
-import { decode } from "./codec.ts";
-import { Status } from "./protocol.ts";
-import type { RingRecord } from "./ring.ts";
+import { decode } from "./_codec.ts";
+import { Status } from "./_protocol.ts";
+import type { RingRecord } from "./_ring.ts";
 import type { AttachOptions, Notification } from "./types.ts";
 
 /** What delivery needs to know of a source. */

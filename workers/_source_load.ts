@@ -7,31 +7,31 @@
  * @module
  */
 
-import type { SourceSpec } from "./protocol.ts";
+import type { MailBody } from "./_supervisor.ts";
 
 /** The supervisor calls loading needs. */
 export interface LoadHooks {
   /** Worker slots with a running worker. */
   live(): number[];
   /** Mails a worker; resolves with its error or undefined. */
-  mail(
-    slot: number,
-    body: { type: "attach"; source: SourceSpec },
-  ): Promise<unknown>;
+  mail(slot: number, body: MailBody): Promise<unknown>;
   /** Replaces a worker. */
   replace(slot: number, cause: Error): void;
 }
 
-/** Resolves once every live worker serves `spec`; rejects with the first failure. */
+/**
+ * Resolves once every live worker ran `body` (an attach, or a handler added
+ * by name); rejects with the first failure.
+ */
 export async function loadEverywhere(
   hooks: LoadHooks,
-  spec: SourceSpec,
+  body: MailBody,
   timeoutMs: number,
 ): Promise<void> {
   const slots = hooks.live();
   const pending = new Set(slots);
   const acks = slots.map((slot) =>
-    hooks.mail(slot, { type: "attach", source: spec }).then((error) => {
+    hooks.mail(slot, body).then((error) => {
       pending.delete(slot);
       if (error !== undefined) throw error;
     })

@@ -10,10 +10,15 @@
 import { EPOLLIN } from "../ffi/constants.ts";
 import { Epoll } from "../ffi/epoll.ts";
 import { EventFd } from "../ffi/eventfd.ts";
-import { CONTROL_TAG, type InitMessage, type SourceSpec } from "./protocol.ts";
-import { ResultRing } from "./ring.ts";
-import type { SlotState } from "./states.ts";
-import type { SupervisorConfig } from "./supervisor.ts";
+import {
+  CONTROL_TAG,
+  type InitMessage,
+  type NamedHandler,
+  type SourceSpec,
+} from "./_protocol.ts";
+import { ResultRing } from "./_ring.ts";
+import type { SlotState } from "./_states.ts";
+import type { SupervisorConfig } from "./_supervisor.ts";
 
 const RESULT_BYTES = 1 << 20;
 
@@ -26,11 +31,17 @@ export interface Slot {
   control?: EventFd;
   readonly results: ResultRing;
   restarts: number;
+  /** Times its worker was recycled. */
+  recycled: number;
+  /** Resolved when the slot next serves, or is gone (for `recycle()`). */
+  readonly served: (() => void)[];
   /** Deaths in quick succession, for the back-off. */
   strikes: number;
   /** Deaths before ready in a row, for telling a load failure. */
   loadDeaths: number;
   servedOnce: boolean;
+  /** Whether this incarnation's `workerstart` went out (its `workerexit` is owed). */
+  announced: boolean;
   spawnedAt: number;
   timer?: ReturnType<typeof setTimeout>;
   readonly acks: Map<number, (error?: unknown) => void>;
@@ -44,9 +55,12 @@ export function newSlot(index: number): Slot {
     state: "starting",
     results: ResultRing.create(RESULT_BYTES),
     restarts: 0,
+    recycled: 0,
+    served: [],
     strikes: 0,
     loadDeaths: 0,
     servedOnce: false,
+    announced: false,
     spawnedAt: 0,
     acks: new Map(),
     exited: [],
@@ -62,6 +76,7 @@ export function launch(
   slot: Slot,
   cfg: SupervisorConfig,
   sources: SourceSpec[],
+  handlers: NamedHandler[],
   wire: (worker: Worker) => void,
 ): void {
   cfg.shared.resetSlot(slot.index);
@@ -70,7 +85,7 @@ export function launch(
   slot.epoll.add(slot.control.fd, EPOLLIN, CONTROL_TAG);
   slot.spawnedAt = performance.now();
   const worker = slot.worker = new Worker(
-    new URL("./worker.ts", import.meta.url),
+    new URL("./_worker.ts", import.meta.url),
     { type: "module", name: `${cfg.name}-${slot.index}` },
   );
   wire(worker);
@@ -86,7 +101,11 @@ export function launch(
     ctlfd: slot.control.fd,
     taskfd: cfg.taskFd.fd,
     handler: cfg.handler,
+    handlers,
     batch: cfg.batch,
+    concurrency: cfg.shared.cells,
+    maxUnits: cfg.maxUnits,
+    maxHeap: cfg.maxHeap,
     sources,
   };
   worker.postMessage(init);

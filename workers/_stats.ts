@@ -5,9 +5,9 @@
  * @module
  */
 
-import { bucketLimit, BUCKETS } from "./counters.ts";
-import type { Shared } from "./layout.ts";
-import type { SlotState } from "./states.ts";
+import { bucketLimit, BUCKETS } from "./_counters.ts";
+import type { Shared } from "./_layout.ts";
+import type { SlotState } from "./_states.ts";
 import type { Percentiles, PoolStats, SourceStats } from "./types.ts";
 
 /** What the snapshot needs besides shared memory. */
@@ -17,7 +17,7 @@ export interface StatsInput {
   queued: number;
   unsettled: number;
   outcomes: PoolStats["tasks"];
-  slots: { state: SlotState; restarts: number }[];
+  slots: { state: SlotState; restarts: number; recycled: number }[];
   sources: SourceStats[];
 }
 
@@ -30,7 +30,7 @@ export function snapshot(input: StatsInput): PoolStats {
   let maxRun = 0;
   let total = 0;
   const elapsed = performance.now() - input.startedAt;
-  const workers = input.slots.map(({ state, restarts }, id) => {
+  const workers = input.slots.map(({ state, restarts, recycled }, id) => {
     const c = shared.counters.of(id);
     shared.counters.addHistograms(id, wait, run);
     maxWait = Math.max(maxWait, c.maxWait);
@@ -42,6 +42,7 @@ export function snapshot(input: StatsInput): PoolStats {
       tasks: c.tasks,
       share: 0,
       restarts,
+      recycled,
       state,
       utilization: elapsed > 0 ? Math.min(1, c.busyMs / elapsed) : 0,
     };

@@ -8,31 +8,53 @@
 
 import { EventFd } from "../ffi/eventfd.ts";
 import type { HandlerLoadError } from "./errors.ts";
-import { Held, Shared } from "./layout.ts";
-import { Pump } from "./pump.ts";
-import { TaskQueue } from "./ring.ts";
+import {
+  WorkerErrorEvent,
+  WorkerExitEvent,
+  WorkerStartEvent,
+} from "./events.ts";
+import { Held, Shared } from "./_layout.ts";
+import type { NamedHandler } from "./_protocol.ts";
+import { Pump } from "./_pump.ts";
+import { Elastic } from "./_elastic.ts";
+import { TaskQueue } from "./_ring.ts";
 import type { SourceHost } from "./source.ts";
-import { Sources } from "./sources.ts";
-import { Supervisor } from "./supervisor.ts";
-import { Tasks } from "./tasks.ts";
+import { Sources } from "./_sources.ts";
+import { Supervisor } from "./_supervisor.ts";
+import { Tasks } from "./_tasks.ts";
 
 const QUEUE_BYTES = 4 << 20;
 
 /** A pool's settings, checked. */
 export interface PoolConfig {
   name: string;
+  /** Worker slots (the most workers at once). */
   workers: number;
+  /** Workers always running; fewer than `workers` makes the pool elastic. */
+  minWorkers: number;
+  idleTimeout: number;
   handler: string | null;
   maxQueue: number;
   batch: number;
+  concurrency: number;
+  /** 0: no limit. */
+  maxUnits: number;
+  /** 0: no limit. */
+  maxHeap: number;
   loadTimeout: number;
   grace: number;
 }
 
 /** What the front does for the parts. */
 export interface FrontHooks {
-  /** Dispatches an event on the pool. */
-  report(type: "error" | "workererror", error: unknown, message: string): void;
+  /** Dispatches an `error` event on the pool. */
+  report(error: unknown, message: string): void;
+  /** Dispatches any other event on the pool. */
+  event(ev: Event): void;
+  /** The handlers added by name. */
+  handlers(): NamedHandler[];
+  /** A worker knows these task names. */
+  names(names: string[]): void;
   /** Every worker served once. */
   started(): void;
   /** The pool's handler cannot be loaded. */
@@ -53,11 +75,13 @@ export interface Parts {
   sup: Supervisor;
   pump: Pump;
   host: SourceHost;
+  /** Sizing, for an elastic pool. */
+  elastic?: Elastic;
 }
 
 /** Makes the parts; the supervisor spawns the workers at once. */
 export function assemble(cfg: PoolConfig, front: FrontHooks): Parts {
-  const shared = new Shared(cfg.workers);
+  const shared = new Shared(cfg.workers, cfg.concurrency);
   const queue = TaskQueue.create(QUEUE_BYTES);
   const taskFd = EventFd.create({ semaphore: true, nonblocking: true });
   const pump = new Pump(shared, front.step, front.busy);
@@ -70,6 +94,7 @@ export function assemble(cfg: PoolConfig, front: FrontHooks): Parts {
     queue,
     taskFd,
     size: cfg.workers,
+    cells: cfg.workers * cfg.concurrency,
     maxQueue: cfg.maxQueue,
     grace: cfg.grace,
   }, {
@@ -84,12 +109,13 @@ export function assemble(cfg: PoolConfig, front: FrontHooks): Parts {
       }
     },
     poke,
+    drained: () => front.event(new Event("drain")),
   });
   const sources = new Sources(shared, cfg.loadTimeout, {
     live: () => late.sup.live(),
     mail: (slot, body) => late.sup.mail(slot, body),
     replace: (slot, cause) => late.sup.replace(slot, cause),
-    report: (error, message) => front.report("error", error, message),
+    report: front.report,
     drain: () => late.sup.drain(),
     poke,
   });
@@ -103,24 +129,36 @@ export function assemble(cfg: PoolConfig, front: FrontHooks): Parts {
   const sup = late.sup = new Supervisor({
     name: cfg.name,
     size: cfg.workers,
+    minWorkers: cfg.minWorkers,
     handler: cfg.handler,
     batch: cfg.batch,
+    maxUnits: cfg.maxUnits,
+    maxHeap: cfg.maxHeap,
     loadTimeout: cfg.loadTimeout,
+    grace: cfg.grace,
     shared,
     queue,
     taskFd,
   }, {
     sources: () => sources.specs(),
+    handlers: front.handlers,
+    onNames: front.names,
+    onTeardownError: (slot, error) =>
+      front.report(error, `teardown in worker ${slot} threw`),
     onRecord: (r) => r.id >= 0 ? tasks.onRecord(r) : sources.onRecord(r),
     onLost: (slot, kind, id, cause) => {
       if (kind === Held.Task) tasks.lost(id, slot, cause);
       else if (kind === Held.Unit) sources.giveBack(id, slot);
     },
-    onDeath: (slot, cause) =>
-      front.report("workererror", cause, `worker ${slot} died`),
+    onDeath: (slot, cause) => front.event(new WorkerErrorEvent(slot, cause)),
+    onStart: (slot) => front.event(new WorkerStartEvent(slot)),
+    onExit: (slot, reason) => front.event(new WorkerExitEvent(slot, reason)),
     onAllServing: front.started,
     onLoadFailure: front.fail,
     onSourceError: (index, error, load) => sources.fail(index, error, load),
   });
-  return { shared, queue, taskFd, tasks, sources, sup, pump, host };
+  const elastic = cfg.minWorkers < cfg.workers
+    ? new Elastic(sup, shared, cfg, () => tasks.queued, () => sources.pending())
+    : undefined;
+  return { shared, queue, taskFd, tasks, sources, sup, pump, host, elastic };
 }

@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { Shared } from "./layout.ts";
+import type { Shared } from "./_layout.ts";
 
 /** Drives one pool's bookkeeping from its result futex. */
 export class Pump {

@@ -9,7 +9,7 @@
 
 import { MissingPermissionError } from "../errors.ts";
 
-const WORKER_MODULE = new URL("./worker.ts", import.meta.url);
+const WORKER_MODULE = new URL("./_worker.ts", import.meta.url);
 
 /**
  * Throws `MissingPermissionError` naming the first of the pool's worker

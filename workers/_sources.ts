@@ -11,12 +11,14 @@
 
 import { HandlerLoadError, SourceDetachedError } from "./errors.ts";
 import type { EventFd } from "../ffi/eventfd.ts";
+import { eventFdInfo } from "../ffi/_fdinfo.ts";
 import { libc } from "../ffi/_libc.ts";
-import { MAX_SOURCES, type Shared } from "./layout.ts";
-import type { SourceSpec } from "./protocol.ts";
-import type { RingRecord } from "./ring.ts";
-import { asError, deliver } from "./deliver.ts";
-import { loadEverywhere } from "./source_load.ts";
+import { MAX_SOURCES, type Shared } from "./_layout.ts";
+import type { SourceSpec } from "./_protocol.ts";
+import type { MailBody } from "./_supervisor.ts";
+import type { RingRecord } from "./_ring.ts";
+import { asError, deliver } from "./_deliver.ts";
+import { loadEverywhere } from "./_source_load.ts";
 import type { AttachOptions, SourceStats } from "./types.ts";
 
 const F_DUPFD_CLOEXEC = 1030;
@@ -48,12 +50,7 @@ export interface SourceHooks {
   /** Worker slots with a running worker. */
   live(): number[];
   /** Mails a worker; resolves with its error or undefined. */
-  mail(
-    slot: number,
-    body:
-      | { type: "attach"; source: SourceSpec }
-      | { type: "detach"; index: number },
-  ): Promise<unknown>;
+  mail(slot: number, body: MailBody): Promise<unknown>;
   /** Replaces a worker stuck loading a source's handler. */
   replace(slot: number, cause: Error): void;
   /** Reports an error nobody else will see (the pool's `error` event). */
@@ -158,7 +155,11 @@ export class Sources {
   /** Every live worker loads the handler and watches the fd; a failure or a stuck load fails the source. */
   async #load(e: Entry): Promise<void> {
     try {
-      await loadEverywhere(this.#hooks, this.#spec(e), this.#loadTimeout);
+      await loadEverywhere(
+        this.#hooks,
+        { type: "attach", source: this.#spec(e) },
+        this.#loadTimeout,
+      );
       if (e.state === "attaching") e.state = "attached";
       e.started.resolve();
     } catch (cause) {
@@ -328,6 +329,16 @@ export class Sources {
   /** Counters of every source attached. */
   all(): SourceStats[] {
     return [...this.#byIndex.values()].map((e) => this.#stats(e));
+  }
+
+  /** Whether an attached source has units waiting in its eventfd. */
+  pending(): boolean {
+    for (const e of this.#byIndex.values()) {
+      if (e.state === "attached" && (eventFdInfo(e.fd)?.count ?? 0) > 0) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** Keys of every source attached. */

@@ -6,16 +6,18 @@
  * @module
  */
 
-import { decode, type Encoded } from "./codec.ts";
+import { decode, type Encoded } from "./_codec.ts";
 import {
   TaskFailedError,
   TaskTimeoutError,
+  UnknownTaskError,
   WorkerDiedError,
 } from "./errors.ts";
 import type { EventFd } from "../ffi/eventfd.ts";
-import type { Shared } from "./layout.ts";
-import { Status } from "./protocol.ts";
-import type { RingRecord, TaskQueue } from "./ring.ts";
+import type { Shared } from "./_layout.ts";
+import { Status } from "./_protocol.ts";
+import type { RingRecord, TaskQueue } from "./_ring.ts";
+import { PriorityBacklog } from "./_priority.ts";
 
 type Outcome = "completed" | "failed" | "cancelled" | "timedOut";
 
@@ -26,6 +28,8 @@ interface Task {
   /** Queue position once pushed; -1 while in the backlog, -2 cancelled there. */
   pos: number;
   payload?: Encoded;
+  /** Bytes of the task's name after the payload; -1 for the default handler. */
+  nameLen: number;
   enqueuedAt: number;
   signal?: AbortSignal;
   onAbort?: () => void;
@@ -40,12 +44,16 @@ export interface TaskHooks {
   killRunning(id: number, cause: Error): void;
   /** Wakes the result pump. */
   poke(): void;
+  /** The last task settled (the pool's `drain` event). */
+  drained(): void;
 }
 
 /** Validated options of one task. */
 export interface TaskOptions {
   signal?: AbortSignal;
   timeout?: number;
+  /** Higher runs sooner; see _priority.ts. */
+  priority?: number;
 }
 
 /** Every task of one pool, from `run()` to its settlement. */
@@ -63,6 +71,10 @@ export class Tasks {
   #backlog: Task[] = [];
   #backlogHead = 0;
   #backlogLive = 0;
+  /** Set by the first task with a priority: from then on tasks wait here. */
+  #prio?: PriorityBacklog<Task>;
+  /** Most tasks in the shared queue at once while prioritized. */
+  readonly #ahead: number;
   #pushed = 0;
   /** Pushed tasks cancelled before a worker claimed them. */
   #cancelledPushed = 0;
@@ -72,6 +84,8 @@ export class Tasks {
   #turnOpen = false;
   #turnClock = 0;
   #nextId = 1;
+  /** Whether a task was added since the last `drain`. */
+  #undrained = false;
   readonly #readyWaiters: (() => void)[] = [];
   readonly #idleWaiters: (() => void)[] = [];
   /** Tasks settled, by outcome. */
@@ -83,6 +97,8 @@ export class Tasks {
       queue: TaskQueue;
       taskFd: EventFd;
       size: number;
+      /** Units the workers may hold at once (slots × concurrency). */
+      cells: number;
       maxQueue: number;
       grace: number;
     },
@@ -92,6 +108,7 @@ export class Tasks {
     this.#queue = cfg.queue;
     this.#taskFd = cfg.taskFd;
     this.#size = cfg.size;
+    this.#ahead = 2 * cfg.cells;
     this.maxQueue = cfg.maxQueue;
     this.#grace = cfg.grace;
     this.#hooks = hooks;
@@ -119,8 +136,15 @@ export class Tasks {
     return this.queued >= this.maxQueue;
   }
 
-  /** Queues a task whose payload and options were checked. */
-  add(payload: Encoded, options: TaskOptions): Promise<unknown> {
+  /**
+   * Queues a task whose payload and options were checked; `nameLen` is the
+   * byte length of a task name after the payload (see `encodeTask`), or -1.
+   */
+  add(
+    payload: Encoded,
+    options: TaskOptions,
+    nameLen = -1,
+  ): Promise<unknown> {
     const id = this.#nextId;
     this.#nextId = this.#nextId >= 0x7fffffff ? 1 : this.#nextId + 1;
     // The first task of a turn reads the clock and pokes the pump. Units
@@ -141,10 +165,16 @@ export class Tasks {
       reject,
       pos: -1,
       payload,
+      nameLen,
       enqueuedAt: this.#turnClock,
     };
     this.#tasks.set(id, task);
-    if (this.#backlogLive || !this.#push(task)) {
+    this.#undrained = true;
+    if (options.priority !== undefined || this.#prio) {
+      (this.#prio ??= new PriorityBacklog()).push(task, options.priority ?? 0);
+      this.#backlogLive++;
+      this.#refill();
+    } else if (this.#backlogLive || !this.#push(task)) {
       this.#backlog.push(task);
       this.#backlogLive++;
     }
@@ -170,7 +200,7 @@ export class Tasks {
         id: task.id,
         status: 0,
         source: -1,
-        worker: -1,
+        worker: task.nameLen,
         redelivered: false,
         time: task.enqueuedAt,
         seq: 0,
@@ -237,6 +267,10 @@ export class Tasks {
     this.outcomes[outcome]++;
     if (ok) task.resolve(value);
     else task.reject(value);
+    if (this.#undrained && this.#tasks.size === 0) {
+      this.#undrained = false;
+      this.#hooks.drained();
+    }
   }
 
   /** A task's result record. */
@@ -245,7 +279,10 @@ export class Tasks {
     if (!t) return; // Cancelled or timed out while running: its result is moot.
     const value = decode(r.kind, r.num, r.bytes);
     if (r.status === Status.Ok) this.#settle(t, true, value, "completed");
-    else this.#settle(t, false, new TaskFailedError(value), "failed");
+    else if (r.status === Status.Unknown) {
+      const { name, known } = value as { name: string; known: string[] };
+      this.#settle(t, false, new UnknownTaskError(name, known), "failed");
+    } else this.#settle(t, false, new TaskFailedError(value), "failed");
   }
 
   /** The worker running task `id` died. */
@@ -262,6 +299,7 @@ export class Tasks {
     }
     this.#backlog = [];
     this.#backlogHead = this.#backlogLive = 0;
+    this.#prio?.clear();
     this.#hooks.poke();
   }
 
@@ -319,6 +357,29 @@ export class Tasks {
     ) {
       this.#backlog = this.#backlog.slice(this.#backlogHead);
       this.#backlogHead = 0;
+    }
+    if (this.#prio && this.#backlogHead === this.#backlog.length) {
+      n += this.#refillByPriority(this.#prio);
+    }
+    return n;
+  }
+
+  /** Keeps a few tasks per worker in the shared queue, the most urgent first. */
+  #refillByPriority(prio: PriorityBacklog<Task>): number {
+    let n = 0;
+    const now = performance.timeOrigin + performance.now();
+    while (
+      this.#pushed - this.#cancelledPushed - this.#shared.claimed() <
+        this.#ahead
+    ) {
+      const t = prio.pick(now);
+      if (!t) break;
+      if (!this.#push(t)) {
+        this.#backlog.push(t); // The queue is full: it goes first next time.
+        break;
+      }
+      this.#backlogLive--;
+      n++;
     }
     return n;
   }
