@@ -4,7 +4,8 @@
  * QEMU with the in-guest suite (kernel/vm/init.sh, kernel/vm/guest.ts); then
  * Debian's PREEMPT_RT 6.1, then a 6.12 built with KASAN, lockdep, kmemleak
  * and debug objects (kernel/vm/debug-kernel.sh, cached in
- * /var/cache/efdpool-vm). checkpatch.pl --strict comes from linux-source-6.12.
+ * /var/cache/efdpool-vm; .ci/run starts its build in the background and the
+ * lane waits for it). checkpatch.pl --strict comes from linux-source-6.12.
  *
  * It needs root and apt-get; without them it says so loudly and is skipped,
  * except under CI=true where it must run. EFD_SKIP_VM=1 skips it on purpose

@@ -15,13 +15,19 @@
 # external modules build against, object files removed) and vmlinux; the
 # extracted source, shared by all configs, is linux-source-VERSION/.
 #
-# Environment: EFD_VM_JOBS (make -j, default 2). Exit status: 0 built or
-# cached, 1 failed, 77 cannot run here.
+# A second run waits for one that is building (CI starts the build in the
+# background at its very start, .ci/run, so it overlaps the other tests; the
+# debug lane then waits for it), at most EFD_VM_BUILD_WAIT seconds.
+#
+# Environment: EFD_VM_JOBS (make -j, default: the number of CPUs),
+# EFD_VM_BUILD_WAIT (default 2400). Exit status: 0 built or cached, 1 failed,
+# 77 cannot run here.
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 CACHE=${EFD_VM_CACHE:-/var/cache/efdpool-vm}
-JOBS=${EFD_VM_JOBS:-2}
+JOBS=${EFD_VM_JOBS:-$(nproc)}
+WAIT=${EFD_VM_BUILD_WAIT:-2400}
 FRAGMENT=$HERE/debug.config
 TARBALL=/usr/src/linux-source-6.12.tar.xz
 
@@ -78,10 +84,13 @@ if [[ ${1:-} == --source ]]; then
 fi
 
 exec 9>"$CACHE/debug-kernel.lock"
-flock 9
+if ! flock -n 9; then
+	log "another run is building the debug kernel, waiting (at most $WAIT s)"
+	flock -w "$WAIT" 9 || { log "gave up waiting after $WAIT s"; exit 1; }
+fi
 
 if [[ -e $dir/ready ]]; then
-	log "cached: $dir"
+	log "cached: $dir (built in $(cat "$dir/build-seconds") s)"
 	echo "$dir"
 	exit 0
 fi
@@ -91,6 +100,8 @@ rm -rf "$dir"
 mkdir -p "$dir/obj"
 build_kernel "$dir" "$src"
 echo "$(($(date +%s) - t0))" >"$dir/build-seconds"
+# CPU seconds (user, sys) of the build's processes: comparable across loads.
+times >"$dir/times" && tail -1 "$dir/times" >"$dir/build-cpu"
 touch "$dir/ready"
-log "built in $(cat "$dir/build-seconds") s: $dir"
+log "built in $(cat "$dir/build-seconds") s ($(cat "$dir/build-cpu") CPU user/sys, $(nproc) CPUs, -j$JOBS, load $(cut -d' ' -f1-3 /proc/loadavg)): $dir"
 echo "$dir"

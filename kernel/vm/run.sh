@@ -103,6 +103,10 @@ have_all() {
 	done
 }
 ((${#kernels[@]} || ${#want[@]} || debug)) || want=(0 1)
+# tools/ensure_packages.sh's lock: CI builds the debug kernel in the
+# background, whose packages may be installing right now.
+exec 7>/var/lock/efdpool-apt.lock
+flock 7
 if ((${#want[@]})) && ((install)); then
 	log "apt-get update"
 	apt-get update -qq
@@ -123,6 +127,7 @@ if ! have_all; then
 			die "apt-get install failed"
 		}
 fi
+exec 7>&-
 log "packages ready in $(since "$t_install") s"
 if ((debug)); then
 	t_debug=$(now)
@@ -136,7 +141,10 @@ fi
 # The kernel ELF for $1, extracted from its bzImage (installed or downloaded).
 vmlinux_of() {
 	local k=$1 dir=$CACHE/$1 img
-	[[ $k == debug ]] && { echo "$DEBUG_DIR/vmlinux"; return; }
+	# The debug kernel's ELF dies before its early console when entered
+	# through PVH with its current options (not bisected; the inline-KASAN,
+	# -O2, ORC build booted so); its bzImage boots.
+	[[ $k == debug ]] && { echo "$DEBUG_DIR/obj/arch/x86/boot/bzImage"; return; }
 	mkdir -p "$dir"
 	[[ -s $dir/vmlinux ]] && { echo "$dir/vmlinux"; return; }
 	img=/boot/vmlinuz-$k
@@ -225,6 +233,11 @@ stage_common() {
 			mkdir -p "$s$(dirname "$lib")"
 			cp -L "$lib" "$s$lib"
 		done
+		# The demo deflates through the system zlib (cli/libz.ts, dlopen).
+		lib=$(ldconfig -p | sed -n 's/.*libz\.so\.1 (libc6,x86-64) => //p' | head -1)
+		[[ -n $lib ]] || die "no libz.so.1 (zlib1g) for the demo"
+		mkdir -p "$s$(dirname "$lib")"
+		cp -L "$lib" "$s$lib"
 		(cd "$REPO" && find . \( -path ./.git -o -path ./target -o -path ./.tools \
 			-o -path ./node_modules -o -path ./tests -o -path ./bench \) \
 			-prune -o \
@@ -250,7 +263,11 @@ initrd_for() {
 qemu() { # qemu ACCEL KERNEL INITRD LOG TIMEOUT [KERNEL-ARGS]
 	local cpu=()
 	[[ $1 == kvm ]] && cpu=(-cpu host)
-	timeout --foreground "$5" qemu-system-x86_64 -accel "$1" "${cpu[@]}" -m 2048 -smp 2 \
+	# Two sockets of one CPU: SeaBIOS's MP table lists only the first logical
+	# CPU of each package, so "-smp 2" (one package, two cores) gave the
+	# debug kernel, which has no ACPI, one CPU.
+	timeout --foreground "$5" qemu-system-x86_64 -accel "$1" "${cpu[@]}" -m 2048 \
+		-smp 2,sockets=2,cores=1,threads=1 \
 		-nographic -no-reboot -nic none -kernel "$2" -initrd "$3" \
 		-append "console=ttyS0 quiet panic=-1 mitigations=off log_buf_len=4M ${6:-}" \
 		</dev/null >"$4" 2>&1
@@ -294,16 +311,24 @@ scope_of() {
 SPLAT='BUG|WARNING|Oops|Call Trace|ODEBUG|INFO: task|rcu: INFO|soft lockup|hrtimer: interrupt took|suspected memory leak|kmemleak-report'
 
 # Judges one console log; prints a summary and returns non-zero on failure.
-# A line of "hrtimer: interrupt took N ns" under TCG with N of 10 ms or more:
-# the guest cannot tell that from the host descheduling its vCPU thread in
-# the handler (seen once, 19.7 ms on 6.1-rt during the Deno checks, host load
-# ≈ 6); the module's own hard-irq work, before it was bounded, showed as
-# 0.28 ms. Such a line is reported, not failed; under KVM every one fails.
-host_hiccup() { # host_hiccup ACCEL LINE
+# A line of "hrtimer: interrupt took N ns" under TCG is reported, not failed,
+# in a guest that proved the module's timer soft. N is the time
+# hrtimer_interrupt() spent in three passes over the expired hard timers; a
+# soft timer, the module's (checked from /proc/timer_list: "hrtimer: the
+# module's timer is a soft one"), is only handed to the softirq there, so its
+# work never counts in N. What runs there is the kernel's own hard timers
+# (the tick, the watchdog, sleepers' wake-ups), tens of microseconds even
+# under KASAN; milliseconds are the host descheduling the vCPU thread
+# mid-interrupt (seen: 19.7 ms on 6.1-rt, 12.1 ms on 6.12, 9.0 ms on 6.1, all
+# during the Deno checks at host load 6 - 10). N alone cannot tell: a hard
+# timer with today's bounded work made a 16.8 ms line under the stress. So
+# any line under KVM, or in a guest whose module timer is not soft, fails.
+# kernel/README.md has the evidence.
+host_hiccup() { # host_hiccup ACCEL LOG LINE
 	local ns
 	[[ $1 == tcg ]] || return 1
-	ns=$(sed -n 's/.*hrtimer: interrupt took \([0-9]*\) ns.*/\1/p' <<<"$2")
-	[[ -n $ns ]] && ((ns >= 10000000))
+	grep -aq "^EFD-RESULT ok hrtimer: the module's timer is a soft one" "$2" || return 1
+	grep -q 'hrtimer: interrupt took [0-9]* ns' <<<"$3"
 }
 
 judge() {
@@ -315,7 +340,7 @@ judge() {
 	# The whole console: a splat may have scrolled out of the dmesg dump.
 	bad=$(grep -aE "$SPLAT" "$logf" || true)
 	while IFS= read -r line; do
-		host_hiccup "$accel" "$line" || continue
+		host_hiccup "$accel" "$logf" "$line" || continue
 		log "$k: not failed, a host hiccup under TCG: $line"
 		bad=$(grep -avF "$line" <<<"$bad" || true)
 	done <<<"$bad"
@@ -336,7 +361,7 @@ judge() {
 		"stress: seed without CAP_SYS_PTRACE refused" "stress: channel limit"
 		"stress: attach/fire/close/HUP cycles" "stress: threads on one channel"
 		"stress: channels at the shortest period" "stress: rmmod racing the last close"
-		"module unload")
+		"hrtimer: the module's timer is a soft one" "module unload")
 	[[ $k == debug ]] && needs+=("kmemleak scan clean")
 	((deno)) && needs+=("client: errors" "seed wakes a Deno waiter"
 		"pool: 100000 burst units" "pool: 1000 hrtimer units" "throughput ratio"
@@ -350,7 +375,8 @@ judge() {
 			{ log "$k: missing check: $need"; fails=$((fails + 1)); }
 	done
 	log "$k: $oks ok, $fails not ok, $skips skipped"
-	grep -a '^EFD-RESULT ok .*\(rate\|ratio\)' "$logf" | sed "s/^EFD-RESULT ok /  $k: /" >&2 || true
+	grep -a '^EFD-RESULT ok .*\(rate\|ratio\|hrtimer: hang\)' "$logf" |
+		sed "s/^EFD-RESULT ok /  $k: /" >&2 || true
 	((fails == 0))
 }
 
