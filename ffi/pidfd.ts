@@ -17,7 +17,20 @@ const PR_SET_PTRACER = 0x59616d61;
 const PR_SET_PTRACER_ANY = -1;
 const { EINVAL } = ERRNO;
 
-/** `pidfd_getfd` was refused or could not find the process or the fd. */
+/**
+ * `pidfd_getfd` was refused or could not find the process or the fd.
+ *
+ * @example Telling the cause apart
+ * ```ts
+ * import { GrabFdError, grabEventFd } from "@efdpool/efdpool/ffi";
+ * import assert from "node:assert/strict";
+ * // No process has this pid (above the kernel's pid_max limit).
+ * assert.throws(
+ *   () => grabEventFd(4_194_305, 3),
+ *   (e) => e instanceof GrabFdError && e.code === "ESRCH",
+ * );
+ * ```
+ */
 export class GrabFdError extends ErrnoError {
   /**
    * Builds the error with a message that says what to do about `errno`.
