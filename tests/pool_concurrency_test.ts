@@ -90,7 +90,14 @@ Deno.test("concurrency 4 with deaths: every unit once, each dead worker's units 
     stats.redelivered >= die.length,
     `redelivered ${stats.redelivered}`,
   );
-  assert.equal(redeliveredResults, stats.redelivered);
+  // A given-back unit is marked redelivered when next taken; if the worker
+  // that takes it dies too (it holds up to 4), it is given back again, so
+  // one result can stand for several give-backs.
+  assert.ok(
+    redeliveredResults <= stats.redelivered &&
+      redeliveredResults >= stats.redelivered - 4 * (deaths.length - 1),
+    `redelivered results ${redeliveredResults} of ${stats.redelivered}`,
+  );
   assert.ok(most > 1 && most <= 4, `most in flight ${most}`);
   assert.equal(efd.tryRead(), null);
   await waitUntil(
