@@ -61,7 +61,7 @@ export const mutants: Mutant[] = [
   },
   {
     id: "workers-close-skips-wait-when-fresh",
-    file: "workers/pool.ts",
+    file: "workers/_lifecycle.ts",
     find: "      await this.#tasks.idle();",
     replace:
       '      if (this.#sup.slots().every((s) => s.state === "serving")) {\n        await this.#tasks.idle();\n      }',
