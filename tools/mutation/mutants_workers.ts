@@ -103,6 +103,15 @@ export const mutants: Mutant[] = [
     why: "close() resolves while workers are still running",
   },
   {
+    id: "workers-utilization-unmeasured",
+    file: "workers/_stats.ts",
+    find:
+      "      utilization: elapsed > 0 ? Math.min(1, c.busyMs / elapsed) : 0,",
+    replace: "      utilization: 0,",
+    tests: ["tests/pool_run_test.ts"],
+    why: "stats() reports every worker idle however busy it was",
+  },
+  {
     id: "workers-run-signal-unchecked",
     file: "workers/_checks.ts",
     find: '  checkSignal("options.signal", opts.signal);\n',
