@@ -278,7 +278,7 @@ export class Tasks {
     return p;
   }
 
-  /** Settles `ready()` and `idle()` waiters with `settle` (the pool stopped). */
+  /** Resolves every `ready()` and `idle()` waiter: the pool stopped. */
   releaseWaiters(): void {
     for (const r of this.#readyWaiters.splice(0)) r();
     for (const r of this.#idleWaiters.splice(0)) r();
