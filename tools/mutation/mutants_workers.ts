@@ -95,6 +95,14 @@ export const mutants: Mutant[] = [
     why: "Deno.exit() in a handler ends the thread with no event: unit lost",
   },
   {
+    id: "workers-detach-unwatch-dropped",
+    file: "workers/_worker.ts",
+    find: "        s.detached = true;\n        this.#unwatch(s.fd);\n",
+    replace: "        s.detached = true;\n",
+    tests: ["tests/pool_resources_test.ts"],
+    why: "a detached source's fd stays in the worker's epoll interest list",
+  },
+  {
     id: "workers-stop-waits-for-no-exit",
     file: "workers/_supervisor.ts",
     find: "      waits.push(new Promise<void>((r) => slot.exited.push(r)));",
