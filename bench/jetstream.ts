@@ -23,11 +23,12 @@ import { JetStreamSource } from "../jetstream/mod.ts";
 import { jetstream } from "npm:@nats-io/jetstream@3.4.0";
 import { Admin, pollUntil } from "../tests/_jetstream.ts";
 import { NatsServer } from "../tests/_nats_server.ts";
-import { spin } from "./jetstream_handler.ts";
+import { calibrate, work } from "./jetstream_handler.ts";
 
 const HELP = `Usage: deno run --allow-all bench/jetstream.ts [options]
   --messages N          messages per CPU-bound run (default 6000)
-  --spin-us N           CPU-bound handler cost in µs (default 300)
+  --spin-us N           CPU-bound handler cost in µs: rounds of fixed work,
+                        calibrated on this machine at start (default 300)
   --trivial-messages N  messages per trivial-handler run (default 30000)
   --workers LIST        pool sizes (default 1,2,4)
   --rounds N            rounds; each case's best is kept (default 2)
@@ -64,6 +65,8 @@ const num = (name: string, v: string) => {
 };
 const MESSAGES = num("messages", a.messages);
 const SPIN = Number(a["spin-us"]);
+// The handler's cost as work, not time: see bench/jetstream_handler.ts.
+const WORK = calibrate(SPIN);
 const TRIVIAL = num("trivial-messages", a["trivial-messages"]);
 const WORKERS = a.workers.split(",").map((w) => num("workers", w));
 const ROUNDS = num("rounds", a.rounds);
@@ -76,11 +79,11 @@ await using server = await NatsServer.start();
 await using admin = await Admin.open(server.url);
 let streams = 0;
 
-/** A fresh work-queue stream with `n` messages whose payload is the spin in µs. */
-async function fill(n: number, us: number): Promise<string> {
+/** A fresh work-queue stream with `n` messages whose payload is the rounds of work. */
+async function fill(n: number, rounds: number): Promise<string> {
   const name = `B${++streams}`;
   await admin.queue(name, "w");
-  await admin.publish(name, n, () => String(us));
+  await admin.publish(name, n, () => String(rounds));
   return name;
 }
 
@@ -91,17 +94,17 @@ async function fill(n: number, us: number): Promise<string> {
  */
 async function raw(
   n: number,
-  us: number,
+  rounds: number,
   loop: "consume" | "fetch",
 ): Promise<number> {
-  const stream = await fill(n, us);
+  const stream = await fill(n, rounds);
   const consumer = await jetstream(admin.nc).consumers.get(stream, "w");
   const t0 = performance.now();
   let done = 0;
   if (loop === "consume") {
     const messages = await consumer.consume({ max_messages: 256 });
     for await (const m of messages) {
-      spin(Number(m.string()));
+      work(Number(m.string()));
       m.ack();
       if (++done === n) break;
     }
@@ -110,7 +113,7 @@ async function raw(
     while (done < n) {
       const iter = await consumer.fetch({ max_messages: 256, expires: 1000 });
       for await (const m of iter) {
-        spin(Number(m.string()));
+        work(Number(m.string()));
         m.ack();
         done++;
       }
@@ -122,8 +125,12 @@ async function raw(
 }
 
 /** Through the bridge: JetStreamSource → pool of `w` workers. */
-async function bridged(n: number, us: number, w: number): Promise<number> {
-  const stream = await fill(n, us);
+async function bridged(
+  n: number,
+  rounds: number,
+  w: number,
+): Promise<number> {
+  const stream = await fill(n, rounds);
   await using pool = new WorkerPool({ workers: w, handler: HANDLER });
   await pool.started();
   await using source = await JetStreamSource.connect({
@@ -152,13 +159,13 @@ const add = (name: string, run: () => Promise<number>) =>
 for (const loop of ["consume", "fetch"] as const) {
   add(
     `raw nats.js ${loop}() loop, ${SPIN} µs handler`,
-    () => raw(MESSAGES, SPIN, loop),
+    () => raw(MESSAGES, WORK, loop),
   );
 }
 for (const w of WORKERS) {
   add(
     `JetStreamSource → pool W=${w}, ${SPIN} µs handler`,
-    () => bridged(MESSAGES, SPIN, w),
+    () => bridged(MESSAGES, WORK, w),
   );
 }
 for (const loop of ["consume", "fetch"] as const) {
@@ -212,6 +219,7 @@ const conditions = {
   messages: MESSAGES,
   trivialMessages: TRIVIAL,
   spinUs: SPIN,
+  workRounds: WORK,
   rounds: ROUNDS,
   maxInFlight: MAX_IN_FLIGHT ?? "default",
   deno: Deno.version.deno,
