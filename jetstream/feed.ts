@@ -89,7 +89,7 @@ export class Feed {
           if (host.pulling()) await this.#dispatch(m);
           else {
             held.closingUntil = ends;
-            held.naked(m, 0);
+            held.refuse(m);
           }
         }
         const end = await iter.closed();
@@ -134,7 +134,14 @@ export class Feed {
       headers: m.headers,
       data: m.data,
     });
-    await set.pool.ready();
+    try {
+      await set.pool.ready();
+    } catch (e) {
+      // The pool takes no more work (closed, or its handler failed to load).
+      // The message is held: reply to it here, or it would be kept alive
+      // with working() and no other host would get it.
+      return this.#poolGone(key, e);
+    }
     set.pool.run(bytes, { signal: this.#signal }).then(
       (result) => {
         try {
@@ -152,14 +159,8 @@ export class Feed {
   #refused(key: number, info: MessageInfo, e: unknown, bytes: number): void {
     const held = this.#held, set = this.#set, host = this.#host;
     if (e === CLOSING) held.nak(key, 0);
-    else if (e instanceof ClosedError) {
-      held.nak(key, 0);
-      host.fault(
-        new JetStreamSourceError(`the pool fed by ${host.name} was closed`, {
-          cause: e,
-        }),
-      );
-    } else if (e instanceof FullError) {
+    else if (e instanceof ClosedError) this.#poolGone(key, e);
+    else if (e instanceof FullError) {
       // Other run() callers filled the queue after ready(): not the message's fault.
       held.nak(key, set.nakDelay);
     } else if (e instanceof RangeError) {
@@ -167,6 +168,17 @@ export class Feed {
       held.nak(key, set.nakDelay);
       host.report(new MessageTooLargeError(info.seq, bytes, e));
     } else this.#handlerFailed(key, info, (e as Error)?.cause ?? e);
+  }
+
+  /** The pool refused the message because it takes no more work: nak it and end the source. */
+  #poolGone(key: number, cause: unknown): void {
+    const name = this.#host.name;
+    // Fault first: closing delays the nak past our last pull request, so
+    // the message goes to another host, not back to us.
+    this.#host.fault(
+      new JetStreamSourceError(`the pool fed by ${name} was closed`, { cause }),
+    );
+    this.#held.nak(key, 0);
   }
 
   /** The handler (or its worker, or `onResult`) failed: nak for a retry, or term on the last delivery. */

@@ -48,9 +48,7 @@ export class Held {
 
   /** Holds a pulled message; returns its key and identity. */
   add(m: JsMsg): { key: number; info: MessageInfo } {
-    const deliveryCount = m.info.deliveryCount;
-    this.n.pulled++;
-    if (deliveryCount > 1) this.n.redelivered++;
+    const deliveryCount = this.#count(m);
     const key = this.#next++;
     this.#map.set(key, { m, touched: performance.now() });
     if (this.#map.size > this.n.peakInFlight) {
@@ -68,7 +66,7 @@ export class Held {
   /** Naks a held message for redelivery after `delay` ms. */
   nak(key: number, delay: number): void {
     const e = this.#release(key);
-    if (e) this.naked(e.m, delay);
+    if (e) this.#nak(e.m, delay);
   }
 
   /** Terms a held message: no more deliveries. */
@@ -77,8 +75,21 @@ export class Held {
     if (e && send(() => e.m.term(reason))) this.n.termed++;
   }
 
-  /** Naks a message that was never held (one that arrived while closing). */
-  naked(m: JsMsg, delay: number): void {
+  /** Counts and naks a message that is not to be held (one that arrived while closing). */
+  refuse(m: JsMsg): void {
+    this.#count(m);
+    this.#nak(m, 0);
+  }
+
+  /** Counts a pulled message, held or not; returns its delivery count. */
+  #count(m: JsMsg): number {
+    const deliveryCount = m.info.deliveryCount;
+    this.n.pulled++;
+    if (deliveryCount > 1) this.n.redelivered++;
+    return deliveryCount;
+  }
+
+  #nak(m: JsMsg, delay: number): void {
     if (this.closingUntil) {
       delay = Math.max(
         delay,

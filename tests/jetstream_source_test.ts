@@ -4,7 +4,12 @@
 // processes, kills and restarts.
 import assert from "node:assert/strict";
 import { headers as natsHeaders } from "npm:@nats-io/transport-node@3.4.0";
-import { ClosedError, WorkerPool } from "../mod.ts";
+import {
+  ClosedError,
+  serveStats,
+  type SourceStats,
+  WorkerPool,
+} from "../mod.ts";
 import {
   ConsumerConfigError,
   ConsumerNotFoundError,
@@ -46,6 +51,23 @@ async function setUp(
 
 const connectTo = (url: string, consumer = "w") =>
   JetStreamSource.connect({ servers: url, stream: "JOBS", consumer });
+
+/** `efdpool watch` on this process for 300 ms: the last sample's JetStream source. */
+async function watchOnce(): Promise<SourceStats | undefined> {
+  const cli = new URL("../cli.ts", import.meta.url).pathname;
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", cli, "watch", String(Deno.pid), "--duration", "300ms"],
+    stdout: "piped",
+    stderr: "piped",
+    signal: AbortSignal.timeout(30_000),
+  }).output();
+  const text = new TextDecoder().decode(out.stdout).trim().split("\n");
+  assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
+  const samples = text.map((l) => JSON.parse(l)).filter((x) => x.sources);
+  return (samples.at(-1)?.sources as SourceStats[] | undefined)?.find((x) =>
+    x.kind === "jetstream"
+  );
+}
 
 Deno.test({
   name:
@@ -106,6 +128,20 @@ Deno.test({
       [source.name, 2, 2, 0],
     );
     assert.equal(listed?.counters?.inFlight, 0);
+    // And `efdpool watch PID` shows it, from the pool's stats endpoint.
+    {
+      await using _endpoint = serveStats(pool);
+      const seen = await watchOnce();
+      assert.deepEqual(
+        seen && [seen.name, seen.kind, seen.taken, seen.handled],
+        [source.name, "jetstream", 2, 2],
+        JSON.stringify(seen),
+      );
+      assert.deepEqual(
+        [seen?.counters?.inFlight, seen?.counters?.naked],
+        [0, 0],
+      );
+    }
     await source.close();
     assert.equal(
       pool.stats().sources.some((x) => x.kind === "jetstream"),
@@ -505,5 +541,39 @@ Deno.test({
     const why = await deadline(source.stopped, 15_000, "source stops");
     assert.ok(why instanceof ConsumerNotFoundError, String(why));
     assert.ok(errors.includes(why));
+  },
+});
+
+Deno.test({
+  name:
+    "jetstream: a pool closed under an attached source ends the source; what it pulls after is nak'ed, never held",
+  ignore,
+  async fn() {
+    await using env = await setUp();
+    const pool = new WorkerPool({ workers: 1, handler: HANDLER });
+    const source = await connectTo(env.server.url);
+    const errors: Error[] = [];
+    await pool.attach(source, { nakDelay: 0, onError: (e) => errors.push(e) });
+    await pool.close();
+    // The source is idle in a pull request: the pool's close is news to it
+    // only when a message comes.
+    await env.admin.publish("JOBS", 3);
+    const why = await deadline(source.stopped, 15_000, "source stops");
+    assert.ok(
+      why instanceof JetStreamSourceError && /was closed/.test(why.message),
+      String(why),
+    );
+    assert.ok(errors.includes(why));
+    const s = source.stats();
+    assert.equal(s.inFlight, 0, "nothing held");
+    assert.equal(s.acked, 0);
+    assert.equal(s.naked, s.pulled);
+    // Another consumer gets all three at once, not after ack_wait (30 s).
+    await using pool2 = new WorkerPool({ workers: 1, handler: HANDLER });
+    await using second = await connectTo(env.server.url);
+    const seen: number[] = [];
+    await pool2.attach(second, { onResult: (_, m) => seen.push(m.seq) });
+    await pollUntil(() => seen.length === 3, 10_000, "3 handled by another");
+    assert.deepEqual(seen.sort(), [1, 2, 3]);
   },
 });
