@@ -20,10 +20,11 @@ const NEVER_LOADS =
   "data:text/javascript,await new Promise(() => {}); export const handle = () => 1;";
 const S = 20_000;
 
-/** Serves `units` units of a source with `plan`; returns what came back. */
 /**
  * `pool`, whose disposal at the end of the test fails within S ms (and then
- * destroys the pool) instead of hanging the run when a death went unnoticed.
+ * destroys the pool) instead of hanging the run when a death went unnoticed:
+ * every test here that disposes its pool goes through this, since a test
+ * that failed on a deadline still closes its pool on the way out.
  */
 function bounded(pool: WorkerPool): WorkerPool {
   const close = pool[Symbol.asyncDispose].bind(pool);
@@ -37,6 +38,7 @@ function bounded(pool: WorkerPool): WorkerPool {
   return pool;
 }
 
+/** Serves `units` units of a source with `plan`; returns what came back. */
 async function serve(pool: WorkerPool, units: number, plan: Plan) {
   using efd = EventFd.create({ semaphore: true });
   const seen = new Map<number, number>();
@@ -99,7 +101,7 @@ for (
 }
 
 Deno.test("deaths right after respawn are faults, not load failures: the pool serves on", async () => {
-  await using pool = new WorkerPool({ workers: 2, handler: FAULTY });
+  await using pool = bounded(new WorkerPool({ workers: 2, handler: FAULTY }));
   await deadline(pool.started(), S, "started");
   // Consecutive seqs: each replacement takes the next unit and dies at once.
   const die = [30, 31, 32, 33, 34, 35, 36, 37];
@@ -115,7 +117,7 @@ Deno.test("deaths right after respawn are faults, not load failures: the pool se
 });
 
 Deno.test("self.close() after a unit: the unit is not redelivered (the ledger was cleared)", async () => {
-  await using pool = new WorkerPool({ workers: 2, handler: FAULTY });
+  await using pool = bounded(new WorkerPool({ workers: 2, handler: FAULTY }));
   const r = await serve(pool, 100, { close: [20, 60] });
   assert.equal(r.seen.size, 100);
   assert.ok(r.seen.has(20) && r.seen.has(60));
@@ -129,7 +131,7 @@ Deno.test("self.close() after a unit: the unit is not redelivered (the ledger wa
 });
 
 Deno.test("tasks: Deno.exit(), an unhandled rejection, a stack overflow", async () => {
-  await using pool = new WorkerPool({ workers: 2, handler: FAULTY });
+  await using pool = bounded(new WorkerPool({ workers: 2, handler: FAULTY }));
   for (const op of ["exit", "reject"] as const) {
     const e = await deadline(pool.run({ op }).catch((e) => e), S, op);
     assert.ok(e instanceof WorkerDiedError, `${op}: ${e}`);
@@ -201,11 +203,13 @@ Deno.test("after destroy(), pending close(), until(), ready() and started() sett
 });
 
 Deno.test("a handler ignoring its signal past timeout + grace loses its worker (W=1 serves on)", async () => {
-  await using pool = new WorkerPool({
-    workers: 1,
-    handler: FAULTY,
-    timeoutGrace: 100,
-  });
+  await using pool = bounded(
+    new WorkerPool({
+      workers: 1,
+      handler: FAULTY,
+      timeoutGrace: 100,
+    }),
+  );
   using started = EventFd.create();
   // The worker must be serving before the clock starts: under load its
   // start-up alone can outlast a short timeout, and the task would then time
@@ -236,7 +240,7 @@ Deno.test("a handler ignoring its signal past timeout + grace loses its worker (
 });
 
 Deno.test("timeout: 0 is a timeout, not none", async () => {
-  await using pool = new WorkerPool({ workers: 1, handler: FAULTY });
+  await using pool = bounded(new WorkerPool({ workers: 1, handler: FAULTY }));
   using gate = EventFd.create();
   const task = pool.run({ op: "gate", gate: gate.fd }, { timeout: 0 });
   try {
@@ -271,11 +275,13 @@ for (
   ]
 ) {
   Deno.test(`a source whose handler is ${what} fails that attach, not the pool`, async () => {
-    await using pool = new WorkerPool({
-      workers: 2,
-      handler: FAULTY,
-      loadTimeout: 5000,
-    });
+    await using pool = bounded(
+      new WorkerPool({
+        workers: 2,
+        handler: FAULTY,
+        loadTimeout: 5000,
+      }),
+    );
     await deadline(pool.started(), S, "pool started");
     using efd = EventFd.create({ semaphore: true });
     const errors: string[] = [];
@@ -319,7 +325,7 @@ Deno.test("destroy() at full speed gives back every unit held or taken during th
 });
 
 Deno.test("shares: a burst recruits every idle worker (the zero-write wakes a peer)", async () => {
-  await using pool = new WorkerPool({ workers: 4, handler: FAULTY });
+  await using pool = bounded(new WorkerPool({ workers: 4, handler: FAULTY }));
   await deadline(pool.started(), S, "started");
   const r = await serve(pool, 2000, { spinUs: 100 });
   assert.equal(r.seen.size, 2000);
@@ -331,7 +337,7 @@ Deno.test("shares: a burst recruits every idle worker (the zero-write wakes a pe
 });
 
 Deno.test("queued counts cancelled tasks out at once", async () => {
-  await using pool = new WorkerPool({ workers: 1, handler: FAULTY });
+  await using pool = bounded(new WorkerPool({ workers: 1, handler: FAULTY }));
   using gate = EventFd.create();
   using started = EventFd.create();
   const blocker = pool.run({ op: "gate", gate: gate.fd, started: started.fd });

@@ -120,3 +120,15 @@ Deno.test("run: 100k tasks through ready() backpressure, every result right", as
   assert.equal(s.runTime.count, tasks);
   assert.equal(s.waitTime.count, tasks);
 });
+
+Deno.test("stats: a worker that ran handlers shows its busy time as utilization in (0, 1]", async () => {
+  // Each task spins for 20 ms, so the worker's busy time is > 0 whatever the
+  // machine's speed; the pool's age bounds it from above.
+  const spin =
+    "data:text/javascript,export const handle = () => { const end = performance.now() + 20; while (performance.now() < end); return 1; };";
+  await using pool = new WorkerPool({ workers: 1, handler: spin });
+  for (let i = 0; i < 3; i++) assert.equal(await pool.run(i), 1);
+  const [w] = pool.stats().workers;
+  assert.equal(w.tasks, 3);
+  assert.ok(w.utilization > 0 && w.utilization <= 1, `${w.utilization}`);
+});

@@ -1,22 +1,24 @@
 /**
  * Builds a pool's parts and wires them to each other: the supervisor, the
- * task book, the source registry and the result pump. The `WorkerPool`
- * front holds the result and reacts to the few events it owns.
+ * task book, the source registry, the result pump and the pool's
+ * lifecycle. The `WorkerPool` front holds the result and hands each call
+ * to the part that owns it; it only reports errors and dispatches events.
  *
  * @module
  */
 
 import { EventFd } from "../ffi/eventfd.ts";
-import type { HandlerLoadError } from "./errors.ts";
 import {
   WorkerErrorEvent,
   WorkerExitEvent,
   WorkerStartEvent,
 } from "./events.ts";
+import { TaskNames } from "./_handlers.ts";
 import { Held, Shared } from "./_layout.ts";
-import type { NamedHandler } from "./_protocol.ts";
+import { Lifecycle } from "./_lifecycle.ts";
 import { Pump } from "./_pump.ts";
 import { Elastic } from "./_elastic.ts";
+import type { Report } from "./_report.ts";
 import { TaskQueue } from "./_ring.ts";
 import type { SourceHost } from "./source.ts";
 import { Sources } from "./_sources.ts";
@@ -47,26 +49,15 @@ export interface PoolConfig {
 
 /** What the front does for the parts. */
 export interface FrontHooks {
-  /** Dispatches an `error` event on the pool. */
-  report(error: unknown, message: string): void;
+  /** Dispatches an `error` event on the pool (or prints it). */
+  report: Report;
   /** Dispatches any other event on the pool. */
   event(ev: Event): void;
-  /** The handlers added by name. */
-  handlers(): NamedHandler[];
-  /** A worker knows these task names. */
-  names(names: string[]): void;
-  /** Every worker served once. */
-  started(): void;
-  /** The pool's handler cannot be loaded. */
-  fail(error: HandlerLoadError): void;
-  /** One round of the front's bookkeeping for the pump; true on progress. */
-  step(): boolean;
-  /** Whether anything is still awaited. */
-  busy(): boolean;
 }
 
 /** The parts of one pool. */
 export interface Parts {
+  cfg: PoolConfig;
   shared: Shared;
   queue: TaskQueue;
   taskFd: EventFd;
@@ -77,6 +68,8 @@ export interface Parts {
   host: SourceHost;
   /** Sizing, for an elastic pool. */
   elastic?: Elastic;
+  life: Lifecycle;
+  names: TaskNames;
 }
 
 /** Makes the parts; the supervisor spawns the workers at once. */
@@ -84,11 +77,17 @@ export function assemble(cfg: PoolConfig, front: FrontHooks): Parts {
   const shared = new Shared(cfg.workers, cfg.concurrency);
   const queue = TaskQueue.create(QUEUE_BYTES);
   const taskFd = EventFd.create({ semaphore: true, nonblocking: true });
-  const pump = new Pump(shared, front.step, front.busy);
+  const names = new TaskNames();
+  // The supervisor is made after the others (it spawns workers that ask
+  // for sources), the lifecycle and the pump's round last: the hooks
+  // below reach them through this holder.
+  const late = {} as { sup: Supervisor; life: Lifecycle; round: () => boolean };
+  const pump = new Pump(
+    shared,
+    () => late.round(),
+    () => !late.life.closed && (tasks.busy || sources.busy),
+  );
   const poke = () => pump.poke();
-  // The supervisor is made last (it spawns workers that ask for sources);
-  // the hooks below reach it through this holder.
-  const late = {} as { sup: Supervisor };
   const tasks = new Tasks({
     shared,
     queue,
@@ -141,8 +140,8 @@ export function assemble(cfg: PoolConfig, front: FrontHooks): Parts {
     taskFd,
   }, {
     sources: () => sources.specs(),
-    handlers: front.handlers,
-    onNames: front.names,
+    handlers: () => names.added(),
+    onNames: (known) => names.learn(known),
     onTeardownError: (slot, error) =>
       front.report(error, `teardown in worker ${slot} threw`),
     onRecord: (r) => r.id >= 0 ? tasks.onRecord(r) : sources.onRecord(r),
@@ -153,12 +152,40 @@ export function assemble(cfg: PoolConfig, front: FrontHooks): Parts {
     onDeath: (slot, cause) => front.event(new WorkerErrorEvent(slot, cause)),
     onStart: (slot) => front.event(new WorkerStartEvent(slot)),
     onExit: (slot, reason) => front.event(new WorkerExitEvent(slot, reason)),
-    onAllServing: front.started,
-    onLoadFailure: front.fail,
+    onAllServing: () => late.life.serving(),
+    onLoadFailure: (error) => late.life.fail(error),
     onSourceError: (index, error, load) => sources.fail(index, error, load),
   });
   const elastic = cfg.minWorkers < cfg.workers
     ? new Elastic(sup, shared, cfg, () => tasks.queued, () => sources.pending())
     : undefined;
-  return { shared, queue, taskFd, tasks, sources, sup, pump, host, elastic };
+  const life = late.life = new Lifecycle({
+    tasks,
+    sources,
+    sup,
+    taskFd,
+    elastic,
+  });
+  // One round of bookkeeping for the pump; true if it made progress. The
+  // done counts are sampled before the rings are drained (see sampleDone).
+  late.round = () => {
+    sources.sampleDone();
+    const n = sup.drain() + tasks.step() + sources.step();
+    elastic?.grow();
+    return n > 0;
+  };
+  return {
+    cfg,
+    shared,
+    queue,
+    taskFd,
+    tasks,
+    sources,
+    sup,
+    pump,
+    host,
+    elastic,
+    life,
+    names,
+  };
 }

@@ -1,7 +1,7 @@
 /**
  * One worker slot's resources, incarnation by incarnation: the Worker, the
  * epoll it waits in, the control eventfd that wakes it and the ring it
- * returns results in. The supervisor decides when; this file only opens and
+ * returns results in. _slot_keeper.ts decides when; this file only opens and
  * frees them.
  *
  * @module

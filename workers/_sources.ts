@@ -1,7 +1,8 @@
 /**
  * Sources: the registry of attached eventfds, attach (every worker loads
- * the handler and watches the fd itself), detach, `until()` waiters, units
- * given back after a death, and each source's results and errors.
+ * the handler and watches the fd itself), detach, `until()` (its waiters
+ * are in _until.ts), units given back after a death, and each source's
+ * results, errors and counters.
  *
  * The pool serves its own duplicate of each eventfd, so a user closing
  * theirs early cannot make a worker read a closed (or reused) fd number.
@@ -15,11 +16,12 @@ import { eventFdInfo } from "../ffi/_fdinfo.ts";
 import { libc } from "../ffi/_libc.ts";
 import { MAX_SOURCES, type Shared } from "./_layout.ts";
 import type { SourceSpec } from "./_protocol.ts";
-import type { MailBody } from "./_supervisor.ts";
 import type { RingRecord } from "./_ring.ts";
 import { asError, deliver } from "./_deliver.ts";
-import { loadEverywhere } from "./_source_load.ts";
+import { loadEverywhere, type LoadHooks } from "./_source_load.ts";
+import { sourceStats } from "./_stats.ts";
 import type { AttachOptions, SourceStats } from "./types.ts";
+import { UntilWaiters } from "./_until.ts";
 
 const F_DUPFD_CLOEXEC = 1030;
 const ONE = new BigUint64Array([1n]);
@@ -40,19 +42,22 @@ interface Entry extends SourceSpec {
   failure?: Error;
   /** Counters as they were when the source was forgotten. */
   final?: SourceStats;
-  waiters: Set<{ count: number; resolve(): void; reject(e: unknown): void }>;
-  /** Units done as read by `sampleDone()`, before the pump read the results. */
-  doneSeen: number;
+  until: UntilWaiters;
 }
 
-/** What the registry needs from the rest of the pool. */
-export interface SourceHooks {
-  /** Worker slots with a running worker. */
-  live(): number[];
-  /** Mails a worker; resolves with its error or undefined. */
-  mail(slot: number, body: MailBody): Promise<unknown>;
-  /** Replaces a worker stuck loading a source's handler. */
-  replace(slot: number, cause: Error): void;
+/** Whether workers serve (or are starting to serve) the source. */
+function served(e: Entry): boolean {
+  return e.state === "attaching" || e.state === "attached";
+}
+
+/** What a worker needs to know of a source. */
+function spec(e: Entry): SourceSpec {
+  const { index, name, fd, handler, data, wantResults } = e;
+  return { index, name, fd, handler, data, wantResults };
+}
+
+/** What the registry needs from the rest of the pool: the workers (to load, detach, replace) and these. */
+export interface SourceHooks extends LoadHooks {
   /** Reports an error nobody else will see (the pool's `error` event). */
   report(error: unknown, message: string): void;
   /** Delivers results already published (before a detach completes). */
@@ -84,16 +89,7 @@ export class Sources {
 
   /** The sources a fresh worker must serve. */
   specs(): SourceSpec[] {
-    return [...this.#byIndex.values()].filter((e) =>
-      e.state === "attaching" || e.state === "attached"
-    ).map(({ index, name, fd, handler, data, wantResults }) => ({
-      index,
-      name,
-      fd,
-      handler,
-      data,
-      wantResults,
-    }));
+    return [...this.#byIndex.values()].filter(served).map(spec);
   }
 
   /** Why `efd` cannot be attached, or null. */
@@ -142,8 +138,7 @@ export class Sources {
       onWorkerLost: options.onWorkerLost,
       redelivered: 0,
       started: Promise.withResolvers<void>(),
-      waiters: new Set(),
-      doneSeen: 0,
+      until: new UntilWaiters(this.#shared, index),
     };
     e.started.promise.catch(() => {}); // Also reported by until() and an error event.
     this.#byIndex.set(index, e);
@@ -157,7 +152,7 @@ export class Sources {
     try {
       await loadEverywhere(
         this.#hooks,
-        { type: "attach", source: this.#spec(e) },
+        { type: "attach", source: spec(e) },
         this.#loadTimeout,
       );
       if (e.state === "attaching") e.state = "attached";
@@ -165,11 +160,6 @@ export class Sources {
     } catch (cause) {
       this.fail(e.index, cause, true);
     }
-  }
-
-  #spec(e: Entry): SourceSpec {
-    const { index, name, fd, handler, data, wantResults } = e;
-    return { index, name, fd, handler, data, wantResults };
   }
 
   /** A source's handler did not load, or its fd cannot be read: that source is detached with the error. */
@@ -191,8 +181,7 @@ export class Sources {
   /** Whether the source is still attached (not detached, failed or gone). */
   attached(key: number): boolean {
     const e = this.#byKey.get(key);
-    return e !== undefined &&
-      (e.state === "attaching" || e.state === "attached");
+    return e !== undefined && served(e);
   }
 
   /** Stops every worker watching the source, then forgets it. */
@@ -221,12 +210,9 @@ export class Sources {
     if (e.state === "gone") return;
     e.state = "gone";
     // No worker serves the source any more: its count is final.
-    e.doneSeen = this.#shared.done(e.index);
-    this.#check(e);
-    for (const w of e.waiters) w.reject(error);
-    e.waiters.clear();
+    e.until.end(error);
     e.started.reject(error);
-    e.final = this.#stats(e);
+    e.final = sourceStats(this.#shared, e);
     libc().close(e.fd);
     this.#byIndex.delete(e.index);
     this.#shared.setAwaited(e.index, undefined);
@@ -235,20 +221,14 @@ export class Sources {
   /** Resolves once `count` units of the source are done. */
   until(key: number, count: number, signal?: AbortSignal): Promise<void> {
     const e = this.#byKey.get(key)!;
-    const { promise, resolve, reject } = Promise.withResolvers<void>();
-    if (e.failure) reject(e.failure);
-    else if (e.state === "gone") {
+    if (e.failure) return Promise.reject(e.failure);
+    if (e.state === "gone") {
       const f = e.final!;
-      if (f.handled + f.failed >= count) resolve();
-      else reject(new SourceDetachedError(e.name));
+      return f.handled + f.failed >= count
+        ? Promise.resolve()
+        : Promise.reject(new SourceDetachedError(e.name));
     }
-    if (e.failure || e.state === "gone") return promise;
-    const w = { count, resolve, reject };
-    e.waiters.add(w);
-    signal?.addEventListener("abort", () => {
-      e.waiters.delete(w);
-      reject(signal.reason);
-    }, { once: true });
+    const promise = e.until.wait(count, signal);
     this.#hooks.poke();
     return promise;
   }
@@ -260,32 +240,13 @@ export class Sources {
    * `until()` never resolves ahead of an `onResult` call.
    */
   sampleDone(): void {
-    for (const e of this.#byIndex.values()) {
-      e.doneSeen = this.#shared.done(e.index);
-    }
+    for (const e of this.#byIndex.values()) e.until.sample();
   }
 
   /** Resolves reached `until()` waiters (as of `sampleDone()`) and tells workers the nearest count still awaited. */
   step(): number {
     let n = 0;
-    for (const e of this.#byIndex.values()) n += this.#check(e);
-    return n;
-  }
-
-  #check(e: Entry): number {
-    const done = e.doneSeen;
-    let nearest: number | undefined;
-    let n = 0;
-    for (const w of e.waiters) {
-      if (((done - w.count) | 0) >= 0) {
-        e.waiters.delete(w);
-        w.resolve();
-        n++;
-      } else if (nearest === undefined || ((w.count - nearest) | 0) < 0) {
-        nearest = w.count;
-      }
-    }
-    this.#shared.setAwaited(e.index, nearest);
+    for (const e of this.#byIndex.values()) n += e.until.check();
     return n;
   }
 
@@ -312,23 +273,12 @@ export class Sources {
   /** Counters of a source. */
   stats(key: number): SourceStats {
     const e = this.#byKey.get(key)!;
-    return e.final ?? this.#stats(e);
-  }
-
-  #stats(e: Entry): SourceStats {
-    const { handled, failed } = this.#shared.counters.sourceCounts(e.index);
-    return {
-      name: e.name,
-      taken: this.#shared.taken(e.index),
-      handled,
-      failed,
-      redelivered: e.redelivered,
-    };
+    return e.final ?? sourceStats(this.#shared, e);
   }
 
   /** Counters of every source attached. */
   all(): SourceStats[] {
-    return [...this.#byIndex.values()].map((e) => this.#stats(e));
+    return [...this.#byIndex.values()].map((e) => sourceStats(this.#shared, e));
   }
 
   /** Whether an attached source has units waiting in its eventfd. */

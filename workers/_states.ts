@@ -84,6 +84,12 @@ export function slotMove(from: SlotState, to: SlotState): SlotState {
   return to;
 }
 
+/** Whether a slot's worker thread runs (and takes mail). */
+export function running(state: SlotState): boolean {
+  return state === "starting" || state === "serving" ||
+    state === "recycling" || state === "retiring";
+}
+
 /** Checks a pool move; throws `StateError` on one the diagram lacks. */
 export function poolMove(from: PoolState, to: PoolState): PoolState {
   if (!POOL_MOVES[from].includes(to)) throw new StateError("pool", from, to);

@@ -59,6 +59,21 @@ export function snapshot(input: StatsInput): PoolStats {
   };
 }
 
+/** An attached source's counters: from shared memory, and the pool's count of units given back. */
+export function sourceStats(
+  shared: Shared,
+  source: { index: number; name: string; redelivered: number },
+): SourceStats {
+  const { handled, failed } = shared.counters.sourceCounts(source.index);
+  return {
+    name: source.name,
+    taken: shared.taken(source.index),
+    handled,
+    failed,
+    redelivered: source.redelivered,
+  };
+}
+
 function percentiles(hist: Float64Array, max: number): Percentiles {
   let count = 0;
   for (const c of hist) count += c;

@@ -1,12 +1,14 @@
 /**
- * Tasks: the backlog and the shared queue, cancel and timeout (with the
- * grace after which a handler that ignores its signal loses its worker),
- * and settling each task's promise exactly once.
+ * Tasks: from `run()` to the shared queue (through the backlog,
+ * _backlog.ts, while it is full; units written by _task_units.ts), cancel
+ * and timeout (with the grace after which a handler that ignores its
+ * signal loses its worker), and settling each task's promise exactly once.
  *
  * @module
  */
 
 import { decode, type Encoded } from "./_codec.ts";
+import { asError } from "./_deliver.ts";
 import {
   TaskFailedError,
   TaskTimeoutError,
@@ -14,10 +16,11 @@ import {
   WorkerDiedError,
 } from "./errors.ts";
 import type { EventFd } from "../ffi/eventfd.ts";
+import { Backlog } from "./_backlog.ts";
 import type { Shared } from "./_layout.ts";
 import { Status } from "./_protocol.ts";
 import type { RingRecord, TaskQueue } from "./_ring.ts";
-import { PriorityBacklog } from "./_priority.ts";
+import { TaskUnits } from "./_task_units.ts";
 
 type Outcome = "completed" | "failed" | "cancelled" | "timedOut";
 
@@ -61,28 +64,16 @@ export class Tasks {
   readonly #tasks = new Map<number, Task>();
   readonly #shared: Shared;
   readonly #queue: TaskQueue;
-  readonly #taskFd: EventFd;
-  readonly #size: number;
   /** Most tasks waiting before `run()` is refused. */
   readonly maxQueue: number;
   readonly #grace: number;
   readonly #hooks: TaskHooks;
-  /** Tasks waiting for room in the shared queue, oldest first from #backlogHead. */
-  #backlog: Task[] = [];
-  #backlogHead = 0;
-  #backlogLive = 0;
-  /** Set by the first task with a priority: from then on tasks wait here. */
-  #prio?: PriorityBacklog<Task>;
-  /** Most tasks in the shared queue at once while prioritized. */
-  readonly #ahead: number;
+  /** Tasks waiting for room in the shared queue. */
+  readonly #backlog: Backlog<Task>;
+  readonly #units: TaskUnits;
   #pushed = 0;
   /** Pushed tasks cancelled before a worker claimed them. */
   #cancelledPushed = 0;
-  #unitsToWrite = 0;
-  #flushQueued = false;
-  /** Whether this turn has added a task, and its enqueue time (see add()). */
-  #turnOpen = false;
-  #turnClock = 0;
   #nextId = 1;
   /** Whether a task was added since the last `drain`. */
   #undrained = false;
@@ -106,9 +97,11 @@ export class Tasks {
   ) {
     this.#shared = cfg.shared;
     this.#queue = cfg.queue;
-    this.#taskFd = cfg.taskFd;
-    this.#size = cfg.size;
-    this.#ahead = 2 * cfg.cells;
+    this.#units = new TaskUnits(cfg.taskFd, cfg.size);
+    this.#backlog = new Backlog(2 * cfg.cells, {
+      push: (task) => this.#push(task),
+      inQueue: () => this.#inQueue(),
+    });
     this.maxQueue = cfg.maxQueue;
     this.#grace = cfg.grace;
     this.#hooks = hooks;
@@ -116,8 +109,12 @@ export class Tasks {
 
   /** Tasks queued and not yet taken by a worker. */
   get queued(): number {
-    return this.#backlogLive + this.#pushed - this.#cancelledPushed -
-      this.#shared.claimed();
+    return this.#backlog.live + this.#inQueue();
+  }
+
+  /** Tasks in the shared queue, neither claimed by a worker nor cancelled. */
+  #inQueue(): number {
+    return this.#pushed - this.#cancelledPushed - this.#shared.claimed();
   }
 
   /** Tasks not yet settled. */
@@ -147,17 +144,10 @@ export class Tasks {
   ): Promise<unknown> {
     const id = this.#nextId;
     this.#nextId = this.#nextId >= 0x7fffffff ? 1 : this.#nextId + 1;
-    // The first task of a turn reads the clock and pokes the pump. Units
-    // are written once per turn (#flush), so tasks of one turn are enqueued
-    // together; and the pump runs a round at once, then sleeps until a
-    // result, which every task brings: a poke per task would also notify
-    // the sleeping pump once per task.
-    const first = !this.#turnOpen;
-    if (first) {
-      this.#turnOpen = true;
-      this.#turnClock = performance.timeOrigin + performance.now();
-      this.#queueFlush();
-    }
+    // The first task of a turn pokes the pump: it runs a round at once,
+    // then sleeps until a result, which every task brings; a poke per task
+    // would also notify the sleeping pump once per task.
+    const first = this.#units.open();
     const { promise, resolve, reject } = Promise.withResolvers<unknown>();
     const task: Task = {
       id,
@@ -166,18 +156,11 @@ export class Tasks {
       pos: -1,
       payload,
       nameLen,
-      enqueuedAt: this.#turnClock,
+      enqueuedAt: this.#units.clock,
     };
     this.#tasks.set(id, task);
     this.#undrained = true;
-    if (options.priority !== undefined || this.#prio) {
-      (this.#prio ??= new PriorityBacklog()).push(task, options.priority ?? 0);
-      this.#backlogLive++;
-      this.#refill();
-    } else if (this.#backlogLive || !this.#push(task)) {
-      this.#backlog.push(task);
-      this.#backlogLive++;
-    }
+    this.#backlog.enter(task, options.priority);
     const { signal, timeout } = options;
     if (signal) {
       task.signal = signal;
@@ -211,49 +194,27 @@ export class Tasks {
     task.pos = pos;
     task.payload = undefined;
     this.#pushed++;
-    this.#unitsToWrite++;
-    this.#queueFlush();
+    this.#units.owe();
     return true;
-  }
-
-  #queueFlush(): void {
-    if (this.#flushQueued) return;
-    this.#flushQueued = true;
-    queueMicrotask(() => this.#flush());
-  }
-
-  /** Writes the units of this turn's tasks: one write per worker that may be idle, so each wakes one. */
-  #flush(): void {
-    this.#flushQueued = false;
-    this.#turnOpen = false;
-    const n = this.#unitsToWrite;
-    if (!n || this.#taskFd.closed) return;
-    this.#unitsToWrite = 0;
-    const spread = Math.min(n, this.#size);
-    this.#taskFd.write(n - spread + 1);
-    for (let i = 1; i < spread; i++) this.#taskFd.write(1);
   }
 
   #cancel(task: Task, reason: unknown, outcome: Outcome): void {
     if (!this.#tasks.has(task.id)) return;
-    if (task.pos === -1) {
-      task.pos = -2; // Skipped when the backlog drains.
-      this.#backlogLive--;
+    if (this.#backlog.drop(task)) {
+      // Waiting in the backlog: skipped when its turn comes.
     } else if (this.#queue.cancel(task.pos, task.id)) {
       this.#cancelledPushed++;
     } else {
       // Already running: tell its handler through ctx.signal, and replace
       // its worker if the handler ignores that past the grace period.
       const id = task.id;
-      this.#hooks.abortRunning(id, describeReason(reason));
-      const grace = setTimeout(() => {
-        this.#hooks.killRunning(
-          id,
-          new Error(
-            `the handler of task ${id} ran ${this.#grace} ms past its cancellation`,
-          ),
-        );
-      }, this.#grace);
+      this.#hooks.abortRunning(id, asError(reason).message);
+      const why =
+        `the handler of task ${id} ran ${this.#grace} ms past its cancellation`;
+      const grace = setTimeout(
+        () => this.#hooks.killRunning(id, new Error(why)),
+        this.#grace,
+      );
       Deno.unrefTimer(grace);
     }
     this.#settle(task, false, reason, outcome);
@@ -297,9 +258,7 @@ export class Tasks {
     for (const t of [...this.#tasks.values()]) {
       this.#settle(t, false, error, "cancelled");
     }
-    this.#backlog = [];
-    this.#backlogHead = this.#backlogLive = 0;
-    this.#prio?.clear();
+    this.#backlog.clear();
     this.#hooks.poke();
   }
 
@@ -319,7 +278,7 @@ export class Tasks {
     return p;
   }
 
-  /** Settles `ready()` and `idle()` waiters with `settle` (the pool stopped). */
+  /** Resolves every `ready()` and `idle()` waiter: the pool stopped. */
   releaseWaiters(): void {
     for (const r of this.#readyWaiters.splice(0)) r();
     for (const r of this.#idleWaiters.splice(0)) r();
@@ -328,7 +287,7 @@ export class Tasks {
   /** One round of bookkeeping; returns how much progress it made. */
   step(): number {
     this.#queue.reclaim();
-    let n = this.#refill();
+    let n = this.#backlog.refill();
     if (this.#readyWaiters.length && !this.full) {
       for (const r of this.#readyWaiters.splice(0)) r();
       n++;
@@ -338,59 +297,5 @@ export class Tasks {
       n++;
     }
     return n;
-  }
-
-  /** Moves backlog tasks into the shared queue while it has room. */
-  #refill(): number {
-    let n = 0;
-    while (this.#backlogHead < this.#backlog.length) {
-      const t = this.#backlog[this.#backlogHead];
-      if (t.pos === -1 && !this.#push(t)) break;
-      this.#backlogHead++;
-      if (t.pos >= 0) {
-        this.#backlogLive--;
-        n++;
-      }
-    }
-    if (
-      this.#backlogHead > 1024 && this.#backlogHead * 2 > this.#backlog.length
-    ) {
-      this.#backlog = this.#backlog.slice(this.#backlogHead);
-      this.#backlogHead = 0;
-    }
-    if (this.#prio && this.#backlogHead === this.#backlog.length) {
-      n += this.#refillByPriority(this.#prio);
-    }
-    return n;
-  }
-
-  /** Keeps a few tasks per worker in the shared queue, the most urgent first. */
-  #refillByPriority(prio: PriorityBacklog<Task>): number {
-    let n = 0;
-    const now = performance.timeOrigin + performance.now();
-    while (
-      this.#pushed - this.#cancelledPushed - this.#shared.claimed() <
-        this.#ahead
-    ) {
-      const t = prio.pick(now);
-      if (!t) break;
-      if (!this.#push(t)) {
-        this.#backlog.push(t); // The queue is full: it goes first next time.
-        break;
-      }
-      this.#backlogLive--;
-      n++;
-    }
-    return n;
-  }
-}
-
-/** A cancellation reason as text for the worker, whatever its type. */
-function describeReason(reason: unknown): string {
-  if (reason instanceof Error) return reason.message;
-  try {
-    return String(reason);
-  } catch {
-    return Object.prototype.toString.call(reason);
   }
 }

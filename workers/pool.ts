@@ -1,30 +1,23 @@
 /**
- * `WorkerPool`: the public front. It checks every argument, then hands the
- * work to the part that owns it: worker supervision (_supervisor.ts), tasks
- * (_tasks.ts), sources (_sources.ts), the result pump (_pump.ts) and stats
- * (_stats.ts). Its own states are in _states.ts.
+ * `WorkerPool`: the public front. Each call goes to the part that owns it:
+ * admission checks (_admit.ts), the pool's lifecycle (_lifecycle.ts),
+ * worker supervision (_supervisor.ts), tasks (_tasks.ts), sources
+ * (_sources.ts), the result pump (_pump.ts) and stats (_stats.ts), all
+ * built and wired in _assemble.ts. The states are in _states.ts.
  *
  * @module
  */
 
-import { ClosedError, FullError } from "../errors.ts";
 import type { EventFd } from "../ffi/eventfd.ts";
-import { assemble } from "./_assemble.ts";
+import { addNamed, attachEventFd, submit } from "./_admit.ts";
+import { assemble, type Parts } from "./_assemble.ts";
 import { type Attachable, attachTo, isAttachable } from "./attachable.ts";
-import type { Encoded } from "./_codec.ts";
-import type { Elastic } from "./_elastic.ts";
-import type { HandlerLoadError } from "./errors.ts";
+import { checkPoolOptions } from "./_checks.ts";
 import { ListenedEventTarget, type PoolEventMap } from "./events.ts";
-import { TaskNames } from "./_handlers.ts";
 import { checkReadable } from "./_permissions.ts";
-import type { Pump } from "./_pump.ts";
-import type { TaskQueue } from "./_ring.ts";
-import { PoolSource, type SourceHost } from "./source.ts";
-import type { Sources } from "./_sources.ts";
-import { poolMove, type PoolState } from "./_states.ts";
+import { reporter } from "./_report.ts";
+import type { PoolSource } from "./source.ts";
 import { OutsideSources, snapshot } from "./_stats.ts";
-import type { Supervisor } from "./_supervisor.ts";
-import type { Tasks } from "./_tasks.ts";
 import type {
   AttachOptions,
   PoolOptions,
@@ -32,15 +25,6 @@ import type {
   RunOptions,
   SourceStats,
 } from "./types.ts";
-import {
-  checkAttach,
-  checkAttachable,
-  checkPoolOptions,
-  checkRunOptions,
-  checkTaskName,
-  encodeTask,
-} from "./_checks.ts";
-import { checkHandler } from "./_validate.ts";
 
 /**
  * A pool of Web Workers fed by eventfds. Every unit on the pool's task
@@ -66,27 +50,9 @@ import { checkHandler } from "./_validate.ts";
 export class WorkerPool extends ListenedEventTarget<PoolEventMap> {
   /** Number of worker slots: the most workers at once. */
   readonly size: number;
-  readonly #handler: string | null;
-  readonly #queue: TaskQueue;
-  readonly #taskFd: EventFd;
-  readonly #tasks: Tasks;
-  readonly #sources: Sources;
-  readonly #pump: Pump;
-  readonly #sup: Supervisor;
-  readonly #elastic?: Elastic;
-  readonly #started = Promise.withResolvers<void>();
+  readonly #p: Parts;
   readonly #startedAt = performance.now();
   readonly #outside = new OutsideSources();
-  #state: PoolState = "serving";
-  #closing?: Promise<void>;
-  #destroying?: Promise<void>;
-  #failure?: Error;
-  readonly #host: SourceHost;
-  readonly #loadTimeout: number;
-  readonly #taskNames = new TaskNames();
-  /** Messages of `error` events printed for want of a listener. */
-  readonly #unheard = new Set<string>();
-  readonly #name: string;
 
   /**
    * Starts the workers. They load the handler module in the background;
@@ -108,29 +74,14 @@ export class WorkerPool extends ListenedEventTarget<PoolEventMap> {
     const cfg = checkPoolOptions(options);
     checkReadable(cfg.handler);
     this.size = cfg.workers;
-    this.#handler = cfg.handler;
-    // A pool that fails to start rejects its tasks; `started()` reports the same.
-    this.#started.promise.catch(() => {});
-    const parts = assemble(cfg, {
-      report: (error, message) => this.#report(error, message),
+    this.#p = assemble(cfg, {
+      report: reporter(
+        cfg.name,
+        () => this.listens("error"),
+        (ev) => this.dispatchEvent(ev),
+      ),
       event: (ev) => this.dispatchEvent(ev),
-      handlers: () => this.#taskNames.added(),
-      names: (names) => this.#taskNames.learn(names),
-      started: () => this.#started.resolve(),
-      fail: (error) => this.#fail(error),
-      step: () => this.#step(),
-      busy: () => this.#busy(),
     });
-    this.#queue = parts.queue;
-    this.#taskFd = parts.taskFd;
-    this.#tasks = parts.tasks;
-    this.#sources = parts.sources;
-    this.#sup = parts.sup;
-    this.#pump = parts.pump;
-    this.#host = parts.host;
-    this.#elastic = parts.elastic;
-    this.#loadTimeout = cfg.loadTimeout;
-    this.#name = cfg.name;
   }
 
   /**
@@ -145,35 +96,7 @@ export class WorkerPool extends ListenedEventTarget<PoolEventMap> {
    * ```
    */
   started(): Promise<void> {
-    return this.#started.promise;
-  }
-
-  /** An `error` event; with no listener, printed once per message instead. */
-  #report(error: unknown, message: string): void {
-    if (this.listens("error")) {
-      this.dispatchEvent(new ErrorEvent("error", { error, message }));
-    } else if (!this.#unheard.has(message)) {
-      this.#unheard.add(message);
-      console.error(
-        `${this.#name}: ${message} (no "error" listener; shown once):`,
-        error,
-      );
-    }
-  }
-
-  #fail(error: HandlerLoadError): void {
-    if (this.#failure || this.#destroying) return;
-    this.#failure = error;
-    this.#started.reject(error);
-    this.#tasks.rejectAll(error);
-    void this.destroy();
-  }
-
-  /** Why no new work is taken, or undefined while serving. */
-  #refusal(): Error | undefined {
-    if (this.#failure) return this.#failure;
-    if (this.#state === "serving") return undefined;
-    return poolClosed(this.#destroying !== undefined);
+    return this.#p.life.started;
   }
 
   /**
@@ -190,33 +113,7 @@ export class WorkerPool extends ListenedEventTarget<PoolEventMap> {
    * ```
    */
   run<T = unknown>(payload: unknown, options: RunOptions = {}): Promise<T> {
-    let encoded: Encoded;
-    let nameLen: number;
-    let opts: RunOptions;
-    try {
-      // Arguments first: a bad payload is named even on a closed pool or
-      // with a signal that has fired.
-      opts = checkRunOptions(options);
-      ({ encoded, nameLen } = encodeTask(
-        payload,
-        opts.name,
-        this.#queue.maxPayload,
-      ));
-      const refused = this.#refusal();
-      if (refused) throw refused;
-      // Before any worker said which names it knows, the worker decides.
-      if (opts.name !== undefined) this.#taskNames.check(opts.name);
-      if (opts.signal?.aborted) throw opts.signal.reason;
-      if (this.#tasks.full) {
-        throw new FullError("queue", this.#tasks.maxQueue, "tasks waiting");
-      }
-    } catch (e) {
-      return Promise.reject(e);
-    }
-    const p = this.#tasks.add(encoded, opts, nameLen);
-    this.#elastic?.grow();
-    if (opts.transfer) { for (const b of opts.transfer) b.transfer(); }
-    return p as Promise<T>;
+    return submit(this.#p, payload, options) as Promise<T>;
   }
 
   /**
@@ -239,11 +136,7 @@ export class WorkerPool extends ListenedEventTarget<PoolEventMap> {
    * ```
    */
   async addHandler(name: string, handler: string | URL): Promise<void> {
-    checkTaskName("name", name);
-    const url = checkHandler("handler", handler);
-    const refused = this.#refusal();
-    if (refused) throw refused;
-    await this.#taskNames.add(this.#sup, name, url, this.#loadTimeout);
+    await addNamed(this.#p, name, handler);
   }
 
   /**
@@ -262,9 +155,8 @@ export class WorkerPool extends ListenedEventTarget<PoolEventMap> {
    * ```
    */
   async recycle(): Promise<void> {
-    const refused = this.#refusal();
-    if (refused) throw refused;
-    for (let i = 0; i < this.size; i++) await this.#sup.recycle(i);
+    this.#p.life.assertServing();
+    for (let i = 0; i < this.size; i++) await this.#p.sup.recycle(i);
   }
 
   /**
@@ -283,9 +175,9 @@ export class WorkerPool extends ListenedEventTarget<PoolEventMap> {
    * ```
    */
   ready(): Promise<void> {
-    const refused = this.#refusal();
+    const refused = this.#p.life.refusal();
     if (refused) return Promise.reject(refused);
-    return this.#tasks.ready();
+    return this.#p.tasks.ready();
   }
 
   /**
@@ -343,26 +235,7 @@ export class WorkerPool extends ListenedEventTarget<PoolEventMap> {
     options: unknown = {},
   ): unknown {
     if (isAttachable(target)) return target[attachTo](this, options);
-    const eventfd = target;
-    const { opts, handler } = checkAttach(
-      eventfd,
-      options as AttachOptions,
-      this.#handler,
-    );
-    const refused = this.#refusal();
-    if (refused) throw refused;
-    checkReadable(handler, false);
-    const info = checkAttachable(eventfd);
-    const why = this.#sources.refusal(eventfd, info?.id);
-    if (why) throw new TypeError(why);
-    const { key, name: given } = this.#sources.attach(
-      eventfd,
-      info?.id,
-      handler,
-      opts,
-    );
-    this.#pump.poke();
-    return new PoolSource(this.#host, key, given, eventfd);
+    return attachEventFd(this.#p, target, options as AttachOptions);
   }
 
   /**
@@ -379,14 +252,15 @@ export class WorkerPool extends ListenedEventTarget<PoolEventMap> {
    * ```
    */
   stats(): PoolStats {
+    const { sup, tasks, sources } = this.#p;
     return snapshot({
-      shared: this.#sup.shared,
+      shared: sup.shared,
       startedAt: this.#startedAt,
-      queued: this.#tasks.queued,
-      unsettled: this.#tasks.unsettled,
-      outcomes: this.#tasks.outcomes,
-      slots: this.#sup.slots(),
-      sources: [...this.#sources.all(), ...this.#outside.read()],
+      queued: tasks.queued,
+      unsettled: tasks.unsettled,
+      outcomes: tasks.outcomes,
+      slots: sup.slots(),
+      sources: [...sources.all(), ...this.#outside.read()],
     });
   }
 
@@ -433,21 +307,7 @@ export class WorkerPool extends ListenedEventTarget<PoolEventMap> {
    * ```
    */
   close(): Promise<void> {
-    if (this.#destroying) return this.#destroying;
-    if (this.#closing) return this.#closing;
-    this.#state = poolMove(this.#state, "closing");
-    this.#closing = (async () => {
-      await this.#tasks.idle();
-      if (this.#destroying) return this.#destroying;
-      await Promise.all(
-        this.#sources.keys().map((k) => this.#sources.detach(k)),
-      );
-      // A destroy() meanwhile has taken over the shutdown.
-      if (this.#destroying) return this.#destroying;
-      this.#state = poolMove(this.#state, "stopping");
-      await this.#shutdown(false);
-    })();
-    return this.#closing;
+    return this.#p.life.close();
   }
 
   /**
@@ -466,48 +326,12 @@ export class WorkerPool extends ListenedEventTarget<PoolEventMap> {
    * ```
    */
   destroy(): Promise<void> {
-    if (this.#destroying) return this.#destroying;
-    if (this.#state === "closed") return Promise.resolve();
-    if (this.#state !== "stopping") {
-      this.#state = poolMove(this.#state, "stopping");
-    }
-    const error = poolClosed(true);
-    this.#started.reject(this.#failure ?? error);
-    this.#tasks.rejectAll(error);
-    this.#tasks.releaseWaiters();
-    this.#destroying = this.#shutdown(true);
-    return this.#destroying;
-  }
-
-  /** Stops the workers (giving back what they held), then frees the rest. */
-  async #shutdown(now: boolean): Promise<void> {
-    this.#elastic?.stop();
-    await this.#sup.stop(now);
-    if (this.#state === "closed") return; // The other shutdown freed everything.
-    this.#state = poolMove(this.#state, "closed");
-    this.#sources.forgetAll(
-      this.#failure ?? poolClosed(now),
-    );
-    this.#taskFd.close();
-    this.#tasks.releaseWaiters();
-    this.#started.reject(this.#failure ?? poolClosed(false));
+    return this.#p.life.destroy();
   }
 
   /** Tasks queued and not yet taken by a worker. */
   get queued(): number {
-    return this.#tasks.queued;
-  }
-
-  /** One round of bookkeeping; true if it made progress. */
-  #step(): boolean {
-    this.#sources.sampleDone();
-    const n = this.#sup.drain() + this.#tasks.step() + this.#sources.step();
-    this.#elastic?.grow();
-    return n > 0;
-  }
-
-  #busy(): boolean {
-    return this.#state !== "closed" && (this.#tasks.busy || this.#sources.busy);
+    return this.#p.tasks.queued;
   }
 
   /**
@@ -525,13 +349,4 @@ export class WorkerPool extends ListenedEventTarget<PoolEventMap> {
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
   }
-}
-
-/** Why a closing or destroyed pool refuses work. */
-function poolClosed(destroyed: boolean): ClosedError {
-  return new ClosedError(
-    "pool",
-    "take work",
-    destroyed ? "destroyed" : "closed",
-  );
 }

@@ -61,7 +61,7 @@ export const mutants: Mutant[] = [
   },
   {
     id: "workers-close-skips-wait-when-fresh",
-    file: "workers/pool.ts",
+    file: "workers/_lifecycle.ts",
     find: "      await this.#tasks.idle();",
     replace:
       '      if (this.#sup.slots().every((s) => s.state === "serving")) {\n        await this.#tasks.idle();\n      }',
@@ -95,12 +95,29 @@ export const mutants: Mutant[] = [
     why: "Deno.exit() in a handler ends the thread with no event: unit lost",
   },
   {
+    id: "workers-detach-unwatch-dropped",
+    file: "workers/_worker.ts",
+    find: "        s.detached = true;\n        this.#unwatch(s.fd);\n",
+    replace: "        s.detached = true;\n",
+    tests: ["tests/pool_resources_test.ts"],
+    why: "a detached source's fd stays in the worker's epoll interest list",
+  },
+  {
     id: "workers-stop-waits-for-no-exit",
     file: "workers/_supervisor.ts",
     find: "      waits.push(new Promise<void>((r) => slot.exited.push(r)));",
     replace: "",
     tests: [LIFECYCLE],
     why: "close() resolves while workers are still running",
+  },
+  {
+    id: "workers-utilization-unmeasured",
+    file: "workers/_stats.ts",
+    find:
+      "      utilization: elapsed > 0 ? Math.min(1, c.busyMs / elapsed) : 0,",
+    replace: "      utilization: 0,",
+    tests: ["tests/pool_run_test.ts"],
+    why: "stats() reports every worker idle however busy it was",
   },
   {
     id: "workers-run-signal-unchecked",
