@@ -6,6 +6,7 @@
  * @module
  */
 
+import { now } from "./_clock.ts";
 import { decode, type Encoded } from "./_codec.ts";
 import {
   TaskFailedError,
@@ -155,7 +156,7 @@ export class Tasks {
     const first = !this.#turnOpen;
     if (first) {
       this.#turnOpen = true;
-      this.#turnClock = performance.timeOrigin + performance.now();
+      this.#turnClock = now();
       this.#queueFlush();
     }
     const { promise, resolve, reject } = Promise.withResolvers<unknown>();
@@ -367,12 +368,12 @@ export class Tasks {
   /** Keeps a few tasks per worker in the shared queue, the most urgent first. */
   #refillByPriority(prio: PriorityBacklog<Task>): number {
     let n = 0;
-    const now = performance.timeOrigin + performance.now();
+    const time = now();
     while (
       this.#pushed - this.#cancelledPushed - this.#shared.claimed() <
         this.#ahead
     ) {
-      const t = prio.pick(now);
+      const t = prio.pick(time);
       if (!t) break;
       if (!this.#push(t)) {
         this.#backlog.push(t); // The queue is full: it goes first next time.

@@ -5,6 +5,7 @@
  * @module
  */
 
+import { now } from "./_clock.ts";
 import { decode, encode, type Encoded } from "./_codec.ts";
 import { Held, type HeldKind, type Shared } from "./_layout.ts";
 import { Status } from "./_protocol.ts";
@@ -100,7 +101,6 @@ export class Job implements HandlerContext {
   }
 }
 
-const now = () => performance.timeOrigin + performance.now();
 const nameDecoder = new TextDecoder();
 
 /**
@@ -343,7 +343,7 @@ export class Runner {
     let wake = !s || s.wantResults || status === Status.Error;
     if (wake) this.#publish(job, status, value);
     if (s) {
-      if (shared.countDone(s.index)) wake = true;
+      if (shared.countDone(this.#slot, s.index)) wake = true;
       this.onSourceDone(s.index);
     }
     if (wake) shared.signalResult();
