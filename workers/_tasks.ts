@@ -7,6 +7,7 @@
  */
 
 import { now } from "./_clock.ts";
+import { IdTable } from "./_id_table.ts";
 import { decode, type Encoded } from "./_codec.ts";
 import {
   TaskFailedError,
@@ -59,7 +60,7 @@ export interface TaskOptions {
 
 /** Every task of one pool, from `run()` to its settlement. */
 export class Tasks {
-  readonly #tasks = new Map<number, Task>();
+  readonly #tasks = new IdTable<Task>();
   readonly #shared: Shared;
   readonly #queue: TaskQueue;
   readonly #taskFd: EventFd;
@@ -169,7 +170,7 @@ export class Tasks {
       nameLen,
       enqueuedAt: this.#turnClock,
     };
-    this.#tasks.set(id, task);
+    this.#tasks.set(task);
     this.#undrained = true;
     if (options.priority !== undefined || this.#prio) {
       (this.#prio ??= new PriorityBacklog()).push(task, options.priority ?? 0);
@@ -295,7 +296,7 @@ export class Tasks {
 
   /** Rejects every task (destroy, failed start). */
   rejectAll(error: unknown): void {
-    for (const t of [...this.#tasks.values()]) {
+    for (const t of this.#tasks.values()) {
       this.#settle(t, false, error, "cancelled");
     }
     this.#backlog = [];
