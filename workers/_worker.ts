@@ -24,12 +24,8 @@ import {
 import { attachQueue, attachResults } from "./_ring.ts";
 import { isNonblocking, takeUnit, unwatch, watch } from "./_worker_io.ts";
 import { handlerOf, Modules } from "./_worker_modules.ts";
-import {
-  type Handler,
-  jobs,
-  Runner,
-  type WorkerSource,
-} from "./_worker_run.ts";
+import { type Handler, jobs, type WorkerSource } from "./_job.ts";
+import { Runner } from "./_worker_run.ts";
 
 const { EINTR } = ERRNO;
 /** How often a worker with async handlers in flight looks for more units. */

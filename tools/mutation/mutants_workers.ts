@@ -26,9 +26,10 @@ export const mutants: Mutant[] = [
   {
     id: "workers-ledger-not-cleared",
     file: "workers/_worker_run.ts",
-    find: "    if (!shared.release(this.#slot, cell, jobs.kind(job))) return;",
+    find:
+      "    if (!shared.release(this.#slot, cell, jobs.kind(job))) return undefined;",
     replace:
-      "    if (shared.held(this.#slot).some((h) => h.kind === Held.Revoked)) return;",
+      "    if (shared.held(this.#slot).some((h) => h.kind === Held.Revoked)) return undefined;",
     tests: [LIFECYCLE],
     why: "a handled unit is redelivered after self.close()",
   },
