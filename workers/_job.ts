@@ -22,6 +22,8 @@ export interface WorkerSource {
   /** Set by a detach message: take no more units. */
   detached: boolean;
   nonblocking: boolean;
+  /** Units to try for in the next take: doubles while all come, else shrinks to what came. */
+  take: number;
 }
 
 /** Reads a job's private fields: for the runner and the worker loop only. */

@@ -31,6 +31,12 @@ export const Held = {
   Unit: 2,
   /** Taken away by the pool (a kill): the worker must drop its result. */
   Revoked: 3,
+  /**
+   * A source unit taken with others in one call, not started yet: the id
+   * is the source index. Given back after a death without a redelivery
+   * mark, as no handler has seen it.
+   */
+  Taken: 4,
 } as const;
 /** A {@linkcode Held} value. */
 export type HeldKind = typeof Held[keyof typeof Held];
@@ -65,6 +71,11 @@ const MAIL = 1;
 const CELLS = 2;
 /** Most units one worker may hold at once. */
 export const MAX_CONCURRENCY = 1024;
+/**
+ * Most units a serial worker (`concurrency` 1) takes in one system call
+ * (see _worker_take.ts): each has a ledger cell, held before any runs.
+ */
+export const TAKE_MAX = 32;
 
 /** Typed views over the shared memory, the same in every thread. */
 export class Shared {
@@ -82,14 +93,19 @@ export class Shared {
   /** Units taken per source. */
   readonly #seq: BigInt64Array;
 
+  /** Handlers one worker runs at once (`concurrency`). */
+  readonly concurrency: number;
+
   constructor(
     slots: number,
-    cells = 1,
+    concurrency = 1,
     sab?: SharedArrayBuffer,
     seqSab?: SharedArrayBuffer,
   ) {
     this.slots = slots;
-    this.cells = cells;
+    this.concurrency = concurrency;
+    // A serial worker holds a batch of units taken together, one per cell.
+    const cells = this.cells = concurrency > 1 ? concurrency : TAKE_MAX;
     this.#words = Math.ceil((CELLS + 2 * cells) / LINE_WORDS) * LINE_WORDS;
     this.#doneBase = WORKER_BASE + slots * this.#words;
     const i32Bytes = (this.#doneBase + slots * MAX_SOURCES) * 4;
@@ -186,6 +202,19 @@ export class Shared {
   }
 
   /**
+   * Worker: starts the unit taken in `cell` (Taken becomes Unit). False if
+   * the pool revoked it meanwhile and gave it back.
+   */
+  start(slot: number, cell: number): boolean {
+    return Atomics.compareExchange(
+      this.#i32,
+      this.#w(slot, CELLS + 2 * cell),
+      Held.Taken,
+      Held.Unit,
+    ) === Held.Taken;
+  }
+
+  /**
    * Worker: done with what it held. False if the pool revoked it
    * meanwhile: the unit went back to its source (or the task was settled),
    * so the result must be dropped.
@@ -205,7 +234,7 @@ export class Shared {
     for (let c = 0; c < this.cells; c++) {
       const at = this.#w(slot, CELLS + 2 * c);
       const kind = Atomics.load(this.#i32, at) as HeldKind;
-      if (kind === Held.Task || kind === Held.Unit) {
+      if (kind !== Held.None && kind !== Held.Revoked) {
         out.push({ kind, id: Atomics.load(this.#i32, at + 1) });
       }
     }

@@ -39,6 +39,10 @@ export class Runner {
   readonly #results: ResultRing;
   /** Free ledger cells. */
   readonly #free: number[] = [];
+  /** Cells holding units taken together and not started yet (one source's). */
+  readonly #ready: number[] = [];
+  /** The source of the units in #ready. */
+  #readySource = -1;
   /** Resolves `settled()`. */
   #onSettled: (() => void) | null = null;
   /**
@@ -88,9 +92,46 @@ export class Runner {
     });
   }
 
-  /** Whether a unit of source `index` is in hand. */
+  /** Whether a unit of source `index` is in hand (running or not started). */
   holdsSource(index: number): boolean {
-    return this.jobs.some((j) => j !== null && jobs.source(j)?.index === index);
+    return (this.#ready.length > 0 && this.#readySource === index) ||
+      this.jobs.some((j) => j !== null && jobs.source(j)?.index === index);
+  }
+
+  /** Units held and not started yet. */
+  get ready(): number {
+    return this.#ready.length;
+  }
+
+  /**
+   * Holds `n` units of `s`, taken in one call, each in a cell of its own,
+   * before any runs: a death from now on gives every one back. Returns how
+   * many the caller must write back because the pool began stopping (0:
+   * run them, one {@linkcode Runner.unit} each).
+   */
+  holdUnits(s: WorkerSource, n: number): number {
+    for (let i = 0; i < n; i++) {
+      const cell = this.#free.pop()!;
+      this.#shared.hold(this.#slot, cell, Held.Taken, s.index);
+      this.#ready.push(cell);
+    }
+    this.#readySource = s.index;
+    return this.#shared.stopping() ? this.dropReady() : 0;
+  }
+
+  /**
+   * Lets go of the units held and not started (stopping, detached, closing):
+   * how many are this worker's to write back; the pool gave back the rest.
+   */
+  dropReady(): number {
+    let mine = 0;
+    for (const cell of this.#ready) {
+      if (this.#shared.release(this.#slot, cell, Held.Taken)) mine++;
+      this.#free.push(cell);
+    }
+    this.#ready.length = 0;
+    this.#readySource = -1;
+    return mine;
   }
 
   /** The task `id` in hand, if it is. */
@@ -200,16 +241,23 @@ export class Runner {
    * the unit must go back to its eventfd, which the caller does.
    */
   unit(s: WorkerSource): Promise<void> | undefined | false {
+    // A unit of a batch is held already (see holdUnits).
+    let cell = this.#ready.pop();
+    if (cell !== undefined && !this.#shared.start(this.#slot, cell)) {
+      return undefined; // Revoked: the pool gave it back.
+    }
     const seq = this.#shared.nextSeq(s.index);
     const redelivered = this.#shared.takeCredit(s.index);
     const start = this.#takenAt();
-    const cell = this.#free.pop()!;
-    const hold = this.#hold(cell, Held.Unit, s.index);
-    if (hold === "revoked") return undefined; // The pool gave it back.
-    if (hold === "mine") {
-      // The credit stays with the unit: it is still owed a redelivery mark.
-      if (redelivered) this.#shared.addCredit(s.index);
-      return false;
+    if (cell === undefined) {
+      cell = this.#free.pop()!;
+      const hold = this.#hold(cell, Held.Unit, s.index);
+      if (hold === "revoked") return undefined; // The pool gave it back.
+      if (hold === "mine") {
+        // The credit stays with the unit: it is still owed a redelivery mark.
+        if (redelivered) this.#shared.addCredit(s.index);
+        return false;
+      }
     }
     const n: Notification = {
       source: s.name,

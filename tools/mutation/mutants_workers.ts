@@ -18,7 +18,7 @@ export const mutants: Mutant[] = [
   {
     id: "workers-recruit-dropped",
     file: "workers/_worker.ts",
-    find: "      if (i === 1) c.write(fd, zero, 8n);\n",
+    find: "        if (i < 2 && i + got >= 2) c.write(fd, zero, 8n);\n",
     replace: "",
     tests: [LIFECYCLE],
     why: "without the zero write a burst is handled by one worker: shares",
@@ -37,7 +37,7 @@ export const mutants: Mutant[] = [
     id: "workers-stop-write-back-dropped",
     file: "workers/_worker.ts",
     find:
-      "        c.write(fd, one, 8n); // Stopping: left in the counter, as detach promises.\n",
+      "            c.write(fd, one, 8n); // Stopping: left in the counter, as detach promises.\n",
     replace: "",
     tests: [LIFECYCLE],
     why: "a unit taken while the pool stops is lost",
