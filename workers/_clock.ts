@@ -6,10 +6,11 @@
  * @module
  */
 
-import { libc } from "../ffi/_libc.ts";
+import { type Libc, libc } from "../ffi/_libc.ts";
 
 const CLOCK_REALTIME = 0;
-const c = libc();
+/** Bound on first use: importing the pool must not need --allow-ffi yet. */
+let clockGettime: Libc["clock_gettime"] | undefined;
 /** `struct timespec` on x86_64: tv_sec (int64, as two uint32), tv_nsec. */
 const ts = new Uint32Array(4);
 
@@ -23,6 +24,6 @@ const ts = new Uint32Array(4);
  * counters clamp them at zero.
  */
 export function now(): number {
-  c.clock_gettime(CLOCK_REALTIME, ts);
+  (clockGettime ??= libc().clock_gettime)(CLOCK_REALTIME, ts);
   return (ts[1] * 4294967296 + ts[0]) * 1000 + ts[2] / 1e6;
 }
