@@ -127,4 +127,21 @@ export const mutants: Mutant[] = [
     tests: ["tests/pool_bad_input_test.ts"],
     why: "an adopted plain eventfd does not say it is one",
   },
+  {
+    id: "workers-batch-give-back-dropped",
+    file: "workers/_worker.ts",
+    find: "        this.#giveBack(fd, source!, this.#runner.dropReady());",
+    replace:
+      "        this.#runner.dropReady();\n        this.#runner.onSourceDone(source!.index);",
+    tests: ["tests/pool_batch_test.ts"],
+    why: "units taken in a batch and not started are lost on detach or stop",
+  },
+  {
+    id: "workers-batch-taken-marked-redelivered",
+    file: "workers/_assemble.ts",
+    find: "      else if (kind === Held.Taken) sources.putBack(id);",
+    replace: "      else if (kind === Held.Taken) sources.giveBack(id, slot);",
+    tests: [LIFECYCLE],
+    why: "units of a batch no handler saw come back marked redelivered",
+  },
 ];
