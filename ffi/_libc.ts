@@ -43,6 +43,7 @@ const symbols = {
   ioctlInt: { name: "ioctl", parameters: ["i32", "u64", "u64"], result: "i32" },
   fcntl: { parameters: ["i32", "i32", "i64"], result: "i32" },
   getpid: { parameters: [], result: "i32" },
+  clock_gettime: { parameters: ["i32", "buffer"], result: "i32" },
   readlink: { parameters: ["buffer", "buffer", "usize"], result: "isize" },
   __errno_location: { parameters: [], result: "pointer" },
   // glibc's syscall() is a register shuffle in assembly, so declaring it with

@@ -148,6 +148,7 @@ export function assemble(cfg: PoolConfig, front: FrontHooks): Parts {
     onLost: (slot, kind, id, cause) => {
       if (kind === Held.Task) tasks.lost(id, slot, cause);
       else if (kind === Held.Unit) sources.giveBack(id, slot);
+      else if (kind === Held.Taken) sources.putBack(id);
     },
     onDeath: (slot, cause) => front.event(new WorkerErrorEvent(slot, cause)),
     onStart: (slot) => front.event(new WorkerStartEvent(slot)),

@@ -8,6 +8,7 @@
  * @module
  */
 
+import { now } from "./_clock.ts";
 import { PriorityBacklog, type Queued } from "./_priority.ts";
 
 /** How the backlog hands a task on. */
@@ -95,9 +96,9 @@ export class Backlog<T extends Queued> {
   /** Keeps a few tasks per worker in the shared queue, the most urgent first. */
   #refillByPriority(prio: PriorityBacklog<T>): number {
     let n = 0;
-    const now = performance.timeOrigin + performance.now();
+    const time = now();
     while (this.#hooks.inQueue() < this.#ahead) {
-      const t = prio.pick(now);
+      const t = prio.pick(time);
       if (!t) break;
       if (!this.#hooks.push(t)) {
         this.#fifo.push(t); // The queue is full: it goes first next time.

@@ -60,11 +60,12 @@ export class Counters {
 
   /** Worker: records a wait before a task started. */
   recordWait(slot: number, ms: number): void {
-    this.#record(slot, HIST, MAX_WAIT, ms);
+    this.#record(slot, HIST, MAX_WAIT, ms > 0 ? ms : 0);
   }
 
   /** Worker: counts a finished unit or task and its run time. */
   countRun(slot: number, source: number, ok: boolean, ms: number): void {
+    if (!(ms > 0)) ms = 0; // A stepped system clock (see _clock.ts).
     const f64 = this.#f64;
     this.#record(slot, HIST + BUCKETS, MAX_RUN, ms);
     f64[this.#at(slot, BUSY_MS)] += ms;
@@ -117,6 +118,9 @@ const Q2 = 2 ** 0.5;
 const Q3 = 2 ** 0.75;
 const TOP_US = 2 ** (BUCKETS / 4);
 
+/** 2^-k: a table load instead of a call into libm's pow() per unit. */
+const INV_POW2 = Float64Array.from({ length: 32 }, (_, k) => 2 ** -k);
+
 /**
  * Histogram bucket of a duration in milliseconds: floor(4 · log2(µs)),
  * from the octave (clz32) and three compares, as it runs twice per unit
@@ -127,7 +131,7 @@ export function bucketOf(ms: number): number {
   if (!(us > 1)) return 0;
   if (us >= TOP_US) return BUCKETS - 1;
   const octave = 31 - Math.clz32(us);
-  const m = us / 2 ** octave;
+  const m = us * INV_POW2[octave];
   return 4 * octave + (m < Q2 ? (m < Q1 ? 0 : 1) : (m < Q3 ? 2 : 3));
 }
 

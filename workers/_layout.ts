@@ -9,8 +9,10 @@
  *   may hold at once, saying what it holds ({@linkcode Held}); then float64
  *   counters and latency histograms, written by that worker only (see
  *   _counters.ts).
- * - Per source: units done, the count the pool awaits and redelivery
- *   credits (int32); units taken (bigint, so seq never wraps).
+ * - Per source: the count the pool awaits and redelivery credits (int32);
+ *   units taken (bigint, so seq never wraps).
+ * - Per worker and source: units done (int32), on that worker's own cache
+ *   lines: a count every worker bumped per unit would bounce between cores.
  *
  * @module
  */
@@ -29,6 +31,12 @@ export const Held = {
   Unit: 2,
   /** Taken away by the pool (a kill): the worker must drop its result. */
   Revoked: 3,
+  /**
+   * A source unit taken with others in one call, not started yet: the id
+   * is the source index. Given back after a death without a redelivery
+   * mark, as no handler has seen it.
+   */
+  Taken: 4,
 } as const;
 /** A {@linkcode Held} value. */
 export type HeldKind = typeof Held[keyof typeof Held];
@@ -47,10 +55,12 @@ const RESULT_SIGNAL = 1;
 const POOL_WAITING = 2;
 const CLAIMED = 3;
 const SOURCE_BASE = 16;
-const SOURCE_WORDS = 4; // done, want, target, credits
+const SOURCE_WORDS = 4; // want, target, credits, unused
+const WANT = 0;
+const TARGET = 1;
 // Redelivery credits are int32: checked for every unit, and a plain int32
 // load costs less than a bigint one, which allocates.
-const CREDITS = 3;
+const CREDITS = 2;
 const WORKER_BASE = SOURCE_BASE + SOURCE_WORDS * MAX_SOURCES;
 // Whole cache lines per worker: the ledger is written twice per unit, and
 // shared lines would bounce between cores.
@@ -61,6 +71,11 @@ const MAIL = 1;
 const CELLS = 2;
 /** Most units one worker may hold at once. */
 export const MAX_CONCURRENCY = 1024;
+/**
+ * Most units a serial worker (`concurrency` 1) takes in one system call
+ * (see _worker_take.ts): each has a ledger cell, held before any runs.
+ */
+export const TAKE_MAX = 32;
 
 /** Typed views over the shared memory, the same in every thread. */
 export class Shared {
@@ -70,22 +85,30 @@ export class Shared {
   /** Units one worker may hold at once: its ledger cells. */
   readonly cells: number;
   readonly #words: number;
+  /** Where the per-worker done counts start (MAX_SOURCES words per slot). */
+  readonly #doneBase: number;
   readonly #i32: Int32Array;
   /** Per-worker counters and histograms (float64, after the int32 words). */
   readonly counters: Counters;
   /** Units taken per source. */
   readonly #seq: BigInt64Array;
 
+  /** Handlers one worker runs at once (`concurrency`). */
+  readonly concurrency: number;
+
   constructor(
     slots: number,
-    cells = 1,
+    concurrency = 1,
     sab?: SharedArrayBuffer,
     seqSab?: SharedArrayBuffer,
   ) {
     this.slots = slots;
-    this.cells = cells;
+    this.concurrency = concurrency;
+    // A serial worker holds a batch of units taken together, one per cell.
+    const cells = this.cells = concurrency > 1 ? concurrency : TAKE_MAX;
     this.#words = Math.ceil((CELLS + 2 * cells) / LINE_WORDS) * LINE_WORDS;
-    const i32Bytes = (WORKER_BASE + slots * this.#words) * 4;
+    this.#doneBase = WORKER_BASE + slots * this.#words;
+    const i32Bytes = (this.#doneBase + slots * MAX_SOURCES) * 4;
     const f64Offset = (i32Bytes + 7) & ~7;
     this.sab = sab ??
       new SharedArrayBuffer(f64Offset + Counters.bytes(slots));
@@ -172,8 +195,23 @@ export class Shared {
   /** Worker: publishes what it is about to run, in ledger cell `cell`. */
   hold(slot: number, cell: number, kind: HeldKind, id: number): void {
     const at = this.#w(slot, CELLS + 2 * cell);
-    Atomics.store(this.#i32, at + 1, id);
+    // A plain store: the pool reads the id only after it has seen the kind,
+    // whose atomic store below publishes it (a locked op saved per unit).
+    this.#i32[at + 1] = id;
     Atomics.store(this.#i32, at, kind);
+  }
+
+  /**
+   * Worker: starts the unit taken in `cell` (Taken becomes Unit). False if
+   * the pool revoked it meanwhile and gave it back.
+   */
+  start(slot: number, cell: number): boolean {
+    return Atomics.compareExchange(
+      this.#i32,
+      this.#w(slot, CELLS + 2 * cell),
+      Held.Taken,
+      Held.Unit,
+    ) === Held.Taken;
   }
 
   /**
@@ -196,7 +234,7 @@ export class Shared {
     for (let c = 0; c < this.cells; c++) {
       const at = this.#w(slot, CELLS + 2 * c);
       const kind = Atomics.load(this.#i32, at) as HeldKind;
-      if (kind === Held.Task || kind === Held.Unit) {
+      if (kind !== Held.None && kind !== Held.Revoked) {
         out.push({ kind, id: Atomics.load(this.#i32, at + 1) });
       }
     }
@@ -247,6 +285,9 @@ export class Shared {
     Atomics.store(this.#seq, index, 0n);
     const at = SOURCE_BASE + SOURCE_WORDS * index;
     for (let k = 0; k < SOURCE_WORDS; k++) Atomics.store(this.#i32, at + k, 0);
+    for (let w = 0; w < this.slots; w++) {
+      Atomics.store(this.#i32, this.#doneBase + w * MAX_SOURCES + index, 0);
+    }
     this.counters.resetSource(index);
   }
 
@@ -275,25 +316,36 @@ export class Shared {
     }
   }
 
-  /** Pool: units of the source done (handled or failed), mod 2^32. */
+  /** Any thread: units of the source done (handled or failed), mod 2^32. */
   done(index: number): number {
-    return Atomics.load(this.#i32, SOURCE_BASE + SOURCE_WORDS * index);
+    let done = 0;
+    for (let w = 0; w < this.slots; w++) {
+      done = (done +
+        Atomics.load(this.#i32, this.#doneBase + w * MAX_SOURCES + index)) | 0;
+    }
+    return done;
   }
 
-  /** Worker: counts a unit done; true if the pool waits for this count. */
-  countDone(index: number): boolean {
+  /**
+   * Worker of `slot`: counts a unit done; true if the pool waits for the
+   * count now reached. Of two workers finishing the last two units at once,
+   * at least one sees both counts (each adds, then loads the other's).
+   */
+  countDone(slot: number, index: number): boolean {
+    Atomics.add(this.#i32, this.#doneBase + slot * MAX_SOURCES + index, 1);
     const at = SOURCE_BASE + SOURCE_WORDS * index;
-    const done = Atomics.add(this.#i32, at, 1) + 1;
     // The pool sleeps until a source reaches the count it awaits; waking
     // it for every unit would cost it a context switch per unit.
-    return Atomics.load(this.#i32, at + 1) !== 0 &&
-      ((done - Atomics.load(this.#i32, at + 2)) | 0) >= 0;
+    return Atomics.load(this.#i32, at + WANT) !== 0 &&
+      ((this.done(index) - Atomics.load(this.#i32, at + TARGET)) | 0) >= 0;
   }
 
   /** Pool: the nearest count awaited on a source, or undefined for none. */
   setAwaited(index: number, target: number | undefined): void {
     const at = SOURCE_BASE + SOURCE_WORDS * index;
-    if (target !== undefined) Atomics.store(this.#i32, at + 2, target | 0);
-    Atomics.store(this.#i32, at + 1, target === undefined ? 0 : 1);
+    if (target !== undefined) {
+      Atomics.store(this.#i32, at + TARGET, target | 0);
+    }
+    Atomics.store(this.#i32, at + WANT, target === undefined ? 0 : 1);
   }
 }

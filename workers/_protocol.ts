@@ -5,6 +5,8 @@
  * @module
  */
 
+import type { RingLayout } from "../io/_uring_ring.ts";
+
 /** epoll data of the shared task eventfd. */
 export const TASK_TAG = 0xffff;
 /** epoll data of a worker's private control eventfd. */
@@ -59,6 +61,8 @@ export interface InitMessage {
   /** Heap bytes above which the worker leaves to be replaced (0: no limit). */
   maxHeap: number;
   sources: SourceSpec[];
+  /** The io_uring this incarnation takes batches of units with, if any (see _worker_take.ts). */
+  take: RingLayout | null;
 }
 
 /** Pool → worker, delivered through the mailbox (post, then bump the generation, then wake). */

@@ -1,7 +1,8 @@
 /**
  * One worker slot's resources, incarnation by incarnation: the Worker, the
- * epoll it waits in, the control eventfd that wakes it and the ring it
- * returns results in. _slot_keeper.ts decides when; this file only opens and
+ * epoll it waits in, the control eventfd that wakes it, the io_uring it
+ * takes units with and the ring it returns results in. _slot_keeper.ts
+ * decides when; this file only opens and
  * frees them.
  *
  * @module
@@ -17,6 +18,7 @@ import {
   type SourceSpec,
 } from "./_protocol.ts";
 import { ResultRing } from "./_ring.ts";
+import { BatchTaker } from "./_worker_take.ts";
 import type { SlotState } from "./_states.ts";
 import type { SupervisorConfig } from "./_supervisor.ts";
 
@@ -29,6 +31,8 @@ export interface Slot {
   worker?: Worker;
   epoll?: Epoll;
   control?: EventFd;
+  /** Its io_uring for batch takes (serial workers, where io_uring works). */
+  taker?: BatchTaker | null;
   readonly results: ResultRing;
   restarts: number;
   /** Times its worker was recycled. */
@@ -83,6 +87,9 @@ export function launch(
   slot.epoll = Epoll.create();
   slot.control = EventFd.create({ nonblocking: true });
   slot.epoll.add(slot.control.fd, EPOLLIN, CONTROL_TAG);
+  slot.taker = cfg.shared.concurrency === 1 && cfg.batch > 1
+    ? BatchTaker.create()
+    : null;
   slot.spawnedAt = performance.now();
   const worker = slot.worker = new Worker(
     new URL("./_worker.ts", import.meta.url),
@@ -103,10 +110,11 @@ export function launch(
     handler: cfg.handler,
     handlers,
     batch: cfg.batch,
-    concurrency: cfg.shared.cells,
+    concurrency: cfg.shared.concurrency,
     maxUnits: cfg.maxUnits,
     maxHeap: cfg.maxHeap,
     sources,
+    take: slot.taker?.layout ?? null,
   };
   worker.postMessage(init);
 }
@@ -119,6 +127,10 @@ export function release(slot: Slot): void {
   slot.epoll?.close();
   slot.control?.close();
   slot.epoll = slot.control = undefined;
+  // Safe while a terminated thread may still run for a moment: only a
+  // serial worker takes batches, and one that is killed is in a handler.
+  slot.taker?.close();
+  slot.taker = undefined;
   for (const ack of slot.acks.values()) ack();
   slot.acks.clear();
 }

@@ -264,6 +264,16 @@ export class Sources {
     libc().write(e.fd, ONE, 8n);
   }
 
+  /**
+   * A worker died holding a unit of source `index` that no handler had
+   * started (taken with others in one call): it goes back as it was.
+   */
+  putBack(index: number): void {
+    const e = this.#byIndex.get(index);
+    if (!e || e.state === "gone") return;
+    libc().write(e.fd, ONE, 8n);
+  }
+
   /** A source unit's result record: to its callback, never stalling the pump. */
   onRecord(r: RingRecord): void {
     const e = this.#byIndex.get(r.source);

@@ -8,6 +8,7 @@
  */
 
 import type { EventFd } from "../ffi/eventfd.ts";
+import { now } from "./_clock.ts";
 
 /** The task eventfd's writer for one pool. */
 export class TaskUnits {
@@ -33,7 +34,7 @@ export class TaskUnits {
   open(): boolean {
     if (this.#turnOpen) return false;
     this.#turnOpen = true;
-    this.#turnClock = performance.timeOrigin + performance.now();
+    this.#turnClock = now();
     this.#queueFlush();
     return true;
   }

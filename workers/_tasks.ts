@@ -7,6 +7,7 @@
  * @module
  */
 
+import { IdTable } from "./_id_table.ts";
 import { decode, type Encoded } from "./_codec.ts";
 import { asError } from "./_deliver.ts";
 import {
@@ -61,7 +62,7 @@ export interface TaskOptions {
 
 /** Every task of one pool, from `run()` to its settlement. */
 export class Tasks {
-  readonly #tasks = new Map<number, Task>();
+  readonly #tasks = new IdTable<Task>();
   readonly #shared: Shared;
   readonly #queue: TaskQueue;
   /** Most tasks waiting before `run()` is refused. */
@@ -158,7 +159,7 @@ export class Tasks {
       nameLen,
       enqueuedAt: this.#units.clock,
     };
-    this.#tasks.set(id, task);
+    this.#tasks.set(task);
     this.#undrained = true;
     this.#backlog.enter(task, options.priority);
     const { signal, timeout } = options;
@@ -255,7 +256,7 @@ export class Tasks {
 
   /** Rejects every task (destroy, failed start). */
   rejectAll(error: unknown): void {
-    for (const t of [...this.#tasks.values()]) {
+    for (const t of this.#tasks.values()) {
       this.#settle(t, false, error, "cancelled");
     }
     this.#backlog.clear();

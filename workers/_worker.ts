@@ -24,12 +24,9 @@ import {
 import { attachQueue, attachResults } from "./_ring.ts";
 import { isNonblocking, takeUnit, unwatch, watch } from "./_worker_io.ts";
 import { handlerOf, Modules } from "./_worker_modules.ts";
-import {
-  type Handler,
-  jobs,
-  Runner,
-  type WorkerSource,
-} from "./_worker_run.ts";
+import { type Handler, jobs, type WorkerSource } from "./_job.ts";
+import { Runner } from "./_worker_run.ts";
+import { BatchTaker, TAKE_MAX } from "./_worker_take.ts";
 
 const { EINTR } = ERRNO;
 /** How often a worker with async handlers in flight looks for more units. */
@@ -61,6 +58,8 @@ class PoolWorker {
   readonly #pendingDetach = new Map<number, number>();
   /** One unit at a time (`concurrency` 1): each handler is awaited. */
   readonly #serial: boolean;
+  /** Takes source units in batches, one system call each (serial workers). */
+  readonly #taker: BatchTaker | null;
   /** Set by a recycle message: leave after the units in hand. */
   #recycle = false;
   /** Units this worker may still take before it is recycled. */
@@ -72,6 +71,7 @@ class PoolWorker {
     this.#m = m;
     this.#shared = new Shared(m.slots, m.concurrency, m.ctl, m.seq);
     this.#serial = m.concurrency === 1;
+    this.#taker = this.#serial && m.take ? BatchTaker.attach(m.take) : null;
     this.#left = m.maxUnits || Infinity;
     const modules = this.#modules = new Modules(m.slot);
     this.#named = (name) => modules.named(name);
@@ -134,6 +134,7 @@ class PoolWorker {
       fn,
       detached: false,
       nonblocking,
+      take: 1,
     });
     this.#watch(s.fd, s.index);
   }
@@ -281,7 +282,10 @@ class PoolWorker {
   /**
    * Takes up to `batch` units from `fd`, recruiting an idle peer when a
    * backlog shows. With `concurrency` above 1, an async handler's unit
-   * stays in hand while the next is taken, until every cell is busy.
+   * stays in hand while the next is taken, until every cell is busy. A
+   * serial worker takes a source's units several per system call once they
+   * keep coming (see #takeUnits); units held and not started when it stops
+   * draining go back to the eventfd.
    */
   async #drain(
     fd: number,
@@ -289,30 +293,81 @@ class PoolWorker {
     source: WorkerSource | null,
   ): Promise<void> {
     this.#runner.fresh();
-    for (let i = 0; i < batch && this.#left > 0; i++) {
-      // A detach arrives through the mailbox while an async handler awaits.
-      if (source?.detached) return;
-      if (this.#runner.full) {
-        await this.#runner.settled();
-        if (source?.detached || this.closing) return;
+    try {
+      for (let i = 0; i < batch && this.#left > 0;) {
+        // A detach arrives through the mailbox while an async handler awaits.
+        if (source?.detached) return;
+        if (this.#runner.full) {
+          await this.#runner.settled();
+          if (source?.detached || this.closing) return;
+        }
+        const got = this.#takeUnits(
+          fd,
+          source,
+          Math.min(batch - i, this.#left),
+        );
+        if (got === 0) return;
+        if (got < 0) return this.#lost(source, -got);
+        this.#left -= got;
+        // A second unit ready means a backlog: a zero write adds nothing but
+        // wakes one more idle EPOLLEXCLUSIVE waiter, which may recruit the next.
+        if (i < 2 && i + got >= 2) c.write(fd, zero, 8n);
+        if (got > 1) {
+          const back = this.#runner.holdUnits(source!, got);
+          if (back) return this.#giveBack(fd, source!, back);
+        }
+        for (let j = 0; j < got; j++, i++) {
+          // The rest of a batch waits in the ledger: not once stopping.
+          if (j > 0 && (this.#shared.stopping() || source!.detached)) return;
+          const pending = source
+            ? this.#runner.unit(source)
+            : this.#runner.task(this.#taskFn, this.#named);
+          if (pending === false) {
+            c.write(fd, one, 8n); // Stopping: left in the counter, as detach promises.
+            return;
+          }
+          if (pending && this.#serial) await pending;
+          if (this.closing) return;
+        }
       }
-      const got = takeUnit(fd, source ? source.nonblocking : true);
-      if (got === 0) return;
-      if (got < 0) return this.#lost(source, -got);
-      this.#left--;
-      // A second unit ready means a backlog: a zero write adds nothing but
-      // wakes one more idle EPOLLEXCLUSIVE waiter, which may recruit the next.
-      if (i === 1) c.write(fd, zero, 8n);
-      const pending = source
-        ? this.#runner.unit(source)
-        : this.#runner.task(this.#taskFn, this.#named);
-      if (pending === false) {
-        c.write(fd, one, 8n); // Stopping: left in the counter, as detach promises.
-        return;
+    } finally {
+      if (this.#runner.ready) {
+        this.#giveBack(fd, source!, this.#runner.dropReady());
       }
-      if (pending && this.#serial) await pending;
-      if (this.closing) return;
     }
+  }
+
+  /**
+   * Takes up to `max` units: one `read` at first, then batches of doubling
+   * size through io_uring while every read finds a unit, shrinking to what
+   * the last batch found (so a trickle costs one read per unit, a backlog
+   * one system call per TAKE_MAX units). Returns the count, or -errno.
+   */
+  #takeUnits(fd: number, source: WorkerSource | null, max: number): number {
+    const k = source && this.#taker ? Math.min(source.take, max, TAKE_MAX) : 1;
+    if (k === 1) {
+      const got = takeUnit(fd, source ? source.nonblocking : true);
+      if (got === 1 && source && this.#taker) source.take = 2;
+      return got;
+    }
+    const got = this.#taker!.take(fd, k);
+    if (got >= 0) {
+      source!.take = got === k ? Math.min(2 * k, TAKE_MAX) : got || 1;
+    }
+    return got;
+  }
+
+  /**
+   * Writes back `n` units taken and never started (the pool is stopping,
+   * the source was detached, the handler closed the worker), then lets a
+   * pending detach of the source go on.
+   */
+  #giveBack(fd: number, source: WorkerSource, n: number): void {
+    if (n > 0) {
+      c.write(fd, new BigUint64Array([BigInt(n)]), 8n);
+      this.#left += n;
+    }
+    this.#runner.onSourceDone(source.index);
   }
 
   /** A source fd that cannot be read (closed under the pool, say): stop watching it, tell the pool. */

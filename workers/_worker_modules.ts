@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { Handler } from "./_worker_run.ts";
+import type { Handler } from "./_job.ts";
 
 /** What a module's `setup(ctx)` receives. */
 export interface SetupContext {

@@ -5,102 +5,22 @@
  * @module
  */
 
-import { decode, encode, type Encoded } from "./_codec.ts";
+import { now } from "./_clock.ts";
+import {
+  CLONE_NOT_LOADED,
+  cloneReady,
+  decode,
+  type Encoded,
+  Kind,
+  loadClone,
+} from "./_codec.ts";
+import { type Handler, Job, jobs, type WorkerSource } from "./_job.ts";
 import { Held, type HeldKind, type Shared } from "./_layout.ts";
 import { Status } from "./_protocol.ts";
-import type { RecordFields, ResultRing, TaskQueue } from "./_ring.ts";
-import type { HandlerContext, Notification } from "./types.ts";
+import type { ResultRing, RingRecord, TaskQueue } from "./_ring.ts";
+import { encodeResult } from "./_worker_result.ts";
+import type { Notification } from "./types.ts";
 
-/** A handler module's `handle` export. */
-export type Handler = (input: unknown, ctx: HandlerContext) => unknown;
-
-/** A source as its worker knows it. */
-export interface WorkerSource {
-  index: number;
-  name: string;
-  fd: number;
-  data: unknown;
-  wantResults: boolean;
-  fn: Handler;
-  /** Set by a detach message: take no more units. */
-  detached: boolean;
-  nonblocking: boolean;
-}
-
-/** Reads a job's private fields: for the runner and the worker loop only. */
-export const jobs = {} as {
-  /** Its ledger cell. */
-  cell(job: Job): number;
-  kind(job: Job): HeldKind;
-  /** Task id, or -1 for a source unit. */
-  id(job: Job): number;
-  source(job: Job): WorkerSource | null;
-  seq(job: Job): number;
-  /** When the unit was taken (epoch ms). */
-  start(job: Job): number;
-  redelivered(job: Job): boolean;
-  /** Aborts the handler's `ctx.signal`. */
-  abort(job: Job, reason: unknown): void;
-};
-
-/**
- * The unit in hand, which is also the handler's `ctx`: one object per unit
- * instead of a job and a context. What only the runner needs sits in private
- * fields (read through {@linkcode jobs}), so a handler sees a
- * {@linkcode HandlerContext} and nothing more; the AbortController is made
- * only if asked for.
- */
-export class Job implements HandlerContext {
-  #controller?: AbortController;
-  readonly #cell: number;
-  readonly #kind: HeldKind;
-  readonly #id: number;
-  readonly #source: WorkerSource | null;
-  readonly #seq: number;
-  readonly #start: number;
-  readonly #redelivered: boolean;
-
-  constructor(
-    readonly worker: number,
-    readonly data: unknown,
-    readonly notification: Notification | undefined,
-    cell: number,
-    kind: HeldKind,
-    id: number,
-    source: WorkerSource | null,
-    seq: number,
-    start: number,
-    redelivered: boolean,
-  ) {
-    this.#cell = cell;
-    this.#kind = kind;
-    this.#id = id;
-    this.#source = source;
-    this.#seq = seq;
-    this.#start = start;
-    this.#redelivered = redelivered;
-  }
-
-  get signal(): AbortSignal {
-    return (this.#controller ??= new AbortController()).signal;
-  }
-
-  static {
-    Object.assign(jobs, {
-      cell: (j: Job) => j.#cell,
-      kind: (j: Job) => j.#kind,
-      id: (j: Job) => j.#id,
-      source: (j: Job) => j.#source,
-      seq: (j: Job) => j.#seq,
-      start: (j: Job) => j.#start,
-      redelivered: (j: Job) => j.#redelivered,
-      abort: (j: Job, reason: unknown) =>
-        (j.#controller ??= new AbortController()).abort(reason),
-    });
-  }
-}
-
-const now = () => performance.timeOrigin + performance.now();
 const nameDecoder = new TextDecoder();
 
 /**
@@ -119,6 +39,10 @@ export class Runner {
   readonly #results: ResultRing;
   /** Free ledger cells. */
   readonly #free: number[] = [];
+  /** Cells holding units taken together and not started yet (one source's). */
+  readonly #ready: number[] = [];
+  /** The source of the units in #ready. */
+  #readySource = -1;
   /** Resolves `settled()`. */
   #onSettled: (() => void) | null = null;
   /**
@@ -168,9 +92,46 @@ export class Runner {
     });
   }
 
-  /** Whether a unit of source `index` is in hand. */
+  /** Whether a unit of source `index` is in hand (running or not started). */
   holdsSource(index: number): boolean {
-    return this.jobs.some((j) => j !== null && jobs.source(j)?.index === index);
+    return (this.#ready.length > 0 && this.#readySource === index) ||
+      this.jobs.some((j) => j !== null && jobs.source(j)?.index === index);
+  }
+
+  /** Units held and not started yet. */
+  get ready(): number {
+    return this.#ready.length;
+  }
+
+  /**
+   * Holds `n` units of `s`, taken in one call, each in a cell of its own,
+   * before any runs: a death from now on gives every one back. Returns how
+   * many the caller must write back because the pool began stopping (0:
+   * run them, one {@linkcode Runner.unit} each).
+   */
+  holdUnits(s: WorkerSource, n: number): number {
+    for (let i = 0; i < n; i++) {
+      const cell = this.#free.pop()!;
+      this.#shared.hold(this.#slot, cell, Held.Taken, s.index);
+      this.#ready.push(cell);
+    }
+    this.#readySource = s.index;
+    return this.#shared.stopping() ? this.dropReady() : 0;
+  }
+
+  /**
+   * Lets go of the units held and not started (stopping, detached, closing):
+   * how many are this worker's to write back; the pool gave back the rest.
+   */
+  dropReady(): number {
+    let mine = 0;
+    for (const cell of this.#ready) {
+      if (this.#shared.release(this.#slot, cell, Held.Taken)) mine++;
+      this.#free.push(cell);
+    }
+    this.#ready.length = 0;
+    this.#readySource = -1;
+    return mine;
   }
 
   /** The task `id` in hand, if it is. */
@@ -235,6 +196,20 @@ export class Runner {
       false,
     );
     this.jobs[cell] = job;
+    if (claim.kind === Kind.Clone && !cloneReady()) {
+      // The task is held meanwhile: a death now gives it back.
+      return loadClone().then(() => this.#start(job, claim, fn, named));
+    }
+    return this.#start(job, claim, fn, named);
+  }
+
+  /** Runs a claimed task's handler. */
+  #start(
+    job: Job,
+    claim: RingRecord,
+    fn: Handler | null,
+    named: (name: string) => Handler | string[],
+  ): Promise<void> | undefined {
     let out: unknown;
     try {
       // A named task carries its name's length in the record's worker
@@ -245,8 +220,7 @@ export class Runner {
         claim.bytes = claim.bytes.subarray(0, cut);
         const found = named(name);
         if (typeof found !== "function") {
-          this.#finish(job, Status.Unknown, { name, known: found });
-          return undefined;
+          return this.#finish(job, Status.Unknown, { name, known: found });
         }
         fn = found;
       }
@@ -257,8 +231,7 @@ export class Runner {
       }
       out = fn(decode(claim.kind, claim.num, claim.bytes), job);
     } catch (e) {
-      this.#finish(job, Status.Error, e);
-      return undefined;
+      return this.#finish(job, Status.Error, e);
     }
     return this.#await(job, out);
   }
@@ -268,16 +241,23 @@ export class Runner {
    * the unit must go back to its eventfd, which the caller does.
    */
   unit(s: WorkerSource): Promise<void> | undefined | false {
+    // A unit of a batch is held already (see holdUnits).
+    let cell = this.#ready.pop();
+    if (cell !== undefined && !this.#shared.start(this.#slot, cell)) {
+      return undefined; // Revoked: the pool gave it back.
+    }
     const seq = this.#shared.nextSeq(s.index);
     const redelivered = this.#shared.takeCredit(s.index);
     const start = this.#takenAt();
-    const cell = this.#free.pop()!;
-    const hold = this.#hold(cell, Held.Unit, s.index);
-    if (hold === "revoked") return undefined; // The pool gave it back.
-    if (hold === "mine") {
-      // The credit stays with the unit: it is still owed a redelivery mark.
-      if (redelivered) this.#shared.addCredit(s.index);
-      return false;
+    if (cell === undefined) {
+      cell = this.#free.pop()!;
+      const hold = this.#hold(cell, Held.Unit, s.index);
+      if (hold === "revoked") return undefined; // The pool gave it back.
+      if (hold === "mine") {
+        // The credit stays with the unit: it is still owed a redelivery mark.
+        if (redelivered) this.#shared.addCredit(s.index);
+        return false;
+      }
     }
     const n: Notification = {
       source: s.name,
@@ -303,16 +283,14 @@ export class Runner {
     try {
       out = s.fn(n, job);
     } catch (e) {
-      this.#finish(job, Status.Error, e);
-      return undefined;
+      return this.#finish(job, Status.Error, e);
     }
     return this.#await(job, out);
   }
 
   #await(job: Job, out: unknown): Promise<void> | undefined {
     if (typeof (out as PromiseLike<unknown>)?.then !== "function") {
-      this.#finish(job, Status.Ok, out);
-      return undefined;
+      return this.#finish(job, Status.Ok, out);
     }
     return Promise.resolve(out).then(
       (v) => this.#finish(job, Status.Ok, v),
@@ -323,15 +301,31 @@ export class Runner {
   /**
    * Releases the ledger first: if the pool revoked the unit (a kill), it is
    * the pool's now and the result is dropped. Then counts and publishes.
+   * The result is encoded before the release: one that needs structured
+   * clone before this worker has loaded it waits for the load while the
+   * unit is still held (a promise then, else undefined).
    */
-  #finish(job: Job, status: number, value: unknown): void {
+  #finish(
+    job: Job,
+    status: number,
+    value: unknown,
+  ): Promise<void> | undefined {
+    const s = jobs.source(job);
+    let record: { status: number; e: Encoded } | undefined;
+    if (!s || s.wantResults || status === Status.Error) {
+      try {
+        record = encodeResult(status, value, this.#results.maxPayload);
+      } catch (err) {
+        if (err !== CLONE_NOT_LOADED) throw err;
+        return loadClone().then(() => this.#finish(job, status, value));
+      }
+    }
     const cell = jobs.cell(job);
     this.jobs[cell] = null;
     this.#free.push(cell);
     this.#onSettled?.();
     const shared = this.#shared;
-    if (!shared.release(this.#slot, cell, jobs.kind(job))) return;
-    const s = jobs.source(job);
+    if (!shared.release(this.#slot, cell, jobs.kind(job))) return undefined;
     const end = now();
     this.#clock = end;
     shared.counters.countRun(
@@ -340,67 +334,29 @@ export class Runner {
       status === Status.Ok,
       end - jobs.start(job),
     );
-    let wake = !s || s.wantResults || status === Status.Error;
-    if (wake) this.#publish(job, status, value);
+    if (record) this.#publish(job, record.status, record.e);
+    let wake = record !== undefined;
     if (s) {
-      if (shared.countDone(s.index)) wake = true;
+      if (shared.countDone(this.#slot, s.index)) wake = true;
       this.onSourceDone(s.index);
     }
     if (wake) shared.signalResult();
+    return undefined;
   }
 
-  #publish(job: Job, status: number, value: unknown): void {
-    const f: RecordFields = {
-      id: jobs.id(job),
-      status,
-      source: jobs.source(job)?.index ?? -1,
-      worker: this.#slot,
-      redelivered: jobs.redelivered(job),
-      time: jobs.start(job),
-      seq: jobs.seq(job),
-    };
-    let e: Encoded;
-    try {
-      e = status === Status.Error ? encodeError(value) : encode(value);
-    } catch (err) {
-      f.status = Status.Error;
-      e = encodeError(
-        new TypeError(
-          `handler result cannot be sent to the pool: ${
-            (err as Error).message
-          }`,
-        ),
-      );
-    }
-    const open = this.#open;
-    if (!this.#results.append(f, e, open)) {
-      f.status = Status.Error;
-      const size = e.bytes?.length;
-      this.#results.append(
-        f,
-        encodeError(
-          new RangeError(
-            `handler result of ${size} bytes exceeds the result ring`,
-          ),
-        ),
-        open,
-      );
-    }
-  }
-}
-
-function encodeError(e: unknown): Encoded {
-  if (e instanceof Error) {
-    try {
-      return encode(e);
-    } catch {
-      // Unclonable extras on the error: keep what identifies it.
-    }
-    return encode({ name: e.name, message: e.message, stack: e.stack });
-  }
-  try {
-    return encode(e);
-  } catch {
-    return encode(String(e));
+  #publish(job: Job, status: number, e: Encoded): void {
+    this.#results.append(
+      {
+        id: jobs.id(job),
+        status,
+        source: jobs.source(job)?.index ?? -1,
+        worker: this.#slot,
+        redelivered: jobs.redelivered(job),
+        time: jobs.start(job),
+        seq: jobs.seq(job),
+      },
+      e,
+      this.#open,
+    );
   }
 }

@@ -107,9 +107,10 @@ export interface Notification {
   /** The worker (0-based slot) that took the unit. */
   worker: number;
   /**
-   * When the unit was taken, in epoch milliseconds (`performance.timeOrigin +
-   * performance.now()`). Units a worker takes back to back share clock
-   * reads: one's end is the next one's take, a read syscall early.
+   * When the unit was taken, in epoch milliseconds: the system's real-time
+   * clock (what `Date.now()` reads), to a fraction of a microsecond. Units a
+   * worker takes back to back share clock reads: one's end is the next
+   * one's take, a read syscall early.
    */
   takenAt: number;
   /** Whether the unit is a re-delivery of one whose worker died. */

@@ -14,6 +14,7 @@
  * @module
  */
 
+import { now } from "../../workers/_clock.ts";
 import type { HandlerContext, Notification } from "../../workers/types.ts";
 
 /** A stamped task, for wake latency. */
@@ -84,9 +85,7 @@ export function handle(
   if ("stampedAt" in input) {
     return {
       value: input.i + 1,
-      latencyUs:
-        (performance.timeOrigin + performance.now() - input.stampedAt) *
-        1000,
+      latencyUs: (now() - input.stampedAt) * 1000,
     };
   }
   const v = views(ctx!.data as SourceData);
@@ -98,8 +97,7 @@ export function handle(
     const units = v.lat.length / 3;
     const stamp = v.lat[at];
     v.lat[units + at] = (input.takenAt - stamp) * 1000;
-    v.lat[2 * units + at] =
-      (performance.timeOrigin + performance.now() - stamp) * 1000;
+    v.lat[2 * units + at] = (now() - stamp) * 1000;
   }
   return undefined;
 }

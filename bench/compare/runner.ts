@@ -10,6 +10,7 @@
  */
 
 import { parseArgs } from "node:util";
+import { now } from "../../workers/_clock.ts";
 import { contextSwitches } from "./procstat.mjs";
 
 /** Units or tasks pushed through before a latency run's samples count (JIT, cold caches). */
@@ -188,8 +189,8 @@ export function emit(report: RunReport | Record<string, unknown>): void {
 }
 
 /**
- * Wall clock in epoch ms with sub-µs resolution, comparable across Workers
- * (the same formula as `Notification.takenAt`).
+ * Wall clock in epoch ms with sub-µs resolution, comparable across Workers:
+ * the clock `Notification.takenAt` is read from.
  *
  * @example
  * ```ts
@@ -198,7 +199,7 @@ export function emit(report: RunReport | Record<string, unknown>): void {
  * ```
  */
 export function epochNow(): number {
-  return performance.timeOrigin + performance.now();
+  return now();
 }
 
 const nap = new Int32Array(new SharedArrayBuffer(4));

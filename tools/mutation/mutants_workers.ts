@@ -18,7 +18,7 @@ export const mutants: Mutant[] = [
   {
     id: "workers-recruit-dropped",
     file: "workers/_worker.ts",
-    find: "      if (i === 1) c.write(fd, zero, 8n);\n",
+    find: "        if (i < 2 && i + got >= 2) c.write(fd, zero, 8n);\n",
     replace: "",
     tests: [LIFECYCLE],
     why: "without the zero write a burst is handled by one worker: shares",
@@ -26,9 +26,10 @@ export const mutants: Mutant[] = [
   {
     id: "workers-ledger-not-cleared",
     file: "workers/_worker_run.ts",
-    find: "    if (!shared.release(this.#slot, cell, jobs.kind(job))) return;",
+    find:
+      "    if (!shared.release(this.#slot, cell, jobs.kind(job))) return undefined;",
     replace:
-      "    if (shared.held(this.#slot).some((h) => h.kind === Held.Revoked)) return;",
+      "    if (shared.held(this.#slot).some((h) => h.kind === Held.Revoked)) return undefined;",
     tests: [LIFECYCLE],
     why: "a handled unit is redelivered after self.close()",
   },
@@ -36,7 +37,7 @@ export const mutants: Mutant[] = [
     id: "workers-stop-write-back-dropped",
     file: "workers/_worker.ts",
     find:
-      "        c.write(fd, one, 8n); // Stopping: left in the counter, as detach promises.\n",
+      "            c.write(fd, one, 8n); // Stopping: left in the counter, as detach promises.\n",
     replace: "",
     tests: [LIFECYCLE],
     why: "a unit taken while the pool stops is lost",
@@ -142,5 +143,22 @@ export const mutants: Mutant[] = [
     replace: "    const semaphore = undefined as boolean | undefined;",
     tests: ["tests/pool_bad_input_test.ts"],
     why: "an adopted plain eventfd does not say it is one",
+  },
+  {
+    id: "workers-batch-give-back-dropped",
+    file: "workers/_worker.ts",
+    find: "        this.#giveBack(fd, source!, this.#runner.dropReady());",
+    replace:
+      "        this.#runner.dropReady();\n        this.#runner.onSourceDone(source!.index);",
+    tests: ["tests/pool_batch_test.ts"],
+    why: "units taken in a batch and not started are lost on detach or stop",
+  },
+  {
+    id: "workers-batch-taken-marked-redelivered",
+    file: "workers/_assemble.ts",
+    find: "      else if (kind === Held.Taken) sources.putBack(id);",
+    replace: "      else if (kind === Held.Taken) sources.giveBack(id, slot);",
+    tests: [LIFECYCLE],
+    why: "units of a batch no handler saw come back marked redelivered",
   },
 ];
