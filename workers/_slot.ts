@@ -17,6 +17,7 @@ import {
   type NamedHandler,
   type SourceSpec,
 } from "./_protocol.ts";
+import type { Shared } from "./_layout.ts";
 import { ResultRing } from "./_ring.ts";
 import { BatchTaker } from "./_worker_take.ts";
 import type { SlotState } from "./_states.ts";
@@ -33,6 +34,8 @@ export interface Slot {
   control?: EventFd;
   /** Its io_uring for batch takes (serial workers, where io_uring works). */
   taker?: BatchTaker | null;
+  /** Whether this incarnation said it left its loop (it takes no more units). */
+  left: boolean;
   readonly results: ResultRing;
   restarts: number;
   /** Times its worker was recycled. */
@@ -64,6 +67,7 @@ export function newSlot(index: number): Slot {
     strikes: 0,
     loadDeaths: 0,
     servedOnce: false,
+    left: false,
     announced: false,
     spawnedAt: 0,
     acks: new Map(),
@@ -87,6 +91,7 @@ export function launch(
   slot.epoll = Epoll.create();
   slot.control = EventFd.create({ nonblocking: true });
   slot.epoll.add(slot.control.fd, EPOLLIN, CONTROL_TAG);
+  slot.left = false;
   slot.taker = cfg.shared.concurrency === 1 && cfg.batch > 1
     ? BatchTaker.create()
     : null;
@@ -120,16 +125,16 @@ export function launch(
 }
 
 /** Frees an incarnation: its thread, its fds, its pending acks. */
-export function release(slot: Slot): void {
+export function release(slot: Slot, shared: Shared): void {
   clearTimeout(slot.timer);
   slot.worker?.terminate();
   slot.worker = undefined;
   slot.epoll?.close();
   slot.control?.close();
   slot.epoll = slot.control = undefined;
-  // Safe while a terminated thread may still run for a moment: only a
-  // serial worker takes batches, and one that is killed is in a handler.
-  slot.taker?.close();
+  // A worker killed while serving may still be taking units for a moment:
+  // its ring stays mapped then (see BatchTaker.close).
+  slot.taker?.close(slot.left || !shared.serving(slot.index));
   slot.taker = undefined;
   for (const ack of slot.acks.values()) ack();
   slot.acks.clear();

@@ -87,6 +87,7 @@ export class SlotKeeper {
         hooks.onNames(msg.names);
         return;
       case "leaving":
+        slot.left = true; // Out of its loop: it takes no more units.
         if (msg.reason === "recycled" && slot.state === "serving") {
           slot.state = slotMove(slot.state, "recycling");
         }
@@ -145,7 +146,7 @@ export class SlotKeeper {
         new Error("the recycled worker's teardown ran past its grace"),
       );
     }
-    release(slot);
+    release(slot, this.#ctx.cfg.shared);
     if (slot.state === "retiring") {
       this.#exited("idle");
       slot.state = slotMove(slot.state, "parked");
@@ -173,7 +174,7 @@ export class SlotKeeper {
     hooks.onDeath(slot.index, cause);
     this.#exited("died");
     if (this.#ctx.stopping() || slot.state === "stopping") return this.end();
-    release(slot);
+    release(slot, this.#ctx.cfg.shared);
     if (!wasServing && ++slot.loadDeaths >= LOAD_DEATHS) {
       this.end();
       hooks.onLoadFailure(new HandlerLoadError(cause));
@@ -205,7 +206,7 @@ export class SlotKeeper {
     if (slot.state === "gone") return;
     slot.results.drain(this.#ctx.hooks.onRecord);
     this.#exited("stopped");
-    release(slot);
+    release(slot, this.#ctx.cfg.shared);
     slot.state = slotMove(slot.state, "gone");
     for (const r of slot.exited.splice(0)) r();
     for (const r of slot.served.splice(0)) r();

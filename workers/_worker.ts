@@ -22,11 +22,13 @@ import {
   type WorkerMessage,
 } from "./_protocol.ts";
 import { attachQueue, attachResults } from "./_ring.ts";
-import { isNonblocking, takeUnit, unwatch, watch } from "./_worker_io.ts";
+import { Drainer } from "./_worker_drain.ts";
+import { Mailbox } from "./_worker_mailbox.ts";
+import { isNonblocking, unwatch, watch } from "./_worker_io.ts";
 import { handlerOf, Modules } from "./_worker_modules.ts";
 import { type Handler, jobs, type WorkerSource } from "./_job.ts";
 import { Runner } from "./_worker_run.ts";
-import { BatchTaker, TAKE_MAX } from "./_worker_take.ts";
+import { BatchTaker } from "./_worker_take.ts";
 
 const { EINTR } = ERRNO;
 /** How often a worker with async handlers in flight looks for more units. */
@@ -35,7 +37,6 @@ const POLL_MS = 1;
 const c = libc();
 const cell = new BigUint64Array(1);
 const zero = new BigUint64Array(1);
-const one = new BigUint64Array([1n]);
 
 function post(msg: WorkerMessage): void {
   self.postMessage(msg);
@@ -51,28 +52,19 @@ class PoolWorker {
   readonly #modules: Modules;
   readonly #named: (name: string) => Handler | string[];
   #taskFn: Handler | null = null;
-  #mailSeen = 0;
-  #mailWaiter: (() => void) | null = null;
-  #mailChain: Promise<void> = Promise.resolve();
+  #mailbox?: Mailbox;
   /** Detach acks waiting for the unit in hand of their source. */
   readonly #pendingDetach = new Map<number, number>();
-  /** One unit at a time (`concurrency` 1): each handler is awaited. */
-  readonly #serial: boolean;
-  /** Takes source units in batches, one system call each (serial workers). */
-  readonly #taker: BatchTaker | null;
+  /** Takes and runs the units of a wake-up. */
+  readonly #drainer: Drainer;
   /** Set by a recycle message: leave after the units in hand. */
   #recycle = false;
-  /** Units this worker may still take before it is recycled. */
-  #left: number;
   /** Set by `self.close()` in a handler: leave after the unit in hand. */
   closing = false;
 
   constructor(m: InitMessage) {
     this.#m = m;
     this.#shared = new Shared(m.slots, m.concurrency, m.ctl, m.seq);
-    this.#serial = m.concurrency === 1;
-    this.#taker = this.#serial && m.take ? BatchTaker.attach(m.take) : null;
-    this.#left = m.maxUnits || Infinity;
     const modules = this.#modules = new Modules(m.slot);
     this.#named = (name) => modules.named(name);
     this.#runner = new Runner(
@@ -89,6 +81,18 @@ class PoolWorker {
       this.#sources.delete(index);
       post({ type: "ack", gen });
     };
+    const serial = m.concurrency === 1;
+    this.#drainer = new Drainer({
+      runner: this.#runner,
+      shared: this.#shared,
+      taker: serial && m.take ? BatchTaker.attach(m.take) : null,
+      serial,
+      maxUnits: m.maxUnits,
+    }, {
+      task: () => this.#runner.task(this.#taskFn, this.#named),
+      lost: (source, errno) => this.#lost(source, errno),
+      closing: () => this.closing,
+    });
   }
 
   /**
@@ -98,7 +102,11 @@ class PoolWorker {
    */
   start(): Promise<void> {
     const init = this.#init();
-    this.#mailChain = init.catch(() => {});
+    this.#mailbox = new Mailbox(
+      init,
+      (msg) => this.#runMail(msg),
+      () => this.#shared.mailPosted(this.#m.slot),
+    );
     return init;
   }
 
@@ -139,13 +147,9 @@ class PoolWorker {
     this.#watch(s.fd, s.index);
   }
 
-  /**
-   * Runs mailbox messages one at a time, in order, as they arrive (also
-   * while a handler awaits). An attach still importing its handler must not
-   * be overtaken by the detach after it.
-   */
+  /** Runs a message from the pool after those before it (see _worker_mailbox.ts). */
   mail(msg: MailMessage): void {
-    this.#mailChain = this.#mailChain.then(() => this.#runMail(msg));
+    this.#mailbox?.push(msg);
   }
 
   async #runMail(msg: MailMessage): Promise<void> {
@@ -176,7 +180,7 @@ class PoolWorker {
         if (this.#runner.holdsSource(s.index)) {
           // Acknowledged once the units in hand are finished.
           this.#pendingDetach.set(msg.index, msg.gen);
-          this.#caughtUp(msg.gen);
+          this.#mailbox!.done(msg.gen);
           return;
         }
         this.#sources.delete(msg.index);
@@ -197,21 +201,7 @@ class PoolWorker {
         error,
       },
     );
-    this.#caughtUp(msg.gen);
-  }
-
-  #caughtUp(gen: number): void {
-    this.#mailSeen = gen;
-    this.#mailWaiter?.();
-  }
-
-  /** Waits until every message the pool announced has been run. */
-  async #catchUpMail(): Promise<void> {
-    const target = this.#shared.mailPosted(this.#m.slot);
-    while (this.#mailSeen < target) {
-      await new Promise<void>((r) => this.#mailWaiter = r);
-      this.#mailWaiter = null;
-    }
+    this.#mailbox!.done(msg.gen);
   }
 
   /** The epoll loop; returns when the pool stops or a handler closed the worker. */
@@ -222,7 +212,7 @@ class PoolWorker {
     for (;;) {
       if (this.#shared.stopping()) return this.#leave("stopped");
       // Checked here, between wake-ups, so no wake-up taken is left unserved.
-      if (this.#recycle || this.#left <= 0 || this.#overHeap()) {
+      if (this.#recycle || this.#drainer.left <= 0 || this.#overHeap()) {
         return this.#leave("recycled");
       }
       // With async handlers in flight the thread must not block: it polls,
@@ -246,15 +236,15 @@ class PoolWorker {
         if (tag === CONTROL_TAG) {
           c.read(ctlfd, cell, 8n);
           // Let the event loop deliver what the pool posted.
-          await this.#catchUpMail();
+          await this.#mailbox!.catchUp();
         } else ready.push(tag);
       }
       for (const tag of ready) {
         if (this.#shared.stopping()) return this.#leave("stopped");
-        if (tag === TASK_TAG) await this.#drain(taskfd, batch, null);
+        if (tag === TASK_TAG) await this.#drainer.drain(taskfd, batch, null);
         else {
           const s = this.#sources.get(tag);
-          if (s && !s.detached) await this.#drain(s.fd, batch, s);
+          if (s && !s.detached) await this.#drainer.drain(s.fd, batch, s);
         }
         if (this.closing) return this.#leave("closed");
       }
@@ -277,97 +267,6 @@ class PoolWorker {
       for (const s of this.#sources.values()) c.write(s.fd, zero, 8n);
     }
     return reason;
-  }
-
-  /**
-   * Takes up to `batch` units from `fd`, recruiting an idle peer when a
-   * backlog shows. With `concurrency` above 1, an async handler's unit
-   * stays in hand while the next is taken, until every cell is busy. A
-   * serial worker takes a source's units several per system call once they
-   * keep coming (see #takeUnits); units held and not started when it stops
-   * draining go back to the eventfd.
-   */
-  async #drain(
-    fd: number,
-    batch: number,
-    source: WorkerSource | null,
-  ): Promise<void> {
-    this.#runner.fresh();
-    try {
-      for (let i = 0; i < batch && this.#left > 0;) {
-        // A detach arrives through the mailbox while an async handler awaits.
-        if (source?.detached) return;
-        if (this.#runner.full) {
-          await this.#runner.settled();
-          if (source?.detached || this.closing) return;
-        }
-        const got = this.#takeUnits(
-          fd,
-          source,
-          Math.min(batch - i, this.#left),
-        );
-        if (got === 0) return;
-        if (got < 0) return this.#lost(source, -got);
-        this.#left -= got;
-        // A second unit ready means a backlog: a zero write adds nothing but
-        // wakes one more idle EPOLLEXCLUSIVE waiter, which may recruit the next.
-        if (i < 2 && i + got >= 2) c.write(fd, zero, 8n);
-        if (got > 1) {
-          const back = this.#runner.holdUnits(source!, got);
-          if (back) return this.#giveBack(fd, source!, back);
-        }
-        for (let j = 0; j < got; j++, i++) {
-          // The rest of a batch waits in the ledger: not once stopping.
-          if (j > 0 && (this.#shared.stopping() || source!.detached)) return;
-          const pending = source
-            ? this.#runner.unit(source)
-            : this.#runner.task(this.#taskFn, this.#named);
-          if (pending === false) {
-            c.write(fd, one, 8n); // Stopping: left in the counter, as detach promises.
-            return;
-          }
-          if (pending && this.#serial) await pending;
-          if (this.closing) return;
-        }
-      }
-    } finally {
-      if (this.#runner.ready) {
-        this.#giveBack(fd, source!, this.#runner.dropReady());
-      }
-    }
-  }
-
-  /**
-   * Takes up to `max` units: one `read` at first, then batches of doubling
-   * size through io_uring while every read finds a unit, shrinking to what
-   * the last batch found (so a trickle costs one read per unit, a backlog
-   * one system call per TAKE_MAX units). Returns the count, or -errno.
-   */
-  #takeUnits(fd: number, source: WorkerSource | null, max: number): number {
-    const k = source && this.#taker ? Math.min(source.take, max, TAKE_MAX) : 1;
-    if (k === 1) {
-      const got = takeUnit(fd, source ? source.nonblocking : true);
-      if (got === 1 && source && this.#taker) source.take = 2;
-      return got;
-    }
-    const got = this.#taker!.take(fd, k);
-    if (got >= 0) {
-      source!.take = got === k ? Math.min(2 * k, TAKE_MAX) : got || 1;
-    }
-    return got;
-  }
-
-  /**
-   * Writes back `n` units taken and never started (the pool is stopping,
-   * the source was detached, the handler closed the worker), then lets a
-   * pending detach of the source go on.
-   */
-  #giveBack(fd: number, source: WorkerSource, n: number): void {
-    if (n > 0) {
-      c.write(fd, new BigUint64Array([BigInt(n)]), 8n);
-      this.#left += n;
-    }
-    this.#runner.onSourceDone(source.index);
   }
 
   /** A source fd that cannot be read (closed under the pool, say): stop watching it, tell the pool. */

@@ -15,10 +15,11 @@ import {
   loadClone,
 } from "./_codec.ts";
 import { type Handler, Job, jobs, type WorkerSource } from "./_job.ts";
-import { Held, type HeldKind, type Shared } from "./_layout.ts";
+import { Held, type Shared } from "./_layout.ts";
 import { Status } from "./_protocol.ts";
 import type { ResultRing, RingRecord, TaskQueue } from "./_ring.ts";
 import { encodeResult } from "./_worker_result.ts";
+import { Cells } from "./_worker_cells.ts";
 import type { Notification } from "./types.ts";
 
 const nameDecoder = new TextDecoder();
@@ -37,12 +38,8 @@ export class Runner {
   readonly #slot: number;
   readonly #queue: TaskQueue;
   readonly #results: ResultRing;
-  /** Free ledger cells. */
-  readonly #free: number[] = [];
-  /** Cells holding units taken together and not started yet (one source's). */
-  readonly #ready: number[] = [];
-  /** The source of the units in #ready. */
-  #readySource = -1;
+  /** Its ledger cells. */
+  readonly #cells: Cells;
   /** Resolves `settled()`. */
   #onSettled: (() => void) | null = null;
   /**
@@ -65,17 +62,17 @@ export class Runner {
     this.#queue = queue;
     this.#results = results;
     this.jobs = new Array(shared.cells).fill(null);
-    for (let c = shared.cells - 1; c >= 0; c--) this.#free.push(c);
+    this.#cells = new Cells(shared, slot);
   }
 
   /** Units in hand. */
   get inFlight(): number {
-    return this.jobs.length - this.#free.length;
+    return this.#cells.busy;
   }
 
   /** Whether every cell is busy. */
   get full(): boolean {
-    return this.#free.length === 0;
+    return this.#cells.full;
   }
 
   /** Resolves when a unit in hand finishes, or after `ms` (if given). */
@@ -94,44 +91,23 @@ export class Runner {
 
   /** Whether a unit of source `index` is in hand (running or not started). */
   holdsSource(index: number): boolean {
-    return (this.#ready.length > 0 && this.#readySource === index) ||
+    return this.#cells.readyOf(index) ||
       this.jobs.some((j) => j !== null && jobs.source(j)?.index === index);
   }
 
   /** Units held and not started yet. */
   get ready(): number {
-    return this.#ready.length;
+    return this.#cells.ready;
   }
 
-  /**
-   * Holds `n` units of `s`, taken in one call, each in a cell of its own,
-   * before any runs: a death from now on gives every one back. Returns how
-   * many the caller must write back because the pool began stopping (0:
-   * run them, one {@linkcode Runner.unit} each).
-   */
+  /** See {@linkcode Cells.holdUnits}. */
   holdUnits(s: WorkerSource, n: number): number {
-    for (let i = 0; i < n; i++) {
-      const cell = this.#free.pop()!;
-      this.#shared.hold(this.#slot, cell, Held.Taken, s.index);
-      this.#ready.push(cell);
-    }
-    this.#readySource = s.index;
-    return this.#shared.stopping() ? this.dropReady() : 0;
+    return this.#cells.holdUnits(s, n);
   }
 
-  /**
-   * Lets go of the units held and not started (stopping, detached, closing):
-   * how many are this worker's to write back; the pool gave back the rest.
-   */
+  /** See {@linkcode Cells.dropReady}. */
   dropReady(): number {
-    let mine = 0;
-    for (const cell of this.#ready) {
-      if (this.#shared.release(this.#slot, cell, Held.Taken)) mine++;
-      this.#free.push(cell);
-    }
-    this.#ready.length = 0;
-    this.#readySource = -1;
-    return mine;
+    return this.#cells.dropReady();
   }
 
   /** The task `id` in hand, if it is. */
@@ -153,21 +129,6 @@ export class Runner {
   }
 
   /**
-   * Publishes a hold; "run" unless the pool began stopping meanwhile. The
-   * pool sets the stop flag, then revokes what workers hold: a hold
-   * published too late to be seen must not start a handler. Whoever clears
-   * it (the pool's revoke or this release) owns the unit: "mine" means the
-   * worker must give it back, "revoked" that the pool did.
-   */
-  #hold(cell: number, kind: HeldKind, id: number): "run" | "mine" | "revoked" {
-    this.#shared.hold(this.#slot, cell, kind, id);
-    if (!this.#shared.stopping()) return "run";
-    const mine = this.#shared.release(this.#slot, cell, kind);
-    this.#free.push(cell);
-    return mine ? "mine" : "revoked";
-  }
-
-  /**
    * Claims and runs one task (its unit was just taken) with `fn`, or with
    * what `named` finds if the task names a function.
    */
@@ -180,8 +141,8 @@ export class Runner {
     if (claim === null || claim === "cancelled") return undefined;
     this.#shared.countClaim();
     // Stopping with tasks left means destroy(), which has rejected them.
-    const cell = this.#free.pop()!;
-    if (this.#hold(cell, Held.Task, claim.id) !== "run") return undefined;
+    const cell = this.#cells.hold(Held.Task, claim.id);
+    if (typeof cell !== "number") return undefined;
     this.#shared.counters.recordWait(this.#slot, start - claim.time);
     const job = new Job(
       this.#slot,
@@ -242,22 +203,17 @@ export class Runner {
    */
   unit(s: WorkerSource): Promise<void> | undefined | false {
     // A unit of a batch is held already (see holdUnits).
-    let cell = this.#ready.pop();
-    if (cell !== undefined && !this.#shared.start(this.#slot, cell)) {
-      return undefined; // Revoked: the pool gave it back.
-    }
+    const ready = this.#cells.start();
+    if (ready === "revoked") return undefined; // The pool gave it back.
     const seq = this.#shared.nextSeq(s.index);
     const redelivered = this.#shared.takeCredit(s.index);
     const start = this.#takenAt();
-    if (cell === undefined) {
-      cell = this.#free.pop()!;
-      const hold = this.#hold(cell, Held.Unit, s.index);
-      if (hold === "revoked") return undefined; // The pool gave it back.
-      if (hold === "mine") {
-        // The credit stays with the unit: it is still owed a redelivery mark.
-        if (redelivered) this.#shared.addCredit(s.index);
-        return false;
-      }
+    const cell = ready ?? this.#cells.hold(Held.Unit, s.index);
+    if (cell === "revoked") return undefined; // The pool gave it back.
+    if (cell === "mine") {
+      // The credit stays with the unit: it is still owed a redelivery mark.
+      if (redelivered) this.#shared.addCredit(s.index);
+      return false;
     }
     const n: Notification = {
       source: s.name,
@@ -322,7 +278,7 @@ export class Runner {
     }
     const cell = jobs.cell(job);
     this.jobs[cell] = null;
-    this.#free.push(cell);
+    this.#cells.free(cell);
     this.#onSettled?.();
     const shared = this.#shared;
     if (!shared.release(this.#slot, cell, jobs.kind(job))) return undefined;

@@ -57,9 +57,10 @@ export class BatchTaker {
   readonly #cqMask: number;
   readonly #cqes: number;
   readonly #sqe32: Uint32Array;
-  /** Where the units read land (their values are always 1). */
-  readonly #sink = new BigUint64Array(new ArrayBuffer(8 * TAKE_MAX));
+  /** Pool thread: where the units read land (C memory; their values are 1). */
+  #sink: Deno.PointerValue = null;
 
+  /** Views over the rings; writes nothing, so a worker killed here is harmless. */
   private constructor(layout: RingLayout) {
     this.#layout = layout;
     this.#ringFd = BigInt(layout.fd);
@@ -75,17 +76,19 @@ export class BatchTaker {
     this.#cqTail = l.cqOff.tail / 4;
     this.#cqMask = this.#cq[l.cqOff.mask / 4];
     this.#cqes = l.cqOff.cqes / 4;
-    const sqes = viewMemory(l.sqes, l.sqesLength);
-    this.#sqe32 = new Uint32Array(sqes);
-    // Every SQE is the same read but for its fd: fill them once. The SQ
-    // array maps slot i to SQE i for good.
-    const sqe64 = new BigUint64Array(sqes);
-    const sink = BigInt(
-      Deno.UnsafePointer.value(Deno.UnsafePointer.of(this.#sink)),
-    );
-    // Nothing is in flight between two takes; start from empty rings.
-    Atomics.store(this.#sq, this.#sqTail, Atomics.load(this.#sq, this.#sqHead));
-    Atomics.store(this.#cq, this.#cqHead, Atomics.load(this.#cq, this.#cqTail));
+    this.#sqe32 = new Uint32Array(viewMemory(l.sqes, l.sqesLength));
+  }
+
+  /**
+   * Pool thread: every SQE is the same read but for its fd, so they are
+   * filled once; the SQ array maps slot i to SQE i for good.
+   */
+  #fill(): boolean {
+    const l = this.#layout;
+    this.#sink = libc().malloc(BigInt(8 * TAKE_MAX));
+    if (this.#sink === null) return false;
+    const sink = BigInt(Deno.UnsafePointer.value(this.#sink));
+    const sqe64 = new BigUint64Array(this.#sqe32.buffer);
     const array = l.sqOff.array / 4;
     for (let i = 0; i < l.sqEntries; i++) {
       sqe64.fill(0n, i * 8, i * 8 + 8);
@@ -96,6 +99,7 @@ export class BatchTaker {
       this.#sqe32[i * 16 + 7] = RWF_NOWAIT; // rw_flags
       this.#sq[array + i] = i;
     }
+    return true;
   }
 
   /** Pool thread: a ring for one worker, or null if io_uring cannot take units here. */
@@ -122,8 +126,8 @@ export class BatchTaker {
       c.close(fd);
       return null;
     }
-    if (taker.#probe()) return taker;
-    taker.close();
+    if (taker.#fill() && taker.#probe()) return taker;
+    taker.close(true);
     return null;
   }
 
@@ -222,9 +226,17 @@ export class BatchTaker {
     return new BatchTaker(layout);
   }
 
-  /** Pool thread: unmaps the rings and closes the ring fd. */
-  close(): void {
-    unmapRings(this.#layout);
+  /**
+   * Pool thread: closes the ring fd and, if `unmap`, frees the rings and the
+   * sink. A worker killed while serving may still run for a moment after
+   * terminate() and be inside {@linkcode BatchTaker.take}: its ring's memory
+   * must then stay mapped (about 12 KiB left behind per such death), and
+   * the closed fd makes its next take fail instead.
+   */
+  close(unmap: boolean): void {
     libc().close(this.#layout.fd);
+    if (!unmap) return;
+    unmapRings(this.#layout);
+    if (this.#sink !== null) libc().free(this.#sink);
   }
 }

@@ -17,7 +17,7 @@ const LIFECYCLE = "tests/pool_lifecycle_test.ts";
 export const mutants: Mutant[] = [
   {
     id: "workers-recruit-dropped",
-    file: "workers/_worker.ts",
+    file: "workers/_worker_drain.ts",
     find: "        if (i < 2 && i + got >= 2) c.write(fd, zero, 8n);\n",
     replace: "",
     tests: [LIFECYCLE],
@@ -35,7 +35,7 @@ export const mutants: Mutant[] = [
   },
   {
     id: "workers-stop-write-back-dropped",
-    file: "workers/_worker.ts",
+    file: "workers/_worker_drain.ts",
     find:
       "            c.write(fd, one, 8n); // Stopping: left in the counter, as detach promises.\n",
     replace: "",
@@ -82,8 +82,8 @@ export const mutants: Mutant[] = [
   {
     id: "workers-give-back-dropped",
     file: "workers/_sources.ts",
-    find: "    libc().write(e.fd, ONE, 8n);",
-    replace: "",
+    find: "    e.redelivered++;\n    libc().write(e.fd, ONE, 8n);",
+    replace: "    e.redelivered++;",
     tests: [LIFECYCLE],
     why: "a unit held by a dying worker is lost",
   },
@@ -146,7 +146,7 @@ export const mutants: Mutant[] = [
   },
   {
     id: "workers-batch-give-back-dropped",
-    file: "workers/_worker.ts",
+    file: "workers/_worker_drain.ts",
     find: "        this.#giveBack(fd, source!, this.#runner.dropReady());",
     replace:
       "        this.#runner.dropReady();\n        this.#runner.onSourceDone(source!.index);",
