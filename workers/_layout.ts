@@ -241,6 +241,13 @@ export class Shared {
     return out;
   }
 
+  /** Any thread: whether `slot` runs a handler (holds a task or a started unit). */
+  running(slot: number): boolean {
+    return this.held(slot).some((h) =>
+      h.kind === Held.Task || h.kind === Held.Unit
+    );
+  }
+
   /**
    * Pool: takes away what `slot` holds, cell by cell, atomically against
    * the worker's `release`: what it returns is the pool's to give back,

@@ -242,7 +242,10 @@ export class Supervisor {
         }
         slot.state = slotMove(slot.state, "stopping");
       }
-      if (now && this.#cfg.shared.held(slot.index).length) {
+      // Only a running handler is worth a kill. Units taken in a batch and
+      // not started (Held.Taken) the worker puts back itself at the next
+      // unit; killing it then could lose those it was still holding.
+      if (now && this.#cfg.shared.running(slot.index)) {
         keeper.died(new Error("the pool was destroyed"));
         continue;
       }

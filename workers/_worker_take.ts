@@ -60,7 +60,7 @@ export class BatchTaker {
   /** Pool thread: where the units read land (C memory; their values are 1). */
   #sink: Deno.PointerValue = null;
 
-  /** Views over the rings; writes nothing, so a worker killed here is harmless. */
+  /** Views over the rings; touches no ring memory, so a worker killed here is harmless. */
   private constructor(layout: RingLayout) {
     this.#layout = layout;
     this.#ringFd = BigInt(layout.fd);
@@ -68,13 +68,15 @@ export class BatchTaker {
     this.#sq = new Uint32Array(viewMemory(l.sqRing, l.sqRingLength));
     this.#sqHead = l.sqOff.head / 4;
     this.#sqTail = l.sqOff.tail / 4;
-    this.#sqMask = this.#sq[l.sqOff.mask / 4];
+    // Masks from the entry counts (powers of two), not read from the ring:
+    // a worker killed while loading must not touch the mapping.
+    this.#sqMask = l.sqEntries - 1;
     this.#cq = new Int32Array(
       viewMemory(l.cqRing, l.cqRingLength || l.sqRingLength),
     );
     this.#cqHead = l.cqOff.head / 4;
     this.#cqTail = l.cqOff.tail / 4;
-    this.#cqMask = this.#cq[l.cqOff.mask / 4];
+    this.#cqMask = l.cqEntries - 1;
     this.#cqes = l.cqOff.cqes / 4;
     this.#sqe32 = new Uint32Array(viewMemory(l.sqes, l.sqesLength));
   }
