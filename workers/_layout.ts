@@ -18,6 +18,7 @@
  */
 
 import { Counters, MAX_SOURCES } from "./_counters.ts";
+import { SOURCE_BASE, SOURCE_WORDS, SourceWords } from "./_source_words.ts";
 
 export { MAX_SOURCES };
 
@@ -54,13 +55,6 @@ const STOP = 0;
 const RESULT_SIGNAL = 1;
 const POOL_WAITING = 2;
 const CLAIMED = 3;
-const SOURCE_BASE = 16;
-const SOURCE_WORDS = 4; // want, target, credits, unused
-const WANT = 0;
-const TARGET = 1;
-// Redelivery credits are int32: checked for every unit, and a plain int32
-// load costs less than a bigint one, which allocates.
-const CREDITS = 2;
 const WORKER_BASE = SOURCE_BASE + SOURCE_WORDS * MAX_SOURCES;
 // Whole cache lines per worker: the ledger is written twice per unit, and
 // shared lines would bounce between cores.
@@ -85,13 +79,11 @@ export class Shared {
   /** Units one worker may hold at once: its ledger cells. */
   readonly cells: number;
   readonly #words: number;
-  /** Where the per-worker done counts start (MAX_SOURCES words per slot). */
-  readonly #doneBase: number;
   readonly #i32: Int32Array;
   /** Per-worker counters and histograms (float64, after the int32 words). */
   readonly counters: Counters;
-  /** Units taken per source. */
-  readonly #seq: BigInt64Array;
+  /** Per-source words: seqs, done counts, awaited count, credits. */
+  readonly sources: SourceWords;
 
   /** Handlers one worker runs at once (`concurrency`). */
   readonly concurrency: number;
@@ -107,15 +99,21 @@ export class Shared {
     // A serial worker holds a batch of units taken together, one per cell.
     const cells = this.cells = concurrency > 1 ? concurrency : TAKE_MAX;
     this.#words = Math.ceil((CELLS + 2 * cells) / LINE_WORDS) * LINE_WORDS;
-    this.#doneBase = WORKER_BASE + slots * this.#words;
-    const i32Bytes = (this.#doneBase + slots * MAX_SOURCES) * 4;
+    const doneBase = WORKER_BASE + slots * this.#words;
+    const i32Bytes = (doneBase + slots * MAX_SOURCES) * 4;
     const f64Offset = (i32Bytes + 7) & ~7;
     this.sab = sab ??
       new SharedArrayBuffer(f64Offset + Counters.bytes(slots));
     this.seqSab = seqSab ?? new SharedArrayBuffer(MAX_SOURCES * 8);
     this.#i32 = new Int32Array(this.sab, 0, i32Bytes / 4);
     this.counters = new Counters(this.sab, f64Offset, slots);
-    this.#seq = new BigInt64Array(this.seqSab);
+    this.sources = new SourceWords(
+      this.#i32,
+      new BigInt64Array(this.seqSab),
+      doneBase,
+      slots,
+      this.counters,
+    );
   }
 
   #w(slot: number, word: number): number {
@@ -283,76 +281,5 @@ export class Shared {
   /** Worker: the newest generation announced. */
   mailPosted(slot: number): number {
     return Atomics.load(this.#i32, this.#w(slot, MAIL));
-  }
-
-  // --- Sources: workers count, the pool reads and sets the awaited target. ---
-
-  /** Pool: zeroes a source index for a new source. */
-  resetSource(index: number): void {
-    Atomics.store(this.#seq, index, 0n);
-    const at = SOURCE_BASE + SOURCE_WORDS * index;
-    for (let k = 0; k < SOURCE_WORDS; k++) Atomics.store(this.#i32, at + k, 0);
-    for (let w = 0; w < this.slots; w++) {
-      Atomics.store(this.#i32, this.#doneBase + w * MAX_SOURCES + index, 0);
-    }
-    this.counters.resetSource(index);
-  }
-
-  /** Worker: the seq of a unit just taken (from 1). */
-  nextSeq(index: number): number {
-    return Number(Atomics.add(this.#seq, index, 1n)) + 1;
-  }
-
-  /** Pool: units taken so far. */
-  taken(index: number): number {
-    return Number(Atomics.load(this.#seq, index));
-  }
-
-  /** Pool: a unit was given back; the next one taken is marked redelivered. */
-  addCredit(index: number): void {
-    Atomics.add(this.#i32, SOURCE_BASE + SOURCE_WORDS * index + CREDITS, 1);
-  }
-
-  /** Worker: consumes a redelivery credit if there is one. */
-  takeCredit(index: number): boolean {
-    const at = SOURCE_BASE + SOURCE_WORDS * index + CREDITS;
-    for (;;) {
-      const v = Atomics.load(this.#i32, at);
-      if (v <= 0) return false;
-      if (Atomics.compareExchange(this.#i32, at, v, v - 1) === v) return true;
-    }
-  }
-
-  /** Any thread: units of the source done (handled or failed), mod 2^32. */
-  done(index: number): number {
-    let done = 0;
-    for (let w = 0; w < this.slots; w++) {
-      done = (done +
-        Atomics.load(this.#i32, this.#doneBase + w * MAX_SOURCES + index)) | 0;
-    }
-    return done;
-  }
-
-  /**
-   * Worker of `slot`: counts a unit done; true if the pool waits for the
-   * count now reached. Of two workers finishing the last two units at once,
-   * at least one sees both counts (each adds, then loads the other's).
-   */
-  countDone(slot: number, index: number): boolean {
-    Atomics.add(this.#i32, this.#doneBase + slot * MAX_SOURCES + index, 1);
-    const at = SOURCE_BASE + SOURCE_WORDS * index;
-    // The pool sleeps until a source reaches the count it awaits; waking
-    // it for every unit would cost it a context switch per unit.
-    return Atomics.load(this.#i32, at + WANT) !== 0 &&
-      ((this.done(index) - Atomics.load(this.#i32, at + TARGET)) | 0) >= 0;
-  }
-
-  /** Pool: the nearest count awaited on a source, or undefined for none. */
-  setAwaited(index: number, target: number | undefined): void {
-    const at = SOURCE_BASE + SOURCE_WORDS * index;
-    if (target !== undefined) {
-      Atomics.store(this.#i32, at + TARGET, target | 0);
-    }
-    Atomics.store(this.#i32, at + WANT, target === undefined ? 0 : 1);
   }
 }

@@ -121,7 +121,7 @@ export class Sources {
     const fd = libc().fcntl(efd.fd, F_DUPFD_CLOEXEC, 0n);
     if (fd < 0) throw new Error(`cannot duplicate eventfd ${efd.fd}`);
     this.#nextIndex = index + 1;
-    this.#shared.resetSource(index);
+    this.#shared.sources.resetSource(index);
     const e: Entry = {
       key: this.#nextKey++,
       index,
@@ -215,7 +215,7 @@ export class Sources {
     e.final = sourceStats(this.#shared, e);
     libc().close(e.fd);
     this.#byIndex.delete(e.index);
-    this.#shared.setAwaited(e.index, undefined);
+    this.#shared.sources.setAwaited(e.index, undefined);
   }
 
   /** Resolves once `count` units of the source are done. */
@@ -259,7 +259,7 @@ export class Sources {
     } catch (error) {
       this.#hooks.report(error, `onWorkerLost of source ${e.name} threw`);
     }
-    this.#shared.addCredit(index);
+    this.#shared.sources.addCredit(index);
     e.redelivered++;
     libc().write(e.fd, ONE, 8n);
   }

@@ -67,7 +67,7 @@ export function sourceStats(
   const { handled, failed } = shared.counters.sourceCounts(source.index);
   return {
     name: source.name,
-    taken: shared.taken(source.index),
+    taken: shared.sources.taken(source.index),
     handled,
     failed,
     redelivered: source.redelivered,

@@ -30,7 +30,7 @@ export class UntilWaiters {
 
   /** Reads the source's done count; `check()` goes by this sample. */
   sample(): void {
-    this.#seen = this.#shared.done(this.#index);
+    this.#seen = this.#shared.sources.done(this.#index);
   }
 
   /** Resolves once `count` units are done; rejects with the signal's reason if it aborts first. */
@@ -59,7 +59,7 @@ export class UntilWaiters {
         nearest = w.count;
       }
     }
-    this.#shared.setAwaited(this.#index, nearest);
+    this.#shared.sources.setAwaited(this.#index, nearest);
     return n;
   }
 

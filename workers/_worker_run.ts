@@ -205,14 +205,14 @@ export class Runner {
     // A unit of a batch is held already (see holdUnits).
     const ready = this.#cells.start();
     if (ready === "revoked") return undefined; // The pool gave it back.
-    const seq = this.#shared.nextSeq(s.index);
-    const redelivered = this.#shared.takeCredit(s.index);
+    const seq = this.#shared.sources.nextSeq(s.index);
+    const redelivered = this.#shared.sources.takeCredit(s.index);
     const start = this.#takenAt();
     const cell = ready ?? this.#cells.hold(Held.Unit, s.index);
     if (cell === "revoked") return undefined; // The pool gave it back.
     if (cell === "mine") {
       // The credit stays with the unit: it is still owed a redelivery mark.
-      if (redelivered) this.#shared.addCredit(s.index);
+      if (redelivered) this.#shared.sources.addCredit(s.index);
       return false;
     }
     const n: Notification = {
@@ -293,7 +293,7 @@ export class Runner {
     if (record) this.#publish(job, record.status, record.e);
     let wake = record !== undefined;
     if (s) {
-      if (shared.countDone(this.#slot, s.index)) wake = true;
+      if (shared.sources.countDone(this.#slot, s.index)) wake = true;
       this.onSourceDone(s.index);
     }
     if (wake) shared.signalResult();
