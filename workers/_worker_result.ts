@@ -5,13 +5,12 @@
  * @module
  */
 
-import { CLONE_NOT_LOADED, encode, type Encoded } from "./_codec.ts";
+import { encode, type Encoded } from "./_codec.ts";
 import { Status } from "./_protocol.ts";
 
 /**
  * The record for a handler's outcome (`status` and its value), at most
- * `maxPayload` bytes. Throws CLONE_NOT_LOADED if the value needs structured
- * clone and this worker has not loaded it yet (see _codec.ts).
+ * `maxPayload` bytes.
  */
 export function encodeResult(
   status: number,
@@ -22,7 +21,6 @@ export function encodeResult(
   try {
     e = status === Status.Error ? encodeError(value) : encode(value);
   } catch (err) {
-    if (err === CLONE_NOT_LOADED) throw err;
     return {
       status: Status.Error,
       e: encodeError(
@@ -49,16 +47,14 @@ function encodeError(e: unknown): Encoded {
   if (e instanceof Error) {
     try {
       return encode(e);
-    } catch (err) {
-      if (err === CLONE_NOT_LOADED) throw err;
+    } catch {
       // Unclonable extras on the error: keep what identifies it.
     }
     return encode({ name: e.name, message: e.message, stack: e.stack });
   }
   try {
     return encode(e);
-  } catch (err) {
-    if (err === CLONE_NOT_LOADED) throw err;
+  } catch {
     return encode(String(e));
   }
 }
