@@ -9,10 +9,10 @@
 
 import { libc } from "../ffi/_libc.ts";
 import type { WorkerSource } from "./_job.ts";
-import type { Shared } from "./_layout.ts";
+import { type Shared, TAKE_MAX } from "./_layout.ts";
 import { takeUnit } from "./_worker_io.ts";
 import type { Runner } from "./_worker_run.ts";
-import { type BatchTaker, TAKE_MAX } from "./_worker_take.ts";
+import type { BatchTaker } from "./_worker_take.ts";
 
 const c = libc();
 const zero = new BigUint64Array(1);

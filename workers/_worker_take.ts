@@ -34,7 +34,8 @@ import {
 import { viewMemory } from "../io/_sys.ts";
 import { TAKE_MAX } from "./_layout.ts";
 
-export { TAKE_MAX };
+/** Whether io_uring takes units here as it should (unknown until the first ring). */
+let works: boolean | undefined;
 
 const SYS_IO_URING_SETUP = 425;
 const SYS_IO_URING_ENTER = 426;
@@ -107,6 +108,7 @@ export class BatchTaker {
 
   /** Pool thread: a ring for one worker, or null if io_uring cannot take units here. */
   static create(): BatchTaker | null {
+    if (works === false) return null;
     const c = libc();
     const params = new Uint8Array(PARAMS_SIZE);
     const ptr = Deno.UnsafePointer.value(Deno.UnsafePointer.of(params));
@@ -121,7 +123,7 @@ export class BatchTaker {
         0n,
       ),
     );
-    if (fd < 0) return null;
+    if (fd < 0) return null; // Maybe for now only (out of fds, say): no verdict.
     let taker: BatchTaker | undefined;
     try {
       taker = new BatchTaker(mapRings(fd, params));
@@ -129,7 +131,8 @@ export class BatchTaker {
       c.close(fd);
       return null;
     }
-    if (taker.#fill() && taker.#probe()) return taker;
+    // The kernel's answer does not change: probe on the first ring only.
+    if (taker.#fill() && (works ??= taker.#probe())) return taker;
     taker.close(true);
     return null;
   }
