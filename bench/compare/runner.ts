@@ -101,6 +101,8 @@ export interface RunnerArgs {
   cRef: string;
   /** Task payload size for the size sweep; 0 sends small numbers. */
   payloadBytes: number;
+  /** Tasks in flight at most in tput mode; 0 submits them all at once. */
+  window: number;
 }
 
 /**
@@ -126,6 +128,7 @@ export function runnerArgs(args: string[] = Deno.args): RunnerArgs {
       producer: { type: "string", default: "deno" },
       "c-ref": { type: "string", default: "" },
       "payload-bytes": { type: "string", default: "0" },
+      window: { type: "string", default: "0" },
     },
   });
   const int = (name: string, v: string, min: number): number => {
@@ -148,6 +151,7 @@ export function runnerArgs(args: string[] = Deno.args): RunnerArgs {
     producer: values.producer,
     cRef: values["c-ref"],
     payloadBytes: int("payload-bytes", values["payload-bytes"], 0),
+    window: int("window", values.window, 0),
   };
 }
 
