@@ -9,7 +9,7 @@
  */
 
 import { createRequire } from "node:module";
-import { contextSwitches } from "./procstat.mjs";
+import { contextSwitches, threadCpuNs } from "./procstat.mjs";
 import { submitTasks } from "./submit.mjs";
 
 const [prefix, w, n, bytes = "0", win = "0"] = process.argv.slice(2);
@@ -45,9 +45,11 @@ const batch = (from, count) =>
 
 await batch(1, warmup);
 const cs0 = contextSwitches();
+const cpu0 = threadCpuNs();
 const t0 = performance.now();
 await batch(warmup + 1, items);
 const seconds = (performance.now() - t0) / 1000;
+const cpuNs = threadCpuNs() - cpu0;
 const switches = contextSwitches() - cs0;
 console.log(JSON.stringify({
   items,
@@ -56,6 +58,7 @@ console.log(JSON.stringify({
   sum,
   itemsPerSec: items / seconds,
   ctxPerUnit: switches / items,
+  mainCpuUs: cpuNs / 1000 / items,
   payloadBytes,
 }));
 await pool.destroy();

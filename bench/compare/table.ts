@@ -74,6 +74,14 @@ export function buildTable(
   for (const [label, all] of TASK_ROWS) t.row(label, all, rate, fmtRate);
   t.section(`tasks/s with results, ${inFlight}${rounds}`);
   for (const [label, , win] of TASK_ROWS) t.row(label, win, rate, fmtRate);
+  t.section(
+    "main-thread CPU µs per task (it submits them and settles their promises)",
+  );
+  const mainCpu: Pick = (r) => r.mainCpuUs;
+  for (const [label, all, win] of TASK_ROWS) {
+    t.row(`${label}, all at once`, all, mainCpu, fmtCtx);
+    t.row(`${label}, ${inFlight}`, win, mainCpu, fmtCtx);
+  }
 
   t.section("ratios (per round, then median)");
   t.ratioRow(

@@ -68,7 +68,7 @@ if (latency) {
   });
 } else {
   await batch(1, warmup);
-  const { seconds, switches } = await measured(() =>
+  const { seconds, switches, cpuNs } = await measured(() =>
     batch(warmup + 1, args.items)
   );
   emit({
@@ -78,6 +78,7 @@ if (latency) {
     sum,
     itemsPerSec: args.items / seconds,
     ctxPerUnit: switches / args.items,
+    mainCpuUs: cpuNs / 1000 / args.items,
     payloadBytes: args.payloadBytes,
   });
 }
