@@ -65,6 +65,11 @@ const NO_EFDPOOL = { skipped: "workers/pool.ts is not there yet" };
 /** An efdpool runner's command, if efdpool is there. */
 const efd = (tools: Tools, file: string, args: (string | number)[]): Cmd =>
   tools.efdpool ? deno(file, args) : NO_EFDPOOL;
+/** A task_run.ts command for `pool` (efdpool only if it is there). */
+const tasks = (tools: Tools, pool: string, args: (string | number)[]): Cmd =>
+  pool === "efdpool"
+    ? efd(tools, "task_run.ts", [...args, "--pool", pool])
+    : deno("task_run.ts", [...args, "--pool", pool]);
 /** A piscina run (`piscina_run.mjs PREFIX W N [BYTES [WINDOW]]`), if it can run. */
 const pis = ({ piscina }: Tools, args: number[]): Cmd =>
   "prefix" in piscina
@@ -72,7 +77,7 @@ const pis = ({ piscina }: Tools, args: number[]): Cmd =>
     : piscina;
 
 /** Items in a sweep run of `bytes`-byte tasks: at most 256 MiB copied each way. */
-export const sweepItems = (items: number, bytes: number): number =>
+const sweepItems = (items: number, bytes: number): number =>
   Math.max(200, Math.min(items, Math.floor(2 ** 28 / bytes)));
 
 /**
@@ -97,10 +102,6 @@ export function stepsAt(w: number, tools: Tools, p: PlanParams): Step[] {
     typeof cRef === "string"
       ? notify([...args, "--producer", "c", "--c-ref", cRef])
       : cRef;
-  const tasks = (pool: string, args: (string | number)[]) =>
-    pool === "efdpool"
-      ? efd(tools, "task_run.ts", [...args, "--pool", pool])
-      : deno("task_run.ts", [...args, "--pool", pool]);
   const tput = ["--workers", w, "--items", p.items, "--mode", "tput"];
   const win = [...tput, "--window", p.window];
   const lat = [
@@ -119,12 +120,12 @@ export function stepsAt(w: number, tools: Tools, p: PlanParams): Step[] {
     ["efd-batch", "efdpool batched", notify(batched)],
     ["efd-lat-c", "efdpool ← C producer latency", notifyFromC(lat)],
     ["efd-lat", "efdpool source latency", notify(lat)],
-    ["efd-run", "efdpool run()", tasks("efdpool", tput)],
-    ["efd-run-win", "efdpool run() windowed", tasks("efdpool", win)],
-    ["efd-run-lat", "efdpool run() latency", tasks("efdpool", lat)],
-    ["pm", "postMessage pool", tasks("postmessage", tput)],
-    ["pm-win", "postMessage pool windowed", tasks("postmessage", win)],
-    ["pm-lat", "postMessage latency", tasks("postmessage", lat)],
+    ["efd-run", "efdpool run()", tasks(tools, "efdpool", tput)],
+    ["efd-run-win", "efdpool run() windowed", tasks(tools, "efdpool", win)],
+    ["efd-run-lat", "efdpool run() latency", tasks(tools, "efdpool", lat)],
+    ["pm", "postMessage pool", tasks(tools, "postmessage", tput)],
+    ["pm-win", "postMessage pool windowed", tasks(tools, "postmessage", win)],
+    ["pm-lat", "postMessage latency", tasks(tools, "postmessage", lat)],
     ["piscina", "piscina", pis(tools, [w, p.items])],
     ["piscina-win", "piscina windowed", pis(tools, [w, p.items, 0, p.window])],
   ];
@@ -161,12 +162,12 @@ export function sweepSteps(
       {
         measure: efdM,
         label: `efdpool run() ${size}`,
-        cmd: efd(tools, "task_run.ts", [...args, "--pool", "efdpool"]),
+        cmd: tasks(tools, "efdpool", args),
       },
       {
         measure: pmM,
         label: `postMessage pool ${size}`,
-        cmd: deno("task_run.ts", [...args, "--pool", "postmessage"]),
+        cmd: tasks(tools, "postmessage", args),
       },
       {
         measure: pisM,
