@@ -1,7 +1,8 @@
 /**
  * Task benchmark runner: `--pool efdpool|postmessage --workers W --items N`
- * and `--mode tput` (all tasks submitted at once, results summed) or
- * `--mode latency` (one stamped task every `--spacing-us`, awaited).
+ * and `--mode tput` (all tasks submitted at once, or at most `--window N`
+ * in flight, results summed) or `--mode latency` (one stamped task every
+ * `--spacing-us`, awaited).
  * `--payload-bytes N` (tput) sends N-byte tasks instead of numbers, for the
  * payload-size sweep; each returns N + its first byte.
  *
@@ -10,6 +11,7 @@
 
 import { openTaskPool } from "./pools.ts";
 import type { StampedResult } from "./handler.ts";
+import { submitTasks } from "./submit.mjs";
 import {
   emit,
   epochNow,
@@ -37,12 +39,7 @@ const tally = (r: unknown) => {
 // In the size sweep every task is the same bytes; each returns length + mark.
 const bytes = args.payloadBytes ? sweepPayload(args.payloadBytes) : undefined;
 const batch = (from: number, n: number) =>
-  Promise.all(
-    Array.from(
-      { length: n },
-      (_, k) => pool.run(bytes ?? from + k).then(tally),
-    ),
-  );
+  submitTasks(from, n, args.window, (i) => pool.run(bytes ?? i).then(tally));
 
 if (latency) {
   // Stamped tasks one at a time; the first `warmup` are left out of the percentiles.
@@ -71,7 +68,7 @@ if (latency) {
   });
 } else {
   await batch(1, warmup);
-  const { seconds, switches } = await measured(() =>
+  const { seconds, switches, cpuNs } = await measured(() =>
     batch(warmup + 1, args.items)
   );
   emit({
@@ -81,6 +78,7 @@ if (latency) {
     sum,
     itemsPerSec: args.items / seconds,
     ctxPerUnit: switches / args.items,
+    mainCpuUs: cpuNs / 1000 / args.items,
     payloadBytes: args.payloadBytes,
   });
 }
