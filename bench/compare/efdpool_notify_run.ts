@@ -26,7 +26,7 @@ import { benchPool, sumSource } from "./efdpool_pool.ts";
 import {
   emit,
   epochNow,
-  LATENCY_WARMUP,
+  JIT_WARMUP,
   measured,
   percentilesUs,
   runnerArgs,
@@ -36,7 +36,7 @@ import {
 
 const args = runnerArgs();
 const latency = args.mode === "latency";
-const warmup = latency ? LATENCY_WARMUP : warmupFor(args.items);
+const warmup = latency ? JIT_WARMUP : warmupFor(args.items);
 const total = warmup + args.items;
 
 if (args.producer !== "deno" && args.producer !== "c") {

@@ -16,6 +16,15 @@ import { contextSwitches, threadCpuNs } from "./procstat.mjs";
 /** Units or tasks pushed through before a latency run's samples count (JIT, cold caches). */
 export const LATENCY_WARMUP = 50;
 
+/**
+ * Units or tasks pushed through at full speed before a latency run, so a
+ * JavaScript consumer is measured with its code optimised, as a long-running
+ * one is (C needs none). With only LATENCY_WARMUP, efdpool's p99 at W=1 was
+ * 1.2 ms from tier-up; after 30k units, 0.17–0.24 ms (one run each, side by
+ * side).
+ */
+export const JIT_WARMUP = 20_000;
+
 /** Percentiles of a latency sample, in microseconds. */
 export interface LatencyUs {
   /** Median. */

@@ -15,6 +15,7 @@ import { submitTasks } from "./submit.mjs";
 import {
   emit,
   epochNow,
+  JIT_WARMUP,
   LATENCY_WARMUP,
   measured,
   percentilesUs,
@@ -26,7 +27,7 @@ import {
 
 const args = runnerArgs();
 const latency = args.mode === "latency";
-const warmup = latency ? LATENCY_WARMUP : warmupFor(args.items);
+const warmup = latency ? JIT_WARMUP + LATENCY_WARMUP : warmupFor(args.items);
 const total = warmup + args.items;
 const pool = await openTaskPool(args.pool, args.workers, total);
 
@@ -42,19 +43,22 @@ const batch = (from: number, n: number) =>
   submitTasks(from, n, args.window, (i) => pool.run(bytes ?? i).then(tally));
 
 if (latency) {
-  // Stamped tasks one at a time; the first `warmup` are left out of the percentiles.
-  const lat = new Float64Array(total);
+  // JIT_WARMUP plain tasks at full speed, then stamped tasks one at a time;
+  // the first LATENCY_WARMUP of those are left out of the percentiles too.
+  await batch(1, JIT_WARMUP);
+  const spaced = total - JIT_WARMUP;
+  const lat = new Float64Array(spaced);
   const spacing = args.spacingUs / 1000;
   let deadline = performance.now();
   const { seconds, switches } = await measured(async () => {
-    for (let i = 0; i < total; i++) {
+    for (let k = 0; k < spaced; k++) {
       sleepUntil(deadline += spacing);
       const r = await pool.run({
-        i: i + 1,
+        i: JIT_WARMUP + k + 1,
         stampedAt: epochNow(),
       }) as StampedResult;
       tally(r.value);
-      lat[i] = r.latencyUs;
+      lat[k] = r.latencyUs;
     }
   });
   emit({
@@ -62,9 +66,9 @@ if (latency) {
     warmup,
     handled,
     sum,
-    itemsPerSec: total / seconds,
-    ctxPerUnit: switches / total,
-    latencyUs: percentilesUs(lat, warmup),
+    itemsPerSec: spaced / seconds,
+    ctxPerUnit: switches / spaced,
+    latencyUs: percentilesUs(lat, LATENCY_WARMUP),
   });
 } else {
   await batch(1, warmup);
