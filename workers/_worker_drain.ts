@@ -84,11 +84,8 @@ export class Drainer {
           await this.#runner.settled();
           if (source?.detached || this.#host.closing()) return;
         }
-        const got = this.#takeUnits(
-          fd,
-          source,
-          Math.min(batch - i, this.left),
-        );
+        const k = this.#size(source, Math.min(batch - i, this.left));
+        const got = this.#takeUnits(fd, source, k);
         if (got === 0) return;
         if (got < 0) return this.#host.lost(source, -got);
         this.left -= got;
@@ -112,6 +109,9 @@ export class Drainer {
           if (pending && this.#serial) await pending;
           if (this.#host.closing()) return;
         }
+        // A short batch found the counter empty: the next unit is epoll's
+        // to announce, which saves a read that would find nothing.
+        if (got < k) return;
       }
     } finally {
       if (this.#runner.ready) {
@@ -121,25 +121,29 @@ export class Drainer {
   }
 
   /**
-   * Takes up to `max` units: one `read` at first, then batches of doubling
-   * size through io_uring while every read finds a unit, shrinking to what
-   * the last batch found (so a trickle costs one read per unit, a backlog
-   * one system call per TAKE_MAX units). A batch holds at most
-   * TAKE_BUDGET_MS of work at the last unit's pace. Returns the count, or
-   * -errno.
+   * How many units to ask for, at most `max`: one at first, then batches
+   * through io_uring, doubling while every read finds a unit and shrinking
+   * to what the last batch found, never below two (a trickle then costs one
+   * system call a unit, a backlog one per TAKE_MAX units). A batch holds at
+   * most TAKE_BUDGET_MS of work at the last unit's pace.
    */
-  #takeUnits(fd: number, source: WorkerSource | null, max: number): number {
+  #size(source: WorkerSource | null, max: number): number {
     const pace = source ?? this.#taskPace;
-    const k = this.#taker
-      ? Math.min(pace.take, max, TAKE_MAX, this.#budget())
-      : 1;
+    return this.#taker ? Math.min(pace.take, max, TAKE_MAX, this.#budget()) : 1;
+  }
+
+  /** Takes up to `k` units (see #size); returns the count, or -errno. */
+  #takeUnits(fd: number, source: WorkerSource | null, k: number): number {
+    const pace = source ?? this.#taskPace;
     if (k <= 1) {
       const got = takeUnit(fd, source ? source.nonblocking : true);
       if (got === 1 && this.#taker) pace.take = 2;
       return got;
     }
     const got = this.#taker!.take(fd, k);
-    if (got >= 0) pace.take = got === k ? Math.min(2 * k, TAKE_MAX) : got || 1;
+    if (got >= 0) {
+      pace.take = got === k ? Math.min(2 * k, TAKE_MAX) : Math.max(got, 2);
+    }
     return got;
   }
 
