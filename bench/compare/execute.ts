@@ -20,6 +20,8 @@ const TASK_MEASURES: readonly Measure[] = [
   "pm-lat",
   "piscina",
   "piscina-win",
+  "null",
+  "null-win",
 ];
 
 /**

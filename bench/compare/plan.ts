@@ -128,6 +128,8 @@ export function stepsAt(w: number, tools: Tools, p: PlanParams): Step[] {
     ["pm-lat", "postMessage latency", tasks(tools, "postmessage", lat)],
     ["piscina", "piscina", pis(tools, [w, p.items])],
     ["piscina-win", "piscina windowed", pis(tools, [w, p.items, 0, p.window])],
+    ["null", "no pool (the floor)", tasks(tools, "null", tput)],
+    ["null-win", "no pool (the floor) windowed", tasks(tools, "null", win)],
   ];
   return steps.map(([measure, label, cmd]) => ({
     measure,

@@ -16,7 +16,7 @@ export interface TaskPool {
 }
 
 /** Pools `openTaskPool` knows. */
-export const TASK_POOLS = ["efdpool", "postmessage"] as const;
+export const TASK_POOLS = ["efdpool", "postmessage", "null"] as const;
 
 /**
  * Opens a pool of `workers` running bench/compare/handler.ts. efdpool is
@@ -42,6 +42,11 @@ export async function openTaskPool(
         run: (x) => pool.run(x),
         close: () => Promise.resolve(pool.close()),
       };
+    }
+    case "null": {
+      const { NullPool } = await import("./null_pool.ts");
+      const pool = new NullPool();
+      return { run: (x) => pool.run(x), close: () => Promise.resolve() };
     }
     case "efdpool": {
       const { benchPool } = await import("./efdpool_pool.ts");

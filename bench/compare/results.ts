@@ -59,6 +59,8 @@ export type Measure =
   | "pm-lat"
   | "piscina"
   | "piscina-win"
+  | "null"
+  | "null-win"
   | "efd-run-bytes"
   | "pm-bytes"
   | "piscina-bytes"

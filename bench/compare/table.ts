@@ -34,6 +34,7 @@ const TASK_ROWS: [string, Measure, Measure][] = [
   ["efdpool run()", "efd-run", "efd-run-win"],
   ["Deno postMessage pool", "pm", "pm-win"],
   ["piscina 5 (Node)", "piscina", "piscina-win"],
+  ["no pool: handler on this thread (floor)", "null", "null-win"],
 ];
 
 const ctx: Pick = (r) => r.ctxPerUnit;
@@ -115,6 +116,19 @@ export function buildTable(
       atLeast(TARGET.runVsPiscina),
     );
   }
+  // What share of the floor (no pool at all) efdpool reaches: a ratio
+  // target above floor ÷ postMessage (or piscina) cannot be met by any pool.
+  t.ratioRow("efdpool run() ÷ no pool (floor), all at once", "efd-run", "null");
+  t.ratioRow(
+    `no pool (floor) ÷ postMessage pool, all at once`,
+    "null",
+    "pm",
+  );
+  t.ratioRow(
+    `efdpool run() ÷ no pool (floor), ${inFlight}`,
+    "efd-run-win",
+    "null-win",
+  );
 
   latencyRows(t, params);
 
