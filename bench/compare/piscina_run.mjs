@@ -9,7 +9,7 @@
  */
 
 import { createRequire } from "node:module";
-import { contextSwitches, threadCpuNs } from "./procstat.mjs";
+import { contextSwitches, peakRssKiB, threadCpuNs } from "./procstat.mjs";
 import { submitTasks } from "./submit.mjs";
 
 const [prefix, w, n, bytes = "0", win = "0"] = process.argv.slice(2);
@@ -59,6 +59,7 @@ console.log(JSON.stringify({
   itemsPerSec: items / seconds,
   ctxPerUnit: switches / items,
   mainCpuUs: cpuNs / 1000 / items,
+  peakRssKiB: peakRssKiB(),
   payloadBytes,
 }));
 await pool.destroy();

@@ -82,6 +82,25 @@ export function cpuTimeMs() {
 }
 
 /**
+ * Peak resident set size of the process so far (VmHWM), in KiB.
+ *
+ * @example
+ * ```ts
+ * import { peakRssKiB } from "./procstat.mjs";
+ * console.log(peakRssKiB() > 0);
+ * ```
+ *
+ * @returns {number}
+ */
+export function peakRssKiB() {
+  const m = /^VmHWM:\s+(\d+) kB/m.exec(
+    readFileSync("/proc/self/status", "utf8"),
+  );
+  if (!m) throw new Error("no VmHWM line in /proc/self/status");
+  return Number(m[1]);
+}
+
+/**
  * Resident set size of the process, in KiB.
  *
  * @example

@@ -84,6 +84,11 @@ export interface RunReport {
    * `run()` when the workers are not the limit.
    */
   mainCpuUs?: number;
+  /**
+   * Task runs: the process's peak RSS (VmHWM) at the end, KiB: what holding
+   * the run's tasks in flight (all at once, or a window) cost in memory.
+   */
+  peakRssKiB?: number;
   /** Bytes per task in the payload sweep (0 or absent: number tasks). */
   payloadBytes?: number;
   /** Share of the units each worker took, when the runner can tell. */

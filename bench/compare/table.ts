@@ -83,6 +83,15 @@ export function buildTable(
     t.row(`${label}, all at once`, all, mainCpu, fmtCtx);
     t.row(`${label}, ${inFlight}`, win, mainCpu, fmtCtx);
   }
+  t.section(
+    "peak RSS MiB of the process while tasks wait (queue depth: all at once, or the window)",
+  );
+  const peak: Pick = (r) => r.peakRssKiB && r.peakRssKiB / 1024;
+  const fmtMiB = (v: number) => v.toFixed(0);
+  for (const [label, all, win] of TASK_ROWS) {
+    t.row(`${label}, all at once`, all, peak, fmtMiB);
+    t.row(`${label}, ${inFlight}`, win, peak, fmtMiB);
+  }
 
   t.section("ratios (per round, then median)");
   t.ratioRow(

@@ -1,5 +1,5 @@
 /**
- * Task benchmark runner: `--pool efdpool|postmessage --workers W --items N`
+ * Task benchmark runner: `--pool efdpool|postmessage|null --workers W --items N`
  * and `--mode tput` (all tasks submitted at once, or at most `--window N`
  * in flight, results summed) or `--mode latency` (one stamped task every
  * `--spacing-us`, awaited).
@@ -11,6 +11,7 @@
 
 import { openTaskPool } from "./pools.ts";
 import type { StampedResult } from "./handler.ts";
+import { peakRssKiB } from "./procstat.mjs";
 import { submitTasks } from "./submit.mjs";
 import {
   emit,
@@ -83,6 +84,7 @@ if (latency) {
     itemsPerSec: args.items / seconds,
     ctxPerUnit: switches / args.items,
     mainCpuUs: cpuNs / 1000 / args.items,
+    peakRssKiB: peakRssKiB(),
     payloadBytes: args.payloadBytes,
   });
 }
