@@ -161,4 +161,13 @@ export const mutants: Mutant[] = [
     tests: [LIFECYCLE],
     why: "units of a batch no handler saw come back marked redelivered",
   },
+  {
+    id: "workers-stop-keeps-load-timer",
+    file: "workers/_supervisor.ts",
+    find: '        if (slot.state === "starting") keeper.serving();\n',
+    replace: "",
+    tests: [LIFECYCLE],
+    why:
+      "a pool stopped before it read a serving worker's ready keeps the process up for loadTimeout",
+  },
 ];
