@@ -6,6 +6,11 @@
  * The source rows are fair: one C producer (c_ref.c's `prod` mode) writes
  * the units for both the C consumer threads and the efdpool pool, so their
  * ratio compares consumers; the Deno-main-thread producer is a second row.
+ * Latency likewise: c_ref.c's `prodlat` paces and stamps units for efdpool
+ * exactly as its `lat` mode does for the C threads.
+ * Task rows come twice: all tasks submitted at once, and with at most
+ * `--window` in flight (how a caller usually feeds a pool; with 200k
+ * unsettled promises the first mostly times V8's heap growth).
  * Every measurement is repeated in `--rounds` interleaved rounds (round 1 of
  * everything, then round 2, …) so a burst of load on this shared machine
  * skews one round of each, not every round of one; the table shows medians
@@ -29,16 +34,19 @@
 
 import { parseArgs } from "node:util";
 import { buildCRef } from "./compare/c_ref.ts";
-import { PAYLOAD_MARK } from "./compare/runner.ts";
-import { renderSvg } from "./compare/svg.ts";
-import { renderSweep, SWEEP_MEASURES } from "./compare/sweep.ts";
+import { execute } from "./compare/execute.ts";
 import { ensurePiscina } from "./compare/piscina.ts";
 import {
-  buildTable,
-  type Measure,
-  renderTable,
-  type RunOutcome,
-} from "./compare/table.ts";
+  idleSteps,
+  type Step,
+  stepsAt,
+  sweepSteps,
+  type Tools,
+} from "./compare/plan.ts";
+import type { RunOutcome } from "./compare/results.ts";
+import { renderSvg } from "./compare/svg.ts";
+import { renderSweep } from "./compare/sweep.ts";
+import { buildTable, renderTable } from "./compare/table.ts";
 
 const HELP = `Usage: deno task compare [options]
   --items N          items per throughput run (default 200000)
@@ -49,6 +57,7 @@ const HELP = `Usage: deno task compare [options]
                      (default 8,1024,65536,1000000; "" skips it)
   --sweep-workers N  W for the size sweep (default: cores)
   --batch-size N     units per write in batched runs (default 1024)
+  --window N         most tasks in flight in the windowed task rows (default 1024)
   --latency-units N  units per latency run (default 2000)
   --spacing-us N     producer spacing in latency runs (default 200)
   --idle-ms N        idle window (default 5000)
@@ -75,6 +84,7 @@ const { values: opt } = parseArgs({
     },
     svg: { type: "string" },
     "batch-size": { type: "string", default: "1024" },
+    window: { type: "string", default: "1024" },
     "latency-units": { type: "string", default: "2000" },
     "spacing-us": { type: "string", default: "200" },
     "idle-ms": { type: "string", default: "5000" },
@@ -108,6 +118,7 @@ const loadAvg = Number(
 const params = {
   items: positive("items", opt.items),
   batchSize: positive("batch-size", opt["batch-size"]),
+  window: positive("window", opt.window),
   latencyUnits: positive("latency-units", opt["latency-units"]),
   spacingUs: positive("spacing-us", opt["spacing-us"]),
   idleMs: positive("idle-ms", opt["idle-ms"]),
@@ -120,94 +131,15 @@ const payloads = opt.payloads === ""
 const sweepW = positive("sweep-workers", opt["sweep-workers"]);
 const timeoutMs = positive("timeout-s", opt["timeout-s"]) * 1000;
 
-const here = (f: string) => new URL(`./compare/${f}`, import.meta.url).pathname;
 const efdpoolThere = await Deno.stat(
   new URL("../workers/pool.ts", import.meta.url),
 )
   .then(() => true, () => false);
-const deno = (file: string, args: (string | number)[]) => [
-  Deno.execPath(),
-  "run",
-  "--allow-all",
-  here(file),
-  ...args.map(String),
-];
-
-/** What a measurement's sum must be: seqs 1..M for sources, (payload + 1) for tasks. */
-function expected(kind: "seq" | "task", total: number): number {
-  return total * (total + 1) / 2 + (kind === "task" ? total : 0);
-}
-
-/** Items in a sweep run of `bytes`-byte tasks: at most 256 MiB copied each way. */
-const sweepItems = (bytes: number) =>
-  Math.max(200, Math.min(params.items, Math.floor(2 ** 28 / bytes)));
-
-const TASK_MEASURES: Measure[] = [
-  "efd-run",
-  "efd-run-lat",
-  "pm",
-  "pm-lat",
-  "piscina",
-];
-
-function verify(o: RunOutcome): void {
-  const r = o.report;
-  if (!r || o.measure.startsWith("idle")) return;
-  const total = r.items + (r.warmup ?? 0);
-  const want = r.payloadBytes
-    ? total * (r.payloadBytes + PAYLOAD_MARK)
-    : expected(TASK_MEASURES.includes(o.measure) ? "task" : "seq", total);
-  o.verified = r.handled === total && r.sum === want;
-  if (!o.verified) {
-    o.error =
-      `SUM CHECK FAILED: handled ${r.handled} of ${total}, sum ${r.sum}, expected ${want}`;
-  }
-}
-
-let round = 0;
-
-async function execute(
-  measure: Measure,
-  w: number,
-  cmd: string[] | { skipped: string },
-  payload?: number,
-): Promise<RunOutcome> {
-  const o: RunOutcome = { measure, workers: w, round, payload };
-  if (!Array.isArray(cmd)) {
-    o.skipped = cmd.skipped;
-    return o;
-  }
-  const child = new Deno.Command(cmd[0], {
-    args: cmd.slice(1),
-    stdout: "piped",
-    stderr: "piped",
-    stdin: "null",
-  }).spawn();
-  const timer = setTimeout(() => {
-    o.error = `timed out after ${timeoutMs / 1000} s`;
-    child.kill("SIGKILL");
-  }, timeoutMs);
-  const out = await child.output();
-  clearTimeout(timer);
-  const text = new TextDecoder();
-  if (!o.error && !out.success) {
-    const err = text.decode(out.stderr).trim().split("\n").slice(-8).join("\n");
-    o.error = `exit ${out.code}: ${err}`;
-  }
-  if (!o.error) {
-    const line = text.decode(out.stdout).trim().split("\n").at(-1) ?? "";
-    try {
-      o.report = JSON.parse(line);
-    } catch {
-      o.error = `no JSON report, got: ${line.slice(0, 200)}`;
-    }
-  }
-  verify(o);
-  return o;
-}
 
 const outcomes: RunOutcome[] = [];
-function progress(o: RunOutcome, label: string): void {
+async function measure(step: Step, round: number): Promise<void> {
+  const o = await execute(step, round, timeoutMs);
+  outcomes.push(o);
   const r = o.report;
   const what = o.error
     ? `FAIL ${o.error}`
@@ -217,216 +149,30 @@ function progress(o: RunOutcome, label: string): void {
     ? `${Math.round(r.itemsPerSec)} items/s${o.verified ? ", sum ok" : ""}`
     : JSON.stringify(r);
   console.error(
-    `[compare] round ${(o.round ?? 0) + 1} ${label} W=${o.workers}: ${what}`,
+    `[compare] round ${round + 1} ${step.label} W=${o.workers}: ${what}`,
   );
-}
-
-async function measure(
-  m: Measure,
-  w: number,
-  label: string,
-  cmd: string[] | { skipped: string },
-  payload?: number,
-): Promise<void> {
-  const o = await execute(m, w, cmd, payload);
-  outcomes.push(o);
-  progress(o, label);
 }
 
 const tmp = await Deno.makeTempDir({ prefix: "efdpool-compare-" });
 try {
-  const cRef: string | { skipped: string } = await buildCRef(tmp).catch((
-    e,
-  ) => ({
-    skipped: (e as Error).message,
-  }));
-  const piscina = await ensurePiscina({ install: !opt["no-install"] });
-  const noEfd = { skipped: "workers/pool.ts is not there yet" };
-  const { items, batchSize, latencyUnits, spacingUs } = params;
-  const c = (args: (string | number)[]) =>
-    typeof cRef === "string" ? [cRef, ...args.map(String)] : cRef;
-  const efd = (file: string, args: (string | number)[]) =>
-    efdpoolThere ? deno(file, args) : noEfd;
-
-  for (round = 0; round < params.rounds; round++) {
-    for (const w of workers) {
-      const common = ["--workers", w];
-      const tput = [...common, "--items", items, "--mode", "tput"];
-      const lat = [
-        ...common,
-        "--items",
-        latencyUnits,
-        "--mode",
-        "latency",
-        "--spacing-us",
-        spacingUs,
-      ];
-      await measure("c-1", w, "C 1 write/unit", c(["tput", w, items, 1]));
-      await measure(
-        "c-batch",
-        w,
-        "C batched",
-        c(["tput", w, items, batchSize]),
-      );
-      await measure(
-        "c-lat",
-        w,
-        "C latency",
-        c(["lat", w, latencyUnits, spacingUs]),
-      );
-      const fromC = typeof cRef === "string"
-        ? ["--producer", "c", "--c-ref", cRef]
-        : [];
-      await measure(
-        "efd-1-c",
-        w,
-        "efdpool ← C producer, 1 write/unit",
-        typeof cRef === "string"
-          ? efd("efdpool_notify_run.ts", [...tput, "--batch-size", 1, ...fromC])
-          : cRef,
-      );
-      await measure(
-        "efd-batch-c",
-        w,
-        "efdpool ← C producer, batched",
-        typeof cRef === "string"
-          ? efd("efdpool_notify_run.ts", [
-            ...tput,
-            "--batch-size",
-            batchSize,
-            ...fromC,
-          ])
-          : cRef,
-      );
-      await measure(
-        "efd-1",
-        w,
-        "efdpool 1 write/unit",
-        efd("efdpool_notify_run.ts", [...tput, "--batch-size", 1]),
-      );
-      await measure(
-        "efd-batch",
-        w,
-        "efdpool batched",
-        efd("efdpool_notify_run.ts", [...tput, "--batch-size", batchSize]),
-      );
-      await measure(
-        "efd-lat",
-        w,
-        "efdpool source latency",
-        efd("efdpool_notify_run.ts", lat),
-      );
-      await measure(
-        "efd-run",
-        w,
-        "efdpool run()",
-        efd("task_run.ts", [...tput, "--pool", "efdpool"]),
-      );
-      await measure(
-        "efd-run-lat",
-        w,
-        "efdpool run() latency",
-        efd("task_run.ts", [...lat, "--pool", "efdpool"]),
-      );
-      await measure(
-        "pm",
-        w,
-        "postMessage pool",
-        deno("task_run.ts", [...tput, "--pool", "postmessage"]),
-      );
-      await measure(
-        "pm-lat",
-        w,
-        "postMessage latency",
-        deno("task_run.ts", [...lat, "--pool", "postmessage"]),
-      );
-      await measure(
-        "piscina",
-        w,
-        "piscina",
-        "prefix" in piscina
-          ? [
-            "node",
-            here("piscina_run.mjs"),
-            piscina.prefix,
-            String(w),
-            String(items),
-          ]
-          : piscina,
-      );
-    }
-    for (const bytes of payloads) {
-      const n = sweepItems(bytes);
-      const args = [
-        "--workers",
-        sweepW,
-        "--items",
-        n,
-        "--payload-bytes",
-        bytes,
-      ];
-      const [efdM, pmM, pisM] = SWEEP_MEASURES;
-      const label = `${bytes} B tasks`;
-      await measure(
-        efdM,
-        sweepW,
-        `efdpool run() ${label}`,
-        efd("task_run.ts", [...args, "--pool", "efdpool"]),
-        bytes,
-      );
-      await measure(
-        pmM,
-        sweepW,
-        `postMessage pool ${label}`,
-        deno("task_run.ts", [...args, "--pool", "postmessage"]),
-        bytes,
-      );
-      await measure(
-        pisM,
-        sweepW,
-        `piscina ${label}`,
-        "prefix" in piscina
-          ? [
-            "node",
-            here("piscina_run.mjs"),
-            piscina.prefix,
-            ...[sweepW, n, bytes].map(String),
-          ]
-          : piscina,
-        bytes,
-      );
-    }
-  }
-
-  // Idle processes hardly compete for the CPU, so they share one window.
-  const idle = (pool: string, w: number) =>
-    deno("idle_run.ts", [
-      "--pool",
-      pool,
-      "--workers",
-      w,
-      "--idle-ms",
-      params.idleMs,
-    ]);
-  const idleRuns: [Measure, number, string, string[] | { skipped: string }][] =
-    [
-      ["idle-bare", 0, "idle bare Deno", idle("none", 0)],
-      ...workers.flatMap((w) =>
-        [
-          [
-            "idle-efd",
-            w,
-            "idle efdpool",
-            efdpoolThere ? idle("efdpool", w) : noEfd,
-          ],
-          ["idle-pm", w, "idle postMessage pool", idle("postmessage", w)],
-        ] as [Measure, number, string, string[] | { skipped: string }][]
-      ),
+  const tools: Tools = {
+    cRef: await buildCRef(tmp).catch((e) => ({
+      skipped: (e as Error).message,
+    })),
+    piscina: await ensurePiscina({ install: !opt["no-install"] }),
+    efdpool: efdpoolThere,
+  };
+  for (let round = 0; round < params.rounds; round++) {
+    const steps = [
+      ...workers.flatMap((w) => stepsAt(w, tools, params)),
+      ...sweepSteps(payloads, sweepW, params.items, tools),
     ];
-  for (round = 0; round < params.rounds; round++) {
-    await Promise.all(
-      idleRuns.map(([m, w, label, cmd]) => measure(m, w, label, cmd)),
-    );
+    for (const step of steps) await measure(step, round);
+  }
+  // Idle processes hardly compete for the CPU, so they share one window.
+  const idle = idleSteps(workers, params.idleMs, tools);
+  for (let round = 0; round < params.rounds; round++) {
+    await Promise.all(idle.map((step) => measure(step, round)));
   }
 } finally {
   await Deno.remove(tmp, { recursive: true });

@@ -36,7 +36,7 @@ Deno.test("compare: a tiny run verifies every sum and draws", async () => {
   const runs: Run[] = report.runs;
   const verified = (m: string) =>
     runs.some((r) => r.measure === m && r.verified === true);
-  for (const m of ["c-1", "c-batch", "c-lat", "pm", "pm-lat"]) {
+  for (const m of ["c-1", "c-batch", "c-lat", "pm", "pm-win", "pm-lat"]) {
     assert.ok(verified(m), `${m} did not verify:\n${stderr}`);
   }
   if (report.efdpool === "present") {
@@ -47,7 +47,9 @@ Deno.test("compare: a tiny run verifies every sum and draws", async () => {
         "efd-1-c",
         "efd-batch-c",
         "efd-lat",
+        "efd-lat-c",
         "efd-run",
+        "efd-run-win",
         "efd-run-lat",
       ]
     ) {

@@ -7,17 +7,13 @@
 
 import assert from "node:assert/strict";
 import { crc32, gunzipSync } from "node:zlib";
+import { ensurePackages } from "./_packages.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 const decoder = new TextDecoder();
 
 // pigz (and gzip) for the side-by-side figures, as the VM suite gets qemu.
-const install = await new Deno.Command(`${ROOT}tools/ensure_packages.sh`, {
-  args: ["pigz", "gzip"],
-  stdout: "inherit",
-  stderr: "inherit",
-}).output();
-const havePigz = install.success;
+const havePigz = await ensurePackages("pigz", "gzip");
 if (!havePigz) {
   console.log("  pigz could not be installed here: its column is skipped");
 }

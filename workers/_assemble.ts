@@ -149,6 +149,7 @@ export function assemble(cfg: PoolConfig, front: FrontHooks): Parts {
       if (kind === Held.Task) tasks.lost(id, slot, cause);
       else if (kind === Held.Unit) sources.giveBack(id, slot);
       else if (kind === Held.Taken) sources.putBack(id);
+      else if (kind === Held.TakenTask) tasks.putBack();
     },
     onDeath: (slot, cause) => front.event(new WorkerErrorEvent(slot, cause)),
     onStart: (slot) => front.event(new WorkerStartEvent(slot)),

@@ -247,7 +247,7 @@ export class Supervisor {
         slot.state = slotMove(slot.state, "stopping");
       }
       // Only a running handler is worth a kill. Units taken in a batch and
-      // not started (Held.Taken) the worker puts back itself at the next
+      // not started (Held.Taken, TakenTask) the worker puts back itself at the next
       // unit; killing it then could lose those it was still holding.
       if (now && this.#cfg.shared.running(slot.index)) {
         keeper.died(new Error("the pool was destroyed"));

@@ -254,6 +254,14 @@ export class Tasks {
     this.#hooks.poke(); // close() may wait for this task.
   }
 
+  /**
+   * A worker died holding a task's unit taken with others and not started:
+   * its record is still queued, so the unit goes back for another worker.
+   */
+  putBack(): void {
+    this.#units.owe();
+  }
+
   /** Rejects every task (destroy, failed start). */
   rejectAll(error: unknown): void {
     for (const t of this.#tasks.values()) {

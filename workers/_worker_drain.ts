@@ -1,15 +1,16 @@
 /**
  * Worker side: draining one eventfd after a wake-up — taking its units (one
  * read each, or a batch per system call: see _worker_take.ts), holding a
- * batch in the ledger, running each unit, putting back what was taken and
- * not started.
+ * batch in the ledger, running each unit (a task's record is claimed as
+ * its unit starts), putting back what was taken and not started.
  *
  * @module
  */
 
 import { libc } from "../ffi/_libc.ts";
 import type { WorkerSource } from "./_job.ts";
-import { type Shared, TAKE_MAX } from "./_layout.ts";
+import { type Shared, TAKE_BUDGET_MS, TAKE_MAX } from "./_layout.ts";
+import { TASKS } from "./_worker_cells.ts";
 import { takeUnit } from "./_worker_io.ts";
 import type { Runner } from "./_worker_run.ts";
 import type { BatchTaker } from "./_worker_take.ts";
@@ -37,6 +38,8 @@ export class Drainer {
   readonly #taker: BatchTaker | null;
   /** One unit at a time (`concurrency` 1): each handler is awaited. */
   readonly #serial: boolean;
+  /** The task eventfd's batch size (a source keeps its own). */
+  readonly #taskPace = { take: 1 };
   readonly #host: DrainHost;
 
   constructor(
@@ -61,9 +64,9 @@ export class Drainer {
    * Takes up to `batch` units from `fd`, recruiting an idle peer when a
    * backlog shows. With `concurrency` above 1, an async handler's unit
    * stays in hand while the next is taken, until every cell is busy. A
-   * serial worker takes a source's units several per system call once they
-   * keep coming (see #takeUnits); units held and not started when it stops
-   * draining go back to the eventfd.
+   * serial worker takes several units per system call once they keep
+   * coming and its handlers are short (see #takeUnits); units held and not
+   * started when it stops draining go back to the eventfd.
    */
   async drain(
     fd: number,
@@ -71,6 +74,7 @@ export class Drainer {
     source: WorkerSource | null,
   ): Promise<void> {
     this.#runner.fresh();
+    const owner = source ? source.index : TASKS;
     try {
       for (let i = 0; i < batch && this.left > 0;) {
         // A detach arrives through the mailbox while an async handler awaits;
@@ -92,12 +96,12 @@ export class Drainer {
         // wakes one more idle EPOLLEXCLUSIVE waiter, which may recruit the next.
         if (i < 2 && i + got >= 2) c.write(fd, zero, 8n);
         if (got > 1) {
-          const back = this.#runner.holdUnits(source!, got);
-          if (back) return this.#giveBack(fd, source!, back);
+          const back = this.#runner.holdUnits(owner, got);
+          if (back) return this.#giveBack(fd, source, back);
         }
         for (let j = 0; j < got; j++, i++) {
           // The rest of a batch waits in the ledger: not once stopping.
-          if (j > 0 && (this.#shared.stopping() || source!.detached)) return;
+          if (j > 0 && (this.#shared.stopping() || source?.detached)) return;
           const pending = source
             ? this.#runner.unit(source)
             : this.#host.task();
@@ -111,7 +115,7 @@ export class Drainer {
       }
     } finally {
       if (this.#runner.ready) {
-        this.#giveBack(fd, source!, this.#runner.dropReady());
+        this.#giveBack(fd, source, this.#runner.dropReady());
       }
     }
   }
@@ -120,20 +124,29 @@ export class Drainer {
    * Takes up to `max` units: one `read` at first, then batches of doubling
    * size through io_uring while every read finds a unit, shrinking to what
    * the last batch found (so a trickle costs one read per unit, a backlog
-   * one system call per TAKE_MAX units). Returns the count, or -errno.
+   * one system call per TAKE_MAX units). A batch holds at most
+   * TAKE_BUDGET_MS of work at the last unit's pace. Returns the count, or
+   * -errno.
    */
   #takeUnits(fd: number, source: WorkerSource | null, max: number): number {
-    const k = source && this.#taker ? Math.min(source.take, max, TAKE_MAX) : 1;
-    if (k === 1) {
+    const pace = source ?? this.#taskPace;
+    const k = this.#taker
+      ? Math.min(pace.take, max, TAKE_MAX, this.#budget())
+      : 1;
+    if (k <= 1) {
       const got = takeUnit(fd, source ? source.nonblocking : true);
-      if (got === 1 && source && this.#taker) source.take = 2;
+      if (got === 1 && this.#taker) pace.take = 2;
       return got;
     }
     const got = this.#taker!.take(fd, k);
-    if (got >= 0) {
-      source!.take = got === k ? Math.min(2 * k, TAKE_MAX) : got || 1;
-    }
+    if (got >= 0) pace.take = got === k ? Math.min(2 * k, TAKE_MAX) : got || 1;
     return got;
+  }
+
+  /** Units a batch may hold at the last unit's pace (at least 1). */
+  #budget(): number {
+    const last = this.#runner.lastRunMs;
+    return last > 0 ? Math.max(1, Math.floor(TAKE_BUDGET_MS / last)) : TAKE_MAX;
   }
 
   /**
@@ -141,11 +154,11 @@ export class Drainer {
    * the source was detached, the handler closed the worker), then lets a
    * pending detach of the source go on.
    */
-  #giveBack(fd: number, source: WorkerSource, n: number): void {
+  #giveBack(fd: number, source: WorkerSource | null, n: number): void {
     if (n > 0) {
       c.write(fd, new BigUint64Array([BigInt(n)]), 8n);
       this.left += n;
     }
-    this.#runner.onSourceDone(source.index);
+    if (source) this.#runner.onSourceDone(source.index);
   }
 }

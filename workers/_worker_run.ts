@@ -32,6 +32,8 @@ const nameDecoder = new TextDecoder();
 export class Runner {
   /** The units in hand, by ledger cell. */
   readonly jobs: (Job | null)[];
+  /** How long the last unit took, from its take to its end (ms). */
+  lastRunMs = 0;
   /** Called after each unit of a source finishes (for a pending detach). */
   onSourceDone: (index: number) => void = () => {};
   readonly #shared: Shared;
@@ -101,8 +103,8 @@ export class Runner {
   }
 
   /** See {@linkcode Cells.holdUnits}. */
-  holdUnits(s: WorkerSource, n: number): number {
-    return this.#cells.holdUnits(s, n);
+  holdUnits(owner: number, n: number): number {
+    return this.#cells.holdUnits(owner, n);
   }
 
   /** See {@linkcode Cells.dropReady}. */
@@ -136,12 +138,19 @@ export class Runner {
     fn: Handler | null,
     named: (name: string) => Handler | string[],
   ): Promise<void> | undefined {
+    // A unit of a batch is held already (see holdUnits), its record unclaimed.
+    const ready = this.#cells.next();
     const claim = this.#queue.claim();
     const start = this.#takenAt();
-    if (claim === null || claim === "cancelled") return undefined;
+    if (claim === null || claim === "cancelled") {
+      if (ready !== undefined) this.#cells.drop(ready);
+      return undefined;
+    }
     this.#shared.countClaim();
     // Stopping with tasks left means destroy(), which has rejected them.
-    const cell = this.#cells.hold(Held.Task, claim.id);
+    const cell = ready === undefined
+      ? this.#cells.hold(Held.Task, claim.id)
+      : this.#cells.startTask(ready, claim.id);
     if (typeof cell !== "number") return undefined;
     this.#shared.counters.recordWait(this.#slot, start - claim.time);
     const job = new Job(
@@ -284,11 +293,12 @@ export class Runner {
     if (!shared.release(this.#slot, cell, jobs.kind(job))) return undefined;
     const end = now();
     this.#clock = end;
+    const took = this.lastRunMs = end - jobs.start(job);
     shared.counters.countRun(
       this.#slot,
       s ? s.index : -1,
       status === Status.Ok,
-      end - jobs.start(job),
+      took,
     );
     if (record) this.#publish(job, record.status, record.e);
     let wake = record !== undefined;

@@ -13,10 +13,16 @@
  *                           eventfd, print {"pid":P,"fd":F}, wait for a line on stdin
  *                           (the consumer has taken the fd with pidfd_getfd), then
  *                           write N units exactly as tput does and print the time
+ *   c_ref prodlat 0 N SPACE_US producer only, like prod, but on go it writes one unit
+ *                           every SPACE_US microseconds exactly as lat does, stamping
+ *                           CLOCK_REALTIME just before each write (the clock efdpool's
+ *                           Notification.takenAt reads), then prints the stamps in
+ *                           epoch ms: {"items":N,"stampsMs":[...]}
  *
  * The prod mode is what makes the comparison fair: the same binary and the same
  * produce() drive both the C consumer threads and the efdpool pool, so the ratio
- * measures the consumers rather than a C producer against a Deno one.
+ * measures the consumers rather than a C producer against a Deno one; prodlat
+ * does the same for wake latency.
  *
  * Prints one JSON object on stdout. Units are numbered in the order taken
  * (seq = 1..N, like efdpool's Notification.seq); every thread sums the seqs it
@@ -53,11 +59,13 @@ struct slot {
 };
 static struct slot slots[MAX_W];
 
-static int64_t now_ns(void) {
+static int64_t clock_ns(clockid_t clock) {
   struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
+  clock_gettime(clock, &ts);
   return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
+
+static int64_t now_ns(void) { return clock_ns(CLOCK_MONOTONIC); }
 
 static long ctx_switches(void) {
   DIR *d = opendir("/proc/self/task");
@@ -122,16 +130,45 @@ static void produce(long n, long batch) {
   }
 }
 
-/* prod: this process only writes; the consumers live in the process that grabs efd. */
-static int prod_main(long batch) {
+/* The latency write pattern, shared by lat and prodlat: one unit every space_us
+ * on an absolute schedule, stamped on `clock` into out[i] just before its write. */
+static void paced(long n, long space_us, clockid_t clock, int64_t *out) {
+  struct timespec next;
+  clock_gettime(CLOCK_MONOTONIC, &next);
+  for (long i = 0; i < n; i++) {
+    next.tv_nsec += space_us * 1000;
+    while (next.tv_nsec >= 1000000000) {
+      next.tv_nsec -= 1000000000;
+      next.tv_sec++;
+    }
+    clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &next, NULL);
+    __atomic_store_n(&out[i], clock_ns(clock), __ATOMIC_RELEASE);
+    put(1);
+  }
+}
+
+/* prod and prodlat: this process only writes; the consumers live in the process
+ * that grabs efd. */
+static int prod_main(long arg, int latency) {
   char line[16];
   printf("{\"pid\":%d,\"fd\":%d}\n", getpid(), efd);
   fflush(stdout);
+  if (latency && !(stamps = calloc(n_units, sizeof *stamps))) die("calloc");
   if (!fgets(line, sizeof line, stdin)) die("stdin closed before go");
-  int64_t t0 = now_ns();
-  produce(n_units, batch);
-  printf("{\"items\":%ld,\"writeSeconds\":%.6f}\n", n_units,
-         (double)(now_ns() - t0) / 1e9);
+  if (latency) {
+    paced(n_units, arg, CLOCK_REALTIME, stamps);
+    /* Exact decimal ms: a double holds them to about 0.2 us, as it does takenAt. */
+    printf("{\"items\":%ld,\"stampsMs\":[", n_units);
+    for (long i = 0; i < n_units; i++)
+      printf("%s%lld.%06lld", i ? "," : "", (long long)(stamps[i] / 1000000),
+             (long long)(stamps[i] % 1000000));
+    printf("]}\n");
+  } else {
+    int64_t t0 = now_ns();
+    produce(n_units, arg);
+    printf("{\"items\":%ld,\"writeSeconds\":%.6f}\n", n_units,
+           (double)(now_ns() - t0) / 1e9);
+  }
   fflush(stdout);
   /* Keep the fd's owner alive until the consumer says it is done. */
   if (!fgets(line, sizeof line, stdin)) return 0;
@@ -145,11 +182,13 @@ static int cmp_i64(const void *a, const void *b) {
 
 int main(int argc, char **argv) {
   if (argc != 5) {
-    fprintf(stderr, "usage: %s tput|lat|prod W N BATCH|SPACE_US\n", argv[0]);
+    fprintf(stderr, "usage: %s tput|lat|prod|prodlat W N BATCH|SPACE_US\n",
+            argv[0]);
     return 2;
   }
   lat_mode = strcmp(argv[1], "lat") == 0;
-  int prod_mode = strcmp(argv[1], "prod") == 0;
+  int prodlat_mode = strcmp(argv[1], "prodlat") == 0;
+  int prod_mode = prodlat_mode || strcmp(argv[1], "prod") == 0;
   int w = atoi(argv[2]);
   n_units = atol(argv[3]);
   long arg = atol(argv[4]);
@@ -160,7 +199,7 @@ int main(int argc, char **argv) {
   }
   efd = eventfd(0, EFD_SEMAPHORE | EFD_CLOEXEC);
   if (efd < 0) die("eventfd");
-  if (prod_mode) return prod_main(arg);
+  if (prod_mode) return prod_main(arg, prodlat_mode);
   if (lat_mode) {
     stamps = calloc(n_units, sizeof *stamps);
     lats = calloc(n_units, sizeof *lats);
@@ -178,18 +217,7 @@ int main(int argc, char **argv) {
   long cs0 = ctx_switches();
   int64_t t0 = now_ns();
   if (lat_mode) {
-    struct timespec next;
-    clock_gettime(CLOCK_MONOTONIC, &next);
-    for (long i = 0; i < n_units; i++) {
-      next.tv_nsec += arg * 1000;
-      while (next.tv_nsec >= 1000000000) {
-        next.tv_nsec -= 1000000000;
-        next.tv_sec++;
-      }
-      clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &next, NULL);
-      __atomic_store_n(&stamps[i], now_ns(), __ATOMIC_RELEASE);
-      put(1);
-    }
+    paced(n_units, arg, CLOCK_MONOTONIC, stamps);
   } else {
     produce(n_units, arg);
   }

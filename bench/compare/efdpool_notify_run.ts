@@ -4,12 +4,16 @@
  *
  * `--mode tput`: `--items` units, `--batch-size` per write (1: one write
  * per unit). `--mode latency`: one unit every `--spacing-us`, stamped just
- * before its write; the handler diffs the stamp with `takenAt`.
+ * before its write; the handler records each unit's `takenAt` and start by
+ * seq, and the k-th stamp is paired with the k-th measured seq (one unit at
+ * a time, taken in the order written, as c_ref.c's `lat` pairs them).
  *
- * `--producer c --c-ref PATH` (throughput only): the units come from
- * c_ref.c's `prod` mode, the same loop that feeds the C consumer threads,
- * through its eventfd taken with `pidfd_getfd`; the time runs from telling it
- * to go until the pool has handled every unit.
+ * `--producer c --c-ref PATH`: the units come from c_ref.c, through its
+ * eventfd taken with `pidfd_getfd`: `prod` mode (tput), the same loop that
+ * feeds the C consumer threads, or `prodlat` (latency), the paced loop of the
+ * C latency run, stamping CLOCK_REALTIME as `takenAt` reads it. So the
+ * consumer is all that differs from the C rows. The time runs from telling
+ * it to go until the pool has handled every unit.
  *
  * Both wait until every worker is up, then push warm-up units through and
  * await them, so every worker has the source before anything is measured.
@@ -22,7 +26,7 @@ import { benchPool, sumSource } from "./efdpool_pool.ts";
 import {
   emit,
   epochNow,
-  LATENCY_WARMUP,
+  JIT_WARMUP,
   measured,
   percentilesUs,
   runnerArgs,
@@ -32,16 +36,20 @@ import {
 
 const args = runnerArgs();
 const latency = args.mode === "latency";
-const warmup = latency ? LATENCY_WARMUP : warmupFor(args.items);
+const warmup = latency ? JIT_WARMUP : warmupFor(args.items);
 const total = warmup + args.items;
 
-if (args.producer !== "deno" && (args.producer !== "c" || latency)) {
+if (args.producer !== "deno" && args.producer !== "c") {
   throw new RangeError(
-    `--producer must be "deno", or "c" in tput mode, got "${args.producer}"`,
+    `--producer must be "deno" or "c", got "${args.producer}"`,
   );
 }
 const cProducer = args.producer === "c"
-  ? await startCProducer(args.cRef, args.items, args.batchSize)
+  ? await startCProducer(
+    args.cRef,
+    args.items,
+    latency ? { spacingUs: args.spacingUs } : { batch: args.batchSize },
+  )
   : undefined;
 const pool = benchPool(args.workers);
 // Units go to the workers already up; wait for all before the warm-up.
@@ -59,28 +67,46 @@ function produce(units: number, perWrite: number): void {
   }
 }
 
+/** Writes `units` units, one every `spacingMs`; returns their stamps, each taken just before its write. */
+function paced(units: number, spacingMs: number): Float64Array {
+  const stamps = new Float64Array(units);
+  let deadline = performance.now();
+  for (let i = 0; i < units; i++) {
+    sleepUntil(deadline += spacingMs);
+    stamps[i] = epochNow();
+    s.efd.write(1);
+  }
+  return stamps;
+}
+
 produce(warmup, args.batchSize);
 await s.src.until(warmup);
 
 let report;
 if (latency) {
-  const lat = s.lat!;
   const n = args.items;
-  const spacing = args.spacingUs / 1000;
-  let deadline = performance.now();
+  let stamps: ArrayLike<number> = [];
   const { seconds, switches } = await measured(async () => {
-    for (let i = 0; i < n; i++) {
-      sleepUntil(deadline += spacing);
-      lat[i] = epochNow();
-      s.efd.write(1);
+    if (cProducer) {
+      await cProducer.go();
+      stamps = (await cProducer.written()).stampsMs ?? [];
+    } else {
+      stamps = paced(n, args.spacingUs / 1000);
     }
     await s.src.until(total);
   });
+  if (stamps.length !== n) {
+    throw new Error(`${stamps.length} producer stamps for ${n} units`);
+  }
+  // Stamp k → unit k: `takenAt` (times[k]), handler start (times[n + k]), in µs.
+  const times = s.times!;
+  const since = (from: number) =>
+    Float64Array.from(stamps, (t, k) => (times[from + k] - t) * 1000);
   report = {
     itemsPerSec: n / seconds,
     ctxPerUnit: switches / n,
-    latencyUs: percentilesUs(lat.subarray(n, 2 * n), 0),
-    entryLatencyUs: percentilesUs(lat.subarray(2 * n), 0),
+    latencyUs: percentilesUs(since(0)),
+    entryLatencyUs: percentilesUs(since(n)),
   };
 } else {
   const { seconds, switches } = await measured(async () => {

@@ -34,8 +34,8 @@ export interface SumSource {
   efd: EventFd;
   /** The attached source. */
   src: PoolSource;
-  /** Latency mode: stamps by seq, then wake and entry latencies (µs); see `SourceData`. */
-  lat?: Float64Array;
+  /** Latency mode: each unit's `takenAt`, then its handler's start (epoch ms); see `SourceData`. */
+  times?: Float64Array;
   /** Units handled, the sum of their seqs, and each worker's share. */
   totals(): { handled: number; sum: number; shares: number[] };
   /** Detaches the source and closes the eventfd. */
@@ -44,8 +44,8 @@ export interface SumSource {
 
 /**
  * Attaches a semaphore eventfd (a new one unless `efd` is given) to `pool`. Pass `latency` to have the
- * handler record the latencies of `units` units, from seq `firstSeq` on,
- * against stamps the producer writes.
+ * handler record when each of `units` units, from seq `firstSeq` on, was
+ * taken and handled, to be diffed with the producer's stamps.
  *
  * @example
  * ```ts
@@ -66,7 +66,7 @@ export function sumSource(
 ): SumSource {
   const data: SourceData = {
     sums: new SharedArrayBuffer(workers * SLOT * 8),
-    stamps: latency && new SharedArrayBuffer(3 * latency.units * 8),
+    times: latency && new SharedArrayBuffer(2 * latency.units * 8),
     firstSeq: latency?.firstSeq,
   };
   const src = pool.attach(efd, { name: "bench", data });
@@ -74,7 +74,7 @@ export function sumSource(
   return {
     efd,
     src,
-    lat: data.stamps && new Float64Array(data.stamps),
+    times: data.times && new Float64Array(data.times),
     totals() {
       let handled = 0, sum = 0;
       for (let w = 0; w < workers; w++) {

@@ -8,8 +8,10 @@
  * - A task `{ i, stampedAt }` returns `{ value: i + 1, latencyUs }`, the time
  *   from the producer's stamp to the handler starting.
  * - A source unit adds its seq to this worker's slot of `data.sums` (and
- *   counts it); with `data.stamps`, it also records the unit's wake latency
- *   (`takenAt` − stamp) and entry latency (now − stamp).
+ *   counts it); with `data.times`, it also records when the unit was taken
+ *   (`takenAt`) and when the handler started, for the runner to diff with
+ *   the producer's stamps (which may live in another process: c_ref.c's
+ *   `prodlat`).
  *
  * @module
  */
@@ -38,12 +40,11 @@ export interface SourceData {
   /** Float64 slots: worker w's seq sum at `w * SLOT`, its unit count at `w * SLOT + 1`. */
   sums: SharedArrayBuffer;
   /**
-   * Latency mode: `3 * units` float64s — producer stamps (epoch ms), then
-   * wake latencies (µs), then entry latencies (µs), indexed by
-   * `seq - firstSeq`.
+   * Latency mode: `2 * units` float64s — each unit's `takenAt`, then the
+   * time its handler started (epoch ms), indexed by `seq - firstSeq`.
    */
-  stamps?: SharedArrayBuffer;
-  /** Seq of the first stamped unit; earlier ones (warm-up) are only summed. */
+  times?: SharedArrayBuffer;
+  /** Seq of the first timed unit; earlier ones (warm-up) are only summed. */
   firstSeq?: number;
 }
 
@@ -51,7 +52,7 @@ export interface SourceData {
 export const SLOT = 8;
 
 let cached:
-  | { data: SourceData; sums: Float64Array; lat?: Float64Array }
+  | { data: SourceData; sums: Float64Array; times?: Float64Array }
   | undefined;
 
 // The pool hands the same `data` object to every call in a worker; making
@@ -61,7 +62,7 @@ function views(data: SourceData) {
     cached = {
       data,
       sums: new Float64Array(data.sums),
-      lat: data.stamps && new Float64Array(data.stamps),
+      times: data.times && new Float64Array(data.times),
     };
   }
   return cached;
@@ -93,11 +94,9 @@ export function handle(
   v.sums[slot] += input.seq;
   v.sums[slot + 1] += 1;
   const at = input.seq - (v.data.firstSeq ?? 1);
-  if (v.lat && at >= 0) {
-    const units = v.lat.length / 3;
-    const stamp = v.lat[at];
-    v.lat[units + at] = (input.takenAt - stamp) * 1000;
-    v.lat[2 * units + at] = (now() - stamp) * 1000;
+  if (v.times && at >= 0) {
+    v.times[at] = input.takenAt;
+    v.times[v.times.length / 2 + at] = now();
   }
   return undefined;
 }

@@ -39,6 +39,26 @@ export function contextSwitches() {
 }
 
 /**
+ * CPU time of the calling thread, in ns (the first field of
+ * /proc/thread-self/schedstat: time on a CPU). Unlike wall time it hardly
+ * moves when other processes take the CPUs, so it compares runs made under
+ * different load.
+ *
+ * @example
+ * ```ts
+ * import { threadCpuNs } from "./procstat.mjs";
+ * console.log(threadCpuNs() > 0);
+ * ```
+ *
+ * @returns {number}
+ */
+export function threadCpuNs() {
+  return Number(
+    readFileSync("/proc/thread-self/schedstat", "utf8").split(" ")[0],
+  );
+}
+
+/**
  * CPU time of the whole process (all threads, user + system), in ms.
  * `precise` comes from getrusage (µs resolution); `stat` from /proc/self/stat
  * utime + stime, which only moves in 10 ms clock ticks.

@@ -11,10 +11,19 @@
 
 import { parseArgs } from "node:util";
 import { now } from "../../workers/_clock.ts";
-import { contextSwitches } from "./procstat.mjs";
+import { contextSwitches, threadCpuNs } from "./procstat.mjs";
 
 /** Units or tasks pushed through before a latency run's samples count (JIT, cold caches). */
 export const LATENCY_WARMUP = 50;
+
+/**
+ * Units or tasks pushed through at full speed before a latency run, so a
+ * JavaScript consumer is measured with its code optimised, as a long-running
+ * one is (C needs none). With only LATENCY_WARMUP, efdpool's p99 at W=1 was
+ * 1.2 ms from tier-up; after 30k units, 0.17–0.24 ms (one run each, side by
+ * side).
+ */
+export const JIT_WARMUP = 20_000;
 
 /** Percentiles of a latency sample, in microseconds. */
 export interface LatencyUs {
@@ -69,6 +78,12 @@ export interface RunReport {
   itemsPerSec: number;
   /** Context switches of the whole process per measured item. */
   ctxPerUnit: number;
+  /**
+   * Task runs: CPU time of the runner's main thread per measured task, µs.
+   * That thread submits the tasks and settles their promises: what bounds
+   * `run()` when the workers are not the limit.
+   */
+  mainCpuUs?: number;
   /** Bytes per task in the payload sweep (0 or absent: number tasks). */
   payloadBytes?: number;
   /** Share of the units each worker took, when the runner can tell. */
@@ -101,6 +116,8 @@ export interface RunnerArgs {
   cRef: string;
   /** Task payload size for the size sweep; 0 sends small numbers. */
   payloadBytes: number;
+  /** Tasks in flight at most in tput mode; 0 submits them all at once. */
+  window: number;
 }
 
 /**
@@ -126,6 +143,7 @@ export function runnerArgs(args: string[] = Deno.args): RunnerArgs {
       producer: { type: "string", default: "deno" },
       "c-ref": { type: "string", default: "" },
       "payload-bytes": { type: "string", default: "0" },
+      window: { type: "string", default: "0" },
     },
   });
   const int = (name: string, v: string, min: number): number => {
@@ -148,6 +166,7 @@ export function runnerArgs(args: string[] = Deno.args): RunnerArgs {
     producer: values.producer,
     cRef: values["c-ref"],
     payloadBytes: int("payload-bytes", values["payload-bytes"], 0),
+    window: int("window", values.window, 0),
   };
 }
 
@@ -249,8 +268,8 @@ export function percentilesUs(
 }
 
 /**
- * Runs `body` and returns its wall time and the process's context switches
- * over it.
+ * Runs `body` and returns its wall time, the process's context switches and
+ * this thread's CPU time (ns) over it.
  *
  * @example
  * ```ts
@@ -261,11 +280,13 @@ export function percentilesUs(
  */
 export async function measured(
   body: () => unknown,
-): Promise<{ seconds: number; switches: number }> {
+): Promise<{ seconds: number; switches: number; cpuNs: number }> {
   const cs0 = contextSwitches();
+  const cpu0 = threadCpuNs();
   const t0 = performance.now();
   await body();
   const t1 = performance.now();
+  const cpu1 = threadCpuNs();
   const cs1 = contextSwitches();
-  return { seconds: (t1 - t0) / 1000, switches: cs1 - cs0 };
+  return { seconds: (t1 - t0) / 1000, switches: cs1 - cs0, cpuNs: cpu1 - cpu0 };
 }

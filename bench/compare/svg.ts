@@ -6,7 +6,13 @@
  * @module
  */
 
-import { latencyCdf, type Measure, Results, type RunOutcome } from "./table.ts";
+import {
+  latencyCdf,
+  type Measure,
+  rate,
+  Results,
+  type RunOutcome,
+} from "./results.ts";
 
 interface Series {
   label: string;
@@ -24,8 +30,9 @@ const THROUGHPUT: Series[] = [
 ];
 
 const LATENCY: Series[] = [
-  { label: "C threads", measure: "c-lat", color: "#555555" },
-  { label: "efdpool source", measure: "efd-lat", color: "#d62728" },
+  { label: "C threads ← C producer", measure: "c-lat", color: "#555555" },
+  { label: "efdpool ← C producer", measure: "efd-lat-c", color: "#d62728" },
+  { label: "efdpool ← Deno producer", measure: "efd-lat", color: "#ff7f0e" },
   { label: "efdpool run()", measure: "efd-run-lat", color: "#1f77b4" },
   { label: "postMessage pool", measure: "pm-lat", color: "#2ca02c" },
 ];
@@ -82,7 +89,6 @@ function legend(series: Series[]): string[] {
 }
 
 function throughputPanel(res: Results, workers: number[]): string[] {
-  const rate = (r: { itemsPerSec: number }) => r.itemsPerSec;
   const pts = THROUGHPUT.map((s) => ({
     s,
     at: workers.map((w) => ({ w, v: res.spread(s.measure, w, rate) })),

@@ -9,11 +9,11 @@
 import {
   fmtRate,
   type Measure,
-  type Report,
+  rate,
   Results,
   type RunOutcome,
   withRange,
-} from "./table.ts";
+} from "./results.ts";
 
 /** The sweep's measures, in the order bench/compare.ts runs them. */
 export const SWEEP_MEASURES: readonly [Measure, Measure, Measure] = [
@@ -49,7 +49,6 @@ export function renderSweep(
   w: number,
 ): string {
   const res = new Results(outcomes);
-  const rate = (r: Report) => r.itemsPerSec;
   const lines = [
     ["", ...payloads.map(size)],
     ...SWEEP_MEASURES.map((m, i) => [

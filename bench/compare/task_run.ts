@@ -1,7 +1,8 @@
 /**
  * Task benchmark runner: `--pool efdpool|postmessage --workers W --items N`
- * and `--mode tput` (all tasks submitted at once, results summed) or
- * `--mode latency` (one stamped task every `--spacing-us`, awaited).
+ * and `--mode tput` (all tasks submitted at once, or at most `--window N`
+ * in flight, results summed) or `--mode latency` (one stamped task every
+ * `--spacing-us`, awaited).
  * `--payload-bytes N` (tput) sends N-byte tasks instead of numbers, for the
  * payload-size sweep; each returns N + its first byte.
  *
@@ -10,9 +11,11 @@
 
 import { openTaskPool } from "./pools.ts";
 import type { StampedResult } from "./handler.ts";
+import { submitTasks } from "./submit.mjs";
 import {
   emit,
   epochNow,
+  JIT_WARMUP,
   LATENCY_WARMUP,
   measured,
   percentilesUs,
@@ -24,7 +27,7 @@ import {
 
 const args = runnerArgs();
 const latency = args.mode === "latency";
-const warmup = latency ? LATENCY_WARMUP : warmupFor(args.items);
+const warmup = latency ? JIT_WARMUP + LATENCY_WARMUP : warmupFor(args.items);
 const total = warmup + args.items;
 const pool = await openTaskPool(args.pool, args.workers, total);
 
@@ -37,27 +40,25 @@ const tally = (r: unknown) => {
 // In the size sweep every task is the same bytes; each returns length + mark.
 const bytes = args.payloadBytes ? sweepPayload(args.payloadBytes) : undefined;
 const batch = (from: number, n: number) =>
-  Promise.all(
-    Array.from(
-      { length: n },
-      (_, k) => pool.run(bytes ?? from + k).then(tally),
-    ),
-  );
+  submitTasks(from, n, args.window, (i) => pool.run(bytes ?? i).then(tally));
 
 if (latency) {
-  // Stamped tasks one at a time; the first `warmup` are left out of the percentiles.
-  const lat = new Float64Array(total);
+  // JIT_WARMUP plain tasks at full speed, then stamped tasks one at a time;
+  // the first LATENCY_WARMUP of those are left out of the percentiles too.
+  await batch(1, JIT_WARMUP);
+  const spaced = total - JIT_WARMUP;
+  const lat = new Float64Array(spaced);
   const spacing = args.spacingUs / 1000;
   let deadline = performance.now();
   const { seconds, switches } = await measured(async () => {
-    for (let i = 0; i < total; i++) {
+    for (let k = 0; k < spaced; k++) {
       sleepUntil(deadline += spacing);
       const r = await pool.run({
-        i: i + 1,
+        i: JIT_WARMUP + k + 1,
         stampedAt: epochNow(),
       }) as StampedResult;
       tally(r.value);
-      lat[i] = r.latencyUs;
+      lat[k] = r.latencyUs;
     }
   });
   emit({
@@ -65,13 +66,13 @@ if (latency) {
     warmup,
     handled,
     sum,
-    itemsPerSec: total / seconds,
-    ctxPerUnit: switches / total,
-    latencyUs: percentilesUs(lat, warmup),
+    itemsPerSec: spaced / seconds,
+    ctxPerUnit: switches / spaced,
+    latencyUs: percentilesUs(lat, LATENCY_WARMUP),
   });
 } else {
   await batch(1, warmup);
-  const { seconds, switches } = await measured(() =>
+  const { seconds, switches, cpuNs } = await measured(() =>
     batch(warmup + 1, args.items)
   );
   emit({
@@ -81,6 +82,7 @@ if (latency) {
     sum,
     itemsPerSec: args.items / seconds,
     ctxPerUnit: switches / args.items,
+    mainCpuUs: cpuNs / 1000 / args.items,
     payloadBytes: args.payloadBytes,
   });
 }

@@ -147,9 +147,9 @@ export const mutants: Mutant[] = [
   {
     id: "workers-batch-give-back-dropped",
     file: "workers/_worker_drain.ts",
-    find: "        this.#giveBack(fd, source!, this.#runner.dropReady());",
+    find: "        this.#giveBack(fd, source, this.#runner.dropReady());",
     replace:
-      "        this.#runner.dropReady();\n        this.#runner.onSourceDone(source!.index);",
+      "        this.#runner.dropReady();\n        if (source) this.#runner.onSourceDone(source.index);",
     tests: ["tests/pool_batch_test.ts"],
     why: "units taken in a batch and not started are lost on detach or stop",
   },
@@ -160,6 +160,15 @@ export const mutants: Mutant[] = [
     replace: "      else if (kind === Held.Taken) sources.giveBack(id, slot);",
     tests: [LIFECYCLE],
     why: "units of a batch no handler saw come back marked redelivered",
+  },
+  {
+    id: "workers-batch-task-unit-not-put-back",
+    file: "workers/_assemble.ts",
+    find: "      else if (kind === Held.TakenTask) tasks.putBack();",
+    replace: "",
+    tests: ["tests/pool_batch_test.ts"],
+    why:
+      "a dead worker's unstarted task units are lost, and their tasks never run",
   },
   {
     id: "workers-stop-keeps-load-timer",
