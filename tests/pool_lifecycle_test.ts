@@ -16,6 +16,7 @@ import { deadline, waitUntil } from "./_deadline.ts";
 import type { Plan } from "./fixtures/pool_faulty.ts";
 
 const FAULTY = new URL("./fixtures/pool_faulty.ts", import.meta.url);
+const STOP_UNREAD = new URL("./fixtures/pool_stop_unread.ts", import.meta.url);
 const NEVER_LOADS =
   "data:text/javascript,await new Promise(() => {}); export const handle = () => 1;";
 const S = 20_000;
@@ -168,6 +169,25 @@ Deno.test("close() on a fresh pool waits for its tasks and its workers", async (
   await p;
   assert.deepEqual(pool.stats().workers.map((w) => w.state), ["gone", "gone"]);
 });
+
+for (const how of ["close", "destroy"]) {
+  Deno.test(`${how}() before the pool read its serving worker's ready message: the process ends`, async () => {
+    const child = new Deno.Command(Deno.execPath(), {
+      args: ["run", "--allow-all", STOP_UNREAD.pathname, how],
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    const out = await deadline(child.output(), S, "the process's end")
+      .catch(async (e) => {
+        child.kill("SIGKILL");
+        await child.status;
+        throw e;
+      });
+    const dec = new TextDecoder();
+    assert.equal(out.code, 0, dec.decode(out.stderr));
+    assert.equal(dec.decode(out.stdout), `${how}: stopped\n`);
+  });
+}
 
 Deno.test("concurrent close() calls share one promise; destroy() during close() settles both", async () => {
   const pool = new WorkerPool({ workers: 1, handler: FAULTY });

@@ -61,6 +61,46 @@ Deno.test("run: payloads of every kind come back equal (fast paths and structure
   assert.equal(err.message, "as data");
 });
 
+Deno.test("run: a worker's first value that needs structured clone arrives intact, whichever way it comes", async () => {
+  // A worker loads node:v8 only when a value needs it: each case is the
+  // first such value of a fresh worker, serial and concurrent.
+  const cases: [string, unknown, (r: unknown) => void][] = [
+    ["a payload", new Map([[1, new Set(["a"])]]), (r) => {
+      assert.deepStrictEqual(r, new Map([[1, new Set(["a"])]]));
+    }],
+    ["a result", { op: "map", x: 3 }, (r) => {
+      assert.deepStrictEqual(r, new Map([["x", 3]]));
+    }],
+    ["a thrown error", { op: "throw7", x: 7 }, (r) => {
+      assert.ok(r instanceof TaskFailedError, String(r));
+      assert.ok(r.cause instanceof Error);
+      assert.equal(r.cause.message, "task 7 failed on purpose");
+    }],
+    ["a result that cannot travel", { op: "unclonable" }, (r) => {
+      assert.ok(r instanceof TaskFailedError, String(r));
+      assert.match((r.cause as Error).message, /cannot be sent/);
+    }],
+  ];
+  for (const concurrency of [1, 4]) {
+    for (const [what, payload, check] of cases) {
+      await using pool = new WorkerPool({
+        workers: 1,
+        concurrency,
+        handler: HANDLER,
+      });
+      const r = await pool.run(payload).catch((e) => e);
+      try {
+        check(r);
+      } catch (e) {
+        throw new Error(`${what}, concurrency ${concurrency}`, { cause: e });
+      }
+      // The worker serves on, and clones from then on.
+      assert.deepStrictEqual(await pool.run(new Date(5)), new Date(5));
+      assert.equal(pool.stats().workers[0].restarts, 0);
+    }
+  }
+});
+
 Deno.test("run: payloads and results that cannot travel are refused with a reason", async () => {
   await using pool = new WorkerPool({ workers: 1, handler: HANDLER });
   await assert.rejects(pool.run(() => 1), TypeError);

@@ -8,6 +8,7 @@
 import { EventFd } from "../ffi/eventfd.ts";
 import { type EventFdInfo, eventFdInfo } from "../ffi/_fdinfo.ts";
 import type { PoolConfig } from "./_assemble.ts";
+import "./_clone_main.ts";
 import { encode, type Encoded } from "./_codec.ts";
 import { MAX_CONCURRENCY } from "./_layout.ts";
 import { PRIORITY_MAX, PRIORITY_MIN } from "./_priority.ts";

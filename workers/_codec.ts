@@ -6,10 +6,38 @@
  * primitives inline, bytes as bytes, plain JSON-exact data as JSON text.
  * Only values JSON would alter fall back to structured clone.
  *
+ * `node:v8` brings Deno's Node compatibility layer, about 2 MiB of heap per
+ * isolate, so a worker loads it only when a value needs it (see
+ * {@linkcode loadClone}); the pool's thread registers it at start-up.
+ *
  * @module
  */
 
-import { deserialize, serialize } from "node:v8";
+/** The structured-clone functions of `node:v8`. */
+export interface CloneCodec {
+  serialize(value: unknown): Uint8Array;
+  deserialize(bytes: Uint8Array): unknown;
+}
+
+let clone: CloneCodec | undefined;
+
+/** Thrown by encode/decode when a value needs structured clone before {@linkcode loadClone}. */
+export const CLONE_NOT_LOADED: unique symbol = Symbol("clone codec not loaded");
+
+/** Registers the structured-clone functions (the pool's thread, at start-up). */
+export function useClone(codec: CloneCodec): void {
+  clone = codec;
+}
+
+/** Whether values needing structured clone can be encoded and decoded. */
+export function cloneReady(): boolean {
+  return clone !== undefined;
+}
+
+/** Loads `node:v8` for structured clone (a worker, on the first value that needs it). */
+export async function loadClone(): Promise<void> {
+  clone ??= await import("node:v8");
+}
 
 /** Payload kinds, stored in a record header. */
 export const Kind = {
@@ -103,7 +131,12 @@ export function encode(value: unknown): Encoded {
   if (json !== null) {
     return { kind: Kind.Json, num: 0, bytes: encoder.encode(json) };
   }
-  return { kind: Kind.Clone, num: 0, bytes: new Uint8Array(serialize(value)) };
+  if (!clone) throw CLONE_NOT_LOADED;
+  return {
+    kind: Kind.Clone,
+    num: 0,
+    bytes: new Uint8Array(clone.serialize(value)),
+  };
 }
 
 /**
@@ -136,7 +169,8 @@ export function decode(kind: number, num: number, bytes: Uint8Array): unknown {
     case Kind.Json:
       return JSON.parse(decoder.decode(bytes.slice()));
     case Kind.Clone:
-      return deserialize(bytes.slice());
+      if (!clone) throw CLONE_NOT_LOADED;
+      return clone.deserialize(bytes.slice());
   }
   throw new TypeError(`corrupt ring record: unknown payload kind ${kind}`);
 }

@@ -240,6 +240,10 @@ export class Supervisor {
           keeper.end();
           continue;
         }
+        // In its loop, its "ready" maybe still on the way: it served, and
+        // its load timeout must go (else it outlives the pool and keeps
+        // the process up until it fires).
+        if (slot.state === "starting") keeper.serving();
         slot.state = slotMove(slot.state, "stopping");
       }
       // Only a running handler is worth a kill. Units taken in a batch and

@@ -5,12 +5,13 @@
  * @module
  */
 
-import { encode, type Encoded } from "./_codec.ts";
+import { CLONE_NOT_LOADED, encode, type Encoded } from "./_codec.ts";
 import { Status } from "./_protocol.ts";
 
 /**
  * The record for a handler's outcome (`status` and its value), at most
- * `maxPayload` bytes.
+ * `maxPayload` bytes. Throws CLONE_NOT_LOADED if the value needs structured
+ * clone and this worker has not loaded it yet (see _codec.ts).
  */
 export function encodeResult(
   status: number,
@@ -21,6 +22,7 @@ export function encodeResult(
   try {
     e = status === Status.Error ? encodeError(value) : encode(value);
   } catch (err) {
+    if (err === CLONE_NOT_LOADED) throw err;
     return {
       status: Status.Error,
       e: encodeError(
@@ -47,14 +49,16 @@ function encodeError(e: unknown): Encoded {
   if (e instanceof Error) {
     try {
       return encode(e);
-    } catch {
+    } catch (err) {
+      if (err === CLONE_NOT_LOADED) throw err;
       // Unclonable extras on the error: keep what identifies it.
     }
     return encode({ name: e.name, message: e.message, stack: e.stack });
   }
   try {
     return encode(e);
-  } catch {
+  } catch (err) {
+    if (err === CLONE_NOT_LOADED) throw err;
     return encode(String(e));
   }
 }

@@ -6,7 +6,14 @@
  */
 
 import { now } from "./_clock.ts";
-import { decode, type Encoded } from "./_codec.ts";
+import {
+  CLONE_NOT_LOADED,
+  cloneReady,
+  decode,
+  type Encoded,
+  Kind,
+  loadClone,
+} from "./_codec.ts";
 import { type Handler, Job, jobs, type WorkerSource } from "./_job.ts";
 import { Held, type Shared } from "./_layout.ts";
 import { Status } from "./_protocol.ts";
@@ -159,6 +166,10 @@ export class Runner {
       false,
     );
     this.jobs[cell] = job;
+    if (claim.kind === Kind.Clone && !cloneReady()) {
+      // The task is held meanwhile: a death now gives it back.
+      return loadClone().then(() => this.#start(job, claim, fn, named));
+    }
     return this.#start(job, claim, fn, named);
   }
 
@@ -255,18 +266,25 @@ export class Runner {
   /**
    * Releases the ledger first: if the pool revoked the unit (a kill), it is
    * the pool's now and the result is dropped. Then counts and publishes.
-   * The result is encoded before the release (an oversized one becomes its
-   * RangeError there).
+   * The result is encoded before the release: one that needs structured
+   * clone before this worker has loaded it waits for the load while the
+   * unit is still held (a promise then, else undefined).
    */
   #finish(
     job: Job,
     status: number,
     value: unknown,
-  ): undefined {
+  ): Promise<void> | undefined {
     const s = jobs.source(job);
-    const record = !s || s.wantResults || status === Status.Error
-      ? encodeResult(status, value, this.#results.maxPayload)
-      : undefined;
+    let record: { status: number; e: Encoded } | undefined;
+    if (!s || s.wantResults || status === Status.Error) {
+      try {
+        record = encodeResult(status, value, this.#results.maxPayload);
+      } catch (err) {
+        if (err !== CLONE_NOT_LOADED) throw err;
+        return loadClone().then(() => this.#finish(job, status, value));
+      }
+    }
     const cell = jobs.cell(job);
     this.jobs[cell] = null;
     this.#cells.free(cell);

@@ -170,4 +170,22 @@ export const mutants: Mutant[] = [
     why:
       "a dead worker's unstarted task units are lost, and their tasks never run",
   },
+  {
+    id: "workers-stop-keeps-load-timer",
+    file: "workers/_supervisor.ts",
+    find: '        if (slot.state === "starting") keeper.serving();\n',
+    replace: "",
+    tests: [LIFECYCLE],
+    why:
+      "a pool stopped before it read a serving worker's ready keeps the process up for loadTimeout",
+  },
+  {
+    id: "workers-clone-payload-before-load",
+    file: "workers/_worker_run.ts",
+    find: "    if (claim.kind === Kind.Clone && !cloneReady()) {",
+    replace: "    if (claim.kind === Kind.Clone && !cloneReady() && false) {",
+    tests: ["tests/pool_run_test.ts"],
+    why:
+      "a worker decodes a cloned payload before it loaded node:v8: the task fails",
+  },
 ];
