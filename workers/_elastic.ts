@@ -75,8 +75,13 @@ export class Elastic {
     this.grow();
     const now = performance.now();
     const activity = this.#sup.activity();
+    // A retiring worker is already on its way out: counting it would let
+    // the next tick retire the last worker too (it can take longer than a
+    // tick to leave), leaving fewer than minWorkers, or none.
     let running =
-      activity.filter((a) => a.state !== "parked" && a.state !== "gone").length;
+      activity.filter((a) =>
+        a.state !== "parked" && a.state !== "gone" && a.state !== "retiring"
+      ).length;
     for (let i = activity.length - 1; i >= 0; i--) {
       const units = this.#shared.counters.of(i).units;
       const moved = units !== this.#units[i];
