@@ -8,6 +8,11 @@ const HANDLER = new URL("./fixtures/pool_handler.ts", import.meta.url);
 Deno.test("run: payloads of every kind come back equal (fast paths and structured clone)", async () => {
   await using pool = new WorkerPool({ workers: 2, handler: HANDLER });
   const sparse = [1, , 3]; // a hole: JSON would turn it into null
+  // A cycle, and nesting past the JSON walk's depth: structured clone.
+  const cyclic: Record<string, unknown> = { name: "loop" };
+  cyclic.self = cyclic;
+  let deep: unknown = "bottom";
+  for (let i = 0; i < 100; i++) deep = { i, deep };
   const payloads: unknown[] = [
     0,
     -0,
@@ -40,6 +45,9 @@ Deno.test("run: payloads of every kind come back equal (fast paths and structure
     123n,
     /re+/gi,
     { nested: new Map([["m", new Set([1])]]), when: new Date(1e12) },
+    cyclic,
+    deep,
+    ["ascii", "ünï", { "ключ": "значение" }],
   ];
   const results = await Promise.all(payloads.map((p) => pool.run(p)));
   for (let i = 0; i < payloads.length; i++) {

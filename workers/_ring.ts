@@ -133,16 +133,25 @@ class Ring {
     return (tail + size) | 0;
   }
 
-  protected read(off: number): RingRecord {
+  /**
+   * The record at `off`. Its bytes are a copy, or with `view` the ring's
+   * own memory, valid only until the record's space is given back.
+   */
+  protected read(off: number, view = false): RingRecord {
     const p = off >> 2;
     const d = off >> 3;
     const len = this.i32[p + 4];
+    const from = off + HEADER;
     return {
       id: this.i32[p + 2],
       status: this.i32[p + 1],
       kind: this.i32[p + 3],
       num: this.f64[d + 4],
-      bytes: len ? this.u8.slice(off + HEADER, off + HEADER + len) : EMPTY,
+      bytes: !len
+        ? EMPTY
+        : view
+        ? this.u8.subarray(from, from + len)
+        : this.u8.slice(from, from + len),
       source: this.i32[p + 5],
       worker: this.i32[p + 6],
       redelivered: this.i32[p + 7] === 1,
@@ -251,7 +260,11 @@ export class ResultRing extends Ring {
     }
   }
 
-  /** Pool side: hands every published record to `fn`; returns how many. */
+  /**
+   * Pool side: hands every published record to `fn`; returns how many. A
+   * record's bytes view the ring (decode copies what it keeps) and are
+   * valid only while `fn` runs: the worker may reuse them after.
+   */
   drain(fn: (r: RingRecord) => void): number {
     let head = this.ctl[HEAD];
     const tail = Atomics.load(this.ctl, TAIL);
@@ -260,7 +273,7 @@ export class ResultRing extends Ring {
       const off = this.off(head);
       const p = off >> 2;
       if (this.i32[p + 3] !== PAD_KIND) {
-        fn(this.read(off));
+        fn(this.read(off, true));
         n++;
       }
       head = (head + this.i32[p]) | 0;
