@@ -110,14 +110,17 @@ export type { Completion, CompletionHandler } from "./io/completion.ts";
 export {
   CompletionError,
   FileOpenError,
+  type IoBackend,
   IoLimitError,
   IoUnavailableError,
   UnsupportedFeatureError,
 } from "./io/errors.ts";
+export type { OpName } from "./io/_slots.ts";
 export { openForRead, type OpenForReadOptions, ReadFile } from "./io/file.ts";
 export type {
   AttachSourceOptions,
   CompletionInfo,
+  IoSource,
   IoSourceOptions,
   IoSourceStats,
   ReadOptions,

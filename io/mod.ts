@@ -1,8 +1,8 @@
 /**
  * Kernel completions as efdpool sources, on any Linux host and without a
  * kernel module: Linux AIO (`AioSource`) and io_uring (`IoUringSource`),
- * plus what the root export leaves out: the `IoSource` base class,
- * `statPath` and `DIRECT_ALIGN`.
+ * plus what the root export leaves out: the `IoSource` base class (the root
+ * exports only its type), `statPath` and `DIRECT_ALIGN`.
  *
  * Submit operations on the main thread; the kernel signals the source's
  * eventfd as they complete; the workers of the pool it is attached to reap
